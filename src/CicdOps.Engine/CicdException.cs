@@ -1,0 +1,69 @@
+namespace CicdOps.Engine;
+
+/// <summary>
+/// The one exception type the engine throws for anything a user can cause or fix.
+/// Front ends turn it into one line (CLI) or an ErrorRecord (cmdlets) using <see cref="ErrorId"/>
+/// and <see cref="Kind"/>; anything else escaping the engine is a bug.
+/// </summary>
+public sealed class CicdException : Exception
+{
+    public CicdException(CicdError error, string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        Error = error;
+        Target = target;
+        RecommendedAction = recommendedAction;
+    }
+
+    public CicdError Error { get; }
+    /// <summary>Stable id, e.g. "CicdProjectNotFound"; scripts may match on it.</summary>
+    public string ErrorId => "Cicd" + Error;
+    public CicdErrorKind Kind => Error.Kind();
+    public object? Target { get; }
+    public string? RecommendedAction { get; }
+}
+
+public enum CicdError
+{
+    ProjectNotFound,
+    ProjectExists,
+    InvalidProjectName,
+    InvalidRepository,
+    InvalidBranch,
+    InvalidCommit,
+    InvalidPath,
+    InvalidPort,
+    InvalidTimeout,
+    InvalidArgument,
+    RepositoryUnreachable,
+    CommitNotFound,
+    CheckoutFailed,
+    DeploymentNotFound,
+    NothingToCancel,
+    NoRollbackTarget,
+    CommitNeverDeployed,
+    ProjectPinned,
+    DataDirectoryUnavailable,
+    ServiceUserFailed,
+    SecretNotFound,
+    InvalidSecretName,
+    SecretDecryptionFailed,
+}
+
+/// <summary>What kind of failure, so front ends can pick the right category (ErrorCategory, exit code).</summary>
+public enum CicdErrorKind { NotFound, InvalidArgument, AlreadyExists, InvalidOperation, ConnectionError, PermissionDenied, SecurityError }
+
+public static class CicdErrorKinds
+{
+    public static CicdErrorKind Kind(this CicdError e) => e switch
+    {
+        CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound => CicdErrorKind.NotFound,
+        CicdError.ProjectExists => CicdErrorKind.AlreadyExists,
+        CicdError.RepositoryUnreachable => CicdErrorKind.ConnectionError,
+        CicdError.NothingToCancel or CicdError.NoRollbackTarget or CicdError.CommitNeverDeployed or CicdError.ProjectPinned
+            or CicdError.CheckoutFailed => CicdErrorKind.InvalidOperation,
+        CicdError.DataDirectoryUnavailable or CicdError.ServiceUserFailed => CicdErrorKind.PermissionDenied,
+        CicdError.SecretDecryptionFailed => CicdErrorKind.SecurityError,
+        _ => CicdErrorKind.InvalidArgument,
+    };
+}

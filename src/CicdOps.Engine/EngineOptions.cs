@@ -1,0 +1,19 @@
+namespace CicdOps.Engine;
+
+/// <summary>How an engine instance is set up. Everything has a sensible default; tests inject the rest.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>The data directory; null picks the default (see <see cref="DataDirectory"/>).</summary>
+    public string? DataPath { get; init; }
+    /// <summary>How long an old app gets after SIGTERM before SIGKILL.</summary>
+    public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Without health.sh: how long the app must stay alive to count as started.</summary>
+    public TimeSpan SettlePeriod { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How long a runner's lease lasts without renewal before another process may take over.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// The command that drains a project's queue in a detached process (used by --no-wait requests when
+    /// no runner is active). Null: the engine drains in-process on a background thread.
+    /// </summary>
+    public IReadOnlyList<string>? WorkerCommand { get; init; }
+}

@@ -1,0 +1,45 @@
+namespace CicdOps.Engine.Model;
+
+/// <summary>What the engine knows about one registered project (a snapshot; immutable).</summary>
+public sealed record Project
+{
+    public required string Name { get; init; }
+    public required string Repository { get; init; }
+    public required string Branch { get; init; }
+    public required string Path { get; init; }
+    public int? Port { get; init; }
+    public TimeSpan InstallTimeout { get; init; } = ProjectDefaults.InstallTimeout;
+    public TimeSpan HealthTimeout { get; init; } = ProjectDefaults.HealthTimeout;
+    public ProjectStatus Status { get; init; } = ProjectStatus.Registered;
+    public string? CurrentCommit { get; init; }
+    public string? LastGoodCommit { get; init; }
+    public string? PinnedCommit { get; init; }
+    public string? InstallScriptHash { get; init; }
+    /// <summary>The account install/run/health run as; null means the engine's own account.</summary>
+    public string? ServiceUser { get; init; }
+    public bool AllowSudoDuringInstall { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public bool IsPinned => PinnedCommit is not null;
+}
+
+public static class ProjectDefaults
+{
+    public static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(30);
+    public static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(15);
+    public const string Branch = "main";
+}
+
+public enum ProjectStatus
+{
+    /// <summary>Registered, never deployed.</summary>
+    Registered,
+    Deploying,
+    /// <summary>The current commit passed its health check.</summary>
+    Healthy,
+    /// <summary>The last deployment failed and nothing healthy is running.</summary>
+    Failed,
+    /// <summary>Stopped on purpose (a cancelled deployment, or the app was stopped).</summary>
+    Stopped,
+}

@@ -1,0 +1,33 @@
+namespace CicdOps.Engine.Model;
+
+/// <summary>What a user supplies to register a project. Validated by the engine, never trusted.</summary>
+public sealed record ProjectSpec
+{
+    public required string Name { get; init; }
+    public required string Repository { get; init; }
+    public required string Path { get; init; }
+    public string Branch { get; init; } = ProjectDefaults.Branch;
+    public int? Port { get; init; }
+    public TimeSpan? InstallTimeout { get; init; }
+    public TimeSpan? HealthTimeout { get; init; }
+    public string? ServiceUser { get; init; }
+    public bool AllowSudoDuringInstall { get; init; }
+}
+
+/// <summary>A partial change to a project: null means "leave as it is".</summary>
+public sealed record ProjectUpdate
+{
+    public string? Repository { get; init; }
+    public string? Branch { get; init; }
+    public string? Path { get; init; }
+    /// <summary>Set a port; use <see cref="ClearPort"/> to remove it.</summary>
+    public int? Port { get; init; }
+    public bool ClearPort { get; init; }
+    public TimeSpan? InstallTimeout { get; init; }
+    public TimeSpan? HealthTimeout { get; init; }
+    public bool? AllowSudoDuringInstall { get; init; }
+
+    public bool IsEmpty =>
+        Repository is null && Branch is null && Path is null && Port is null && !ClearPort &&
+        InstallTimeout is null && HealthTimeout is null && AllowSudoDuringInstall is null;
+}
