@@ -1,0 +1,89 @@
+using Microsoft.Data.Sqlite;
+
+namespace CicdOps.Engine.State;
+
+/// <summary>
+/// Opens connections to the state database. SQLite connections are not thread-safe, so callers open one
+/// per unit of work and dispose it; pooling keeps that cheap. WAL lets readers run beside the one writer.
+/// </summary>
+internal sealed class Database
+{
+    public const string FileName = "cicdops.db";
+    private readonly string _connectionString;
+
+    public Database(string dataPath)
+    {
+        FilePath = Path.Combine(dataPath, FileName);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = FilePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>Creates the file if needed and applies every schema version not yet applied, in order.</summary>
+    public void Initialize()
+    {
+        var isNew = !File.Exists(FilePath);
+        using var c = Open();
+        using (var wal = c.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode=WAL;";
+            wal.ExecuteNonQuery();
+        }
+        Schema.Upgrade(c);
+        if (isNew && !OperatingSystem.IsWindows())
+        {
+            // State holds what the runner trusts: only the engine's account may read it.
+            File.SetUnixFileMode(FilePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    public SqliteConnection Open()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        // busy_timeout makes a second process wait for the writer instead of failing with SQLITE_BUSY.
+        cmd.CommandText = "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
+        cmd.ExecuteNonQuery();
+        return c;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction taken up front (BEGIN IMMEDIATE), so
+    /// read-then-write sequences between processes cannot interleave.
+    /// </summary>
+    public T Write<T>(Func<SqliteConnection, T> work)
+    {
+        using var c = Open();
+        using (var begin = c.CreateCommand()) { begin.CommandText = "BEGIN IMMEDIATE"; begin.ExecuteNonQuery(); }
+        try
+        {
+            var result = work(c);
+            using var commit = c.CreateCommand();
+            commit.CommandText = "COMMIT";
+            commit.ExecuteNonQuery();
+            return result;
+        }
+        catch
+        {
+            using var rollback = c.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            try { rollback.ExecuteNonQuery(); } catch (SqliteException) { /* already rolled back */ }
+            throw;
+        }
+    }
+
+    public void Write(Action<SqliteConnection> work) => Write(c => { work(c); return 0; });
+
+    public T Read<T>(Func<SqliteConnection, T> work)
+    {
+        using var c = Open();
+        return work(c);
+    }
+}

@@ -1,0 +1,97 @@
+using Microsoft.Data.Sqlite;
+
+namespace CicdOps.Engine.State;
+
+/// <summary>
+/// Schema versions, applied in order when the database opens; PRAGMA user_version records the last one.
+/// Append new versions at the end; never edit one that has shipped.
+/// </summary>
+internal static class Schema
+{
+    private static readonly string[] Versions =
+    {
+        // 1: projects, deployments and their stages, runner leases.
+        """
+        CREATE TABLE projects (
+            name TEXT PRIMARY KEY,
+            repository TEXT NOT NULL,
+            branch TEXT NOT NULL,
+            path TEXT NOT NULL,
+            port INTEGER,
+            install_timeout_ms INTEGER NOT NULL,
+            health_timeout_ms INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            current_commit TEXT,
+            last_good_commit TEXT,
+            pinned_commit TEXT,
+            install_hash TEXT,
+            service_user TEXT,
+            allow_sudo INTEGER NOT NULL DEFAULT 0,
+            app_pid INTEGER,
+            app_pgid INTEGER,
+            app_start_ticks INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE deployments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+            commit_sha TEXT,
+            requested_commit TEXT,
+            branch TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            status TEXT NOT NULL,
+            stage TEXT,
+            reason TEXT,
+            force_install INTEGER NOT NULL DEFAULT 0,
+            rolled_back_to TEXT,
+            superseded_by INTEGER,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            runner TEXT,
+            child_pgid INTEGER,
+            queued_at INTEGER NOT NULL,
+            started_at INTEGER,
+            finished_at INTEGER,
+            log_path TEXT NOT NULL
+        );
+        CREATE INDEX deployments_by_project ON deployments(project, id);
+        CREATE INDEX deployments_by_status ON deployments(status);
+        CREATE TABLE deployment_stages (
+            deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            stage TEXT NOT NULL,
+            rollback INTEGER NOT NULL DEFAULT 0,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            exit_code INTEGER,
+            outcome TEXT NOT NULL,
+            detail TEXT,
+            PRIMARY KEY (deployment_id, seq)
+        );
+        CREATE TABLE leases (
+            project TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            expires_at INTEGER NOT NULL
+        );
+        """,
+    };
+
+    public static int LatestVersion => Versions.Length;
+
+    public static void Upgrade(SqliteConnection c)
+    {
+        using (var begin = c.CreateCommand()) { begin.CommandText = "BEGIN IMMEDIATE"; begin.ExecuteNonQuery(); }
+        using var get = c.CreateCommand();
+        get.CommandText = "PRAGMA user_version";
+        var current = Convert.ToInt32(get.ExecuteScalar());
+        for (var v = current; v < Versions.Length; v++)
+        {
+            using var apply = c.CreateCommand();
+            apply.CommandText = Versions[v] + $"\nPRAGMA user_version = {v + 1};";
+            apply.ExecuteNonQuery();
+        }
+        using var commit = c.CreateCommand();
+        commit.CommandText = "COMMIT";
+        commit.ExecuteNonQuery();
+    }
+}
