@@ -1,0 +1,136 @@
+using System.Text;
+using CicdOps.Engine.Deploy;
+using CicdOps.Engine.Model;
+using CicdOps.Engine.State;
+using CicdOps.Engine.Validation;
+
+namespace CicdOps.Engine;
+
+public sealed partial class CicdEngine
+{
+    /// <summary>Queues a deployment (or records it Skipped when pinned) and makes sure a runner will take it.</summary>
+    public Deployment RequestDeployment(DeploymentRequest request)
+    {
+        var name = Names.ProjectName(request.Project);
+        var commit = request.Commit is null ? null : Names.Commit(request.Commit);
+        var d = Enqueue(name, commit, request.Trigger, request.ForceInstall);
+        if (d.Status == DeploymentStatus.Queued) EnsureRunner(name);
+        return d;
+    }
+
+    /// <summary>
+    /// Inserts the request in one write transaction: a pinned project records it Skipped; otherwise it
+    /// replaces (supersedes) the deployment already waiting, so at most one waits per project.
+    /// </summary>
+    internal Deployment Enqueue(string project, string? commit, DeploymentTrigger trigger, bool forceInstall)
+    {
+        var d = _ctx.Db.Write(c =>
+        {
+            var p = ProjectStore.Get(c, project);
+            var logs = _ctx.Layout.DeploymentLogs(project);
+            var bypassesPin = trigger is DeploymentTrigger.Pin or DeploymentTrigger.Rollback;
+            if (p.PinnedCommit is { } pin && !bypassesPin)
+            {
+                var skipped = DeploymentStore.Insert(c, project, p.Branch, commit, trigger, DeploymentStatus.Skipped,
+                    $"pinned to {pin}", forceInstall, logs);
+                return DeploymentStore.Get(c, skipped);
+            }
+            var waiting = DeploymentStore.FindByStatus(c, project, DeploymentStatus.Queued);
+            var id = DeploymentStore.Insert(c, project, p.Branch, commit, trigger, DeploymentStatus.Queued, null, forceInstall, logs);
+            if (waiting is not null) DeploymentStore.Supersede(c, waiting.Id, id);
+            return DeploymentStore.Get(c, id);
+        });
+        _ctx.Changes.Pulse();
+        return d;
+    }
+
+    public async Task<Deployment> WaitForDeploymentAsync(long deploymentId, IProgress<DeploymentProgress>? progress, CancellationToken cancellationToken)
+    {
+        var id = deploymentId;
+        (DeploymentStatus, DeploymentStage?, int)? last = null;
+        var nextLivenessCheck = DateTime.UtcNow;
+        while (true)
+        {
+            var changed = _ctx.Changes.Next;
+            var d = GetDeployment(id);
+            var key = (d.Status, d.Stage, d.Stages.Count);
+            if (last != key)
+            {
+                last = key;
+                progress?.Report(new DeploymentProgress(d.Id, d.Project, d.Status, d.Stage, Describe(d)));
+            }
+            if (d.Status == DeploymentStatus.Superseded && d.SupersededBy is { } next) { id = next; continue; }
+            if (d.IsFinished) return d;
+            if (DateTime.UtcNow >= nextLivenessCheck)
+            {
+                // The runner may have died, or never started: recover and make sure one runs.
+                nextLivenessCheck = DateTime.UtcNow.AddMilliseconds(500);
+                if (!RunnerIsLive(d.Project)) { RecoverInterrupted(); EnsureRunner(d.Project); }
+            }
+            await Task.WhenAny(changed, Task.Delay(100, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    public Deployment GetDeployment(long deploymentId) => _ctx.Db.Read(c => DeploymentStore.Get(c, deploymentId));
+
+    public IReadOnlyList<Deployment> GetDeployments(string? project = null, int limit = 50)
+    {
+        if (project is not null) GetProject(project);
+        if (limit < 1) throw new CicdException(CicdError.InvalidArgument, $"Invalid limit {limit}: use 1 or more.", limit);
+        RecoverInterrupted();
+        return _ctx.Db.Read(c => DeploymentStore.List(c, project, limit));
+    }
+
+    public Deployment GetLatestDeployment(string project) =>
+        GetDeployments(project, 1).FirstOrDefault() ?? throw new CicdException(CicdError.DeploymentNotFound,
+            $"Project '{project}' has no deployments yet.", project, $"Start-CicdDeployment -Name {project}");
+
+    /// <summary>Commits recently deployed for a project, newest first (for completion of -Commit).</summary>
+    public IReadOnlyList<string> GetRecentCommits(string project, int limit = 20) =>
+        _ctx.Db.Read(c => DeploymentStore.RecentCommits(c, Names.ProjectName(project), limit));
+
+    public (string Text, long NextOffset) ReadDeploymentLog(long deploymentId, long offset = 0)
+    {
+        var d = GetDeployment(deploymentId);
+        if (!File.Exists(d.LogPath)) return ("", offset);
+        using var f = new FileStream(d.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (offset > f.Length) offset = 0; // the log was replaced: start over
+        f.Seek(offset, SeekOrigin.Begin);
+        var buffer = new byte[f.Length - offset];
+        var read = f.Read(buffer, 0, buffer.Length);
+        // Stop at the last complete line so a follower never prints half a line (or half a UTF-8 character).
+        var end = Array.LastIndexOf(buffer, (byte)'\n', Math.Max(read - 1, 0)) + 1;
+        return (Encoding.UTF8.GetString(buffer, 0, end), offset + end);
+    }
+
+    /// <summary>Cancels the waiting deployment, or stops the running one and its processes.</summary>
+    public Deployment CancelDeployment(string project)
+    {
+        var name = GetProject(project).Name;
+        RecoverInterrupted();
+        var target = _ctx.Db.Write(c =>
+        {
+            if (DeploymentStore.FindByStatus(c, name, DeploymentStatus.Queued) is { } queued)
+            {
+                DeploymentStore.Finish(c, queued.Id, DeploymentStatus.Cancelled, "cancelled before it started");
+                return queued.Id;
+            }
+            if (DeploymentStore.FindByStatus(c, name, DeploymentStatus.Running) is { } running)
+            {
+                DeploymentStore.RequestCancel(c, running.Id);
+                return running.Id;
+            }
+            throw new CicdException(CicdError.NothingToCancel, $"Project '{name}' has no waiting or running deployment.", name);
+        });
+        _ctx.Changes.Pulse();
+        return GetDeployment(target);
+    }
+
+    private static string Describe(Deployment d) => d.Status switch
+    {
+        DeploymentStatus.Running => d.Stage is { } s ? $"{s}" : "starting",
+        DeploymentStatus.Queued => "waiting for the deployment before it",
+        _ => d.Reason is null ? d.Status.ToString() : $"{d.Status}: {d.Reason}",
+    };
+}

@@ -1,0 +1,110 @@
+using CicdOps.Engine.Git;
+using CicdOps.Engine.Model;
+using CicdOps.Engine.Processes;
+using CicdOps.Engine.State;
+using CicdOps.Engine.Validation;
+
+namespace CicdOps.Engine;
+
+public sealed partial class CicdEngine
+{
+    /// <summary>Validates everything (including that the repository answers) before anything is stored.</summary>
+    public Project RegisterProject(ProjectSpec spec)
+    {
+        var name = Names.ProjectName(spec.Name);
+        var project = new Project
+        {
+            Name = name,
+            Repository = RepositoryUrl.Validate(spec.Repository),
+            Branch = Names.Branch(spec.Branch),
+            Path = ValidPath(spec.Path),
+            Port = spec.Port is { } p ? Names.Port(p) : null,
+            InstallTimeout = Names.Timeout(spec.InstallTimeout ?? ProjectDefaults.InstallTimeout, "install timeout"),
+            HealthTimeout = Names.Timeout(spec.HealthTimeout ?? ProjectDefaults.HealthTimeout, "health timeout"),
+            ServiceUser = spec.ServiceUser,
+            AllowSudoDuringInstall = spec.AllowSudoDuringInstall,
+            CreatedAt = DateTimeOffset.UtcNow,
+            UpdatedAt = DateTimeOffset.UtcNow,
+        };
+        _ctx.Db.Read(c => { EnsureFree(c, project, isNew: true); return 0; });
+        EnsureBranchExists(project.Repository, project.Branch);
+        _ctx.Db.Write(c =>
+        {
+            EnsureFree(c, project, isNew: true); // again, inside the transaction: another process may have won
+            ProjectStore.Insert(c, project);
+        });
+        return GetProject(name);
+    }
+
+    public Project GetProject(string name) => _ctx.Db.Read(c => ProjectStore.Get(c, Names.ProjectName(name)));
+
+    public IReadOnlyList<Project> GetProjects() => _ctx.Db.Read(ProjectStore.All);
+
+    public Project UpdateProject(string name, ProjectUpdate update)
+    {
+        var current = GetProject(name);
+        var next = current with
+        {
+            Repository = update.Repository is { } r ? RepositoryUrl.Validate(r) : current.Repository,
+            Branch = update.Branch is { } b ? Names.Branch(b) : current.Branch,
+            Path = update.Path is { } p ? ValidPath(p) : current.Path,
+            Port = update.ClearPort ? null : update.Port is { } port ? Names.Port(port) : current.Port,
+            InstallTimeout = update.InstallTimeout is { } it ? Names.Timeout(it, "install timeout") : current.InstallTimeout,
+            HealthTimeout = update.HealthTimeout is { } ht ? Names.Timeout(ht, "health timeout") : current.HealthTimeout,
+            AllowSudoDuringInstall = update.AllowSudoDuringInstall ?? current.AllowSudoDuringInstall,
+        };
+        if (next.Repository != current.Repository || next.Branch != current.Branch) EnsureBranchExists(next.Repository, next.Branch);
+        _ctx.Db.Write(c =>
+        {
+            EnsureFree(c, next, isNew: false);
+            ProjectStore.UpdateSettings(c, next);
+        });
+        return GetProject(name);
+    }
+
+    /// <summary>Stops the project's app and removes the project and its history; the working tree stays.</summary>
+    public Project UnregisterProject(string name)
+    {
+        var project = GetProject(name);
+        var active = _ctx.Db.Read(c => DeploymentStore.FindByStatus(c, project.Name, Model.DeploymentStatus.Running));
+        if (active is not null)
+            throw new CicdException(CicdError.InvalidArgument, $"Project '{project.Name}' is deploying (deployment {active.Id}); cancel it first.",
+                project.Name, $"Stop-CicdDeployment -Name {project.Name}");
+        if (_ctx.Db.Read(c => ProjectStore.GetApp(c, project.Name)) is { } app && ProcFs.IsAlive(app.Pid, app.StartTicks))
+            ProcessStopper.StopGroupAsync(app.Pgid, _ctx.Options.StopGracePeriod).GetAwaiter().GetResult();
+        _ctx.Db.Write(c => ProjectStore.Delete(c, project.Name));
+        return project;
+    }
+
+    private string ValidPath(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || path.Any(char.IsControl))
+            throw new CicdException(CicdError.InvalidPath, "Invalid path: give the directory the working tree lives in.", path);
+        var full = System.IO.Path.GetFullPath(path).TrimEnd('/');
+        if (full.Length == 0 || full == "/" || full.Count(ch => ch == '/') < 2 && IsSystemRoot(full))
+            throw new CicdException(CicdError.InvalidPath, $"Invalid path '{full}': choose a directory of its own for the working tree.", path);
+        if (_ctx.Layout.Contains(full) || full.Length <= DataPath.Length && DataPath.StartsWith(full + "/", StringComparison.Ordinal))
+            throw new CicdException(CicdError.InvalidPath, $"Invalid path '{full}': it overlaps the data directory {DataPath}.", path);
+        return full;
+    }
+
+    private static bool IsSystemRoot(string full) =>
+        new[] { "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/proc", "/root", "/sbin", "/sys", "/tmp", "/usr", "/var" }.Contains(full);
+
+    private static void EnsureFree(Microsoft.Data.Sqlite.SqliteConnection c, Project p, bool isNew)
+    {
+        if (isNew && ProjectStore.Find(c, p.Name) is not null)
+            throw new CicdException(CicdError.ProjectExists, $"A project named '{p.Name}' already exists.", p.Name,
+                "Use Set-CicdProject to change it, or choose another name.");
+        var clash = ProjectStore.All(c).FirstOrDefault(o => o.Name != p.Name && o.Path == p.Path);
+        if (clash is not null)
+            throw new CicdException(CicdError.InvalidPath, $"Path '{p.Path}' is already the working tree of project '{clash.Name}'.", p.Path);
+    }
+
+    private static void EnsureBranchExists(string repository, string branch)
+    {
+        if (!Checkout.BranchExistsAsync(new GitCli(), repository, branch, CancellationToken.None).GetAwaiter().GetResult())
+            throw new CicdException(CicdError.InvalidBranch, $"Branch '{branch}' does not exist in '{repository}'.", branch,
+                "Push the branch first, or pass the right one with -Branch / --branch.");
+    }
+}

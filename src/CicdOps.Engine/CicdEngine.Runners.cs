@@ -1,0 +1,45 @@
+using CicdOps.Engine.Deploy;
+using CicdOps.Engine.Model;
+using CicdOps.Engine.Processes;
+using CicdOps.Engine.State;
+using CicdOps.Engine.Validation;
+
+namespace CicdOps.Engine;
+
+public sealed partial class CicdEngine
+{
+    /// <summary>Drains a project's queue in this thread (the `cicdops worker` entry point). Returns when the queue is empty or another runner holds it.</summary>
+    public void RunQueue(string project, CancellationToken cancellationToken) =>
+        new QueueRunner(_ctx, Names.ProjectName(project)).RunAsync(cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Marks deployments whose runner died as Interrupted; returns them.</summary>
+    public IReadOnlyList<Deployment> RecoverInterrupted()
+    {
+        var ids = _ctx.Db.Read(c => DeploymentStore.AllWithStatus(c, DeploymentStatus.Running)).Count == 0
+            ? new List<long>()
+            : _ctx.Db.Write(c => Recovery.InterruptDeadRunners(c, null));
+        if (ids.Count > 0) _ctx.Changes.Pulse();
+        return ids.Select(GetDeployment).ToList();
+    }
+
+    private bool RunnerIsLive(string project) => _ctx.Db.Read(c => LeaseStore.Get(c, project))?.IsLive == true;
+
+    /// <summary>
+    /// Starts a runner for the project unless a live one holds its lease: a detached worker process when the
+    /// front end gave a worker command (so the deployment outlives it), otherwise a background task here.
+    /// Two runners racing is harmless: the lease lets one through and the other returns.
+    /// </summary>
+    private void EnsureRunner(string project)
+    {
+        if (RunnerIsLive(project)) return;
+        if (_ctx.Options.WorkerCommand is { Count: > 0 } command)
+        {
+            Directory.CreateDirectory(_ctx.Layout.ProjectLogs(project));
+            var argv = command.Append(project).ToList();
+            AppLauncher.Start(new LaunchSpec(argv, new Dictionary<string, string>(), CleanEnvironment: false), DataPath,
+                _ctx.Layout.WorkerLog(project)).Dispose();
+            return;
+        }
+        _ = Task.Run(() => new QueueRunner(_ctx, project).RunAsync(CancellationToken.None));
+    }
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using CicdOps.Engine.Git;
+using CicdOps.Engine.Model;
+using CicdOps.Engine.Processes;
+using CicdOps.Engine.State;
+
+namespace CicdOps.Engine.Deploy;
+
+/// <summary>
+/// Runs one deployment: sync → install → stop old → run → health, and on an unhealthy result the same
+/// stages again for the last good commit. Records every stage, and leaves nothing half-running.
+/// </summary>
+internal sealed partial class DeploymentRunner : IDisposable
+{
+    private readonly EngineContext _ctx;
+    private readonly Deployment _d;
+    private readonly DeploymentLog _log;
+    private readonly GitCli _git = new();
+    private readonly Checkout _checkout;
+    private Project _p;
+    private TimeSpan _scriptTime;
+    private bool _oldAppStopped;
+    private bool _treeMoved;
+
+    public DeploymentRunner(EngineContext ctx, Deployment deployment)
+    {
+        _ctx = ctx;
+        _d = deployment;
+        _p = ctx.Db.Read(c => ProjectStore.Get(c, deployment.Project));
+        _log = new DeploymentLog(deployment.LogPath);
+        _checkout = new Checkout(_git, _p.Path);
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        _log.Write("deploy", $"deployment {_d.Id} of {_p.Name}: branch {_p.Branch}, {(_d.RequestedCommit is { } c ? "commit " + c : "branch tip")}, trigger {_d.Trigger}");
+        _ctx.Sandbox.PrepareProject(_p, new[] { _ctx.Layout.RunDirectory(_p.Name), _ctx.Layout.ProjectLogs(_p.Name) });
+        var (status, reason, restored) = await RunPipelineAsync(ct);
+        Finish(status, reason, restored);
+        _log.Write("deploy", $"{status}{(reason is null ? "" : ": " + reason)}");
+        _log.Write("timing", $"total={clock.Elapsed.TotalMilliseconds:0}ms git={_git.Elapsed.TotalMilliseconds:0}ms scripts={_scriptTime.TotalMilliseconds:0}ms");
+    }
+
+    private async Task<(DeploymentStatus, string?, string?)> RunPipelineAsync(CancellationToken ct)
+    {
+        string sha;
+        try
+        {
+            sha = await SyncAsync(_d.RequestedCommit, rollback: false, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { return await CancelledAsync(); }
+        catch (CicdException e)
+        {
+            // Nothing was stopped: whatever ran before still serves.
+            await RestoreTreeAsync();
+            return (DeploymentStatus.Failed, e.Message, null);
+        }
+
+        try
+        {
+            var failure = await BringUpAsync(sha, rollback: false, _d.ForceInstall, ct);
+            if (failure is null)
+            {
+                Update(c =>
+                {
+                    ProjectStore.Set(c, _p.Name, "current_commit", sha);
+                    ProjectStore.Set(c, _p.Name, "last_good_commit", sha);
+                    ProjectStore.Set(c, _p.Name, "status", ProjectStatus.Healthy.ToString());
+                });
+                return (DeploymentStatus.Succeeded, null, null);
+            }
+            return await RollBackOrFailAsync(sha, failure, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { return await CancelledAsync(); }
+    }
+
+    private async Task<(DeploymentStatus, string?, string?)> RollBackOrFailAsync(string failedSha, string failure, CancellationToken ct)
+    {
+        var good = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).LastGoodCommit;
+        if (good is null || good == failedSha)
+        {
+            await StopAppAsync();
+            MarkProject(ProjectStatus.Failed, current: null);
+            var why = good is null ? "no last good commit to roll back to" : "the last good commit is this one";
+            return (DeploymentStatus.Failed, $"{failure}; {why}", null);
+        }
+        _log.Write("rollback", $"{failure}; rolling back to {good}");
+        string? rollbackFailure;
+        try
+        {
+            await SyncAsync(good, rollback: true, ct);
+            rollbackFailure = await BringUpAsync(good, rollback: true, forceInstall: false, ct);
+        }
+        catch (CicdException e) { rollbackFailure = e.Message; }
+        if (rollbackFailure is null)
+        {
+            MarkProject(ProjectStatus.Healthy, current: good);
+            return (DeploymentStatus.RolledBack, failure, good);
+        }
+        await StopAppAsync();
+        MarkProject(ProjectStatus.Failed, current: null);
+        return (DeploymentStatus.Failed, $"{failure}; rollback to {Short(good)} failed too: {rollbackFailure}", null);
+    }
+
+    /// <summary>Brings a synced commit up: install, stop the old app, run, health. Null when healthy.</summary>
+    private async Task<string?> BringUpAsync(string sha, bool rollback, bool forceInstall, CancellationToken ct)
+    {
+        try { return await BringUpStagesAsync(sha, rollback, forceInstall, ct); }
+        catch (CicdException e) { return e.Message; }
+    }
+
+    private async Task<string?> BringUpStagesAsync(string sha, bool rollback, bool forceInstall, CancellationToken ct)
+    {
+        var installFailure = await InstallAsync(sha, rollback, forceInstall, ct);
+        if (installFailure is not null) return installFailure;
+
+        await Stage(DeploymentStage.Stop, rollback, async () => { await StopAppAsync(); return (StageOutcome.Succeeded, null, null); });
+
+        var app = await StartAppAsync(sha, rollback);
+        string? failure = null;
+        await Stage(DeploymentStage.Health, rollback, async () =>
+        {
+            var checker = new HealthChecker(_p, app.Process, _ctx.Layout.PidFile(_p.Name), _ctx.Options.SettlePeriod,
+                () => Spec(new[] { "bash", ScriptNames.Health }, sha), line => _log.Write("health", line));
+            try { failure = await checker.CheckAsync(app.Record, ct); }
+            finally
+            {
+                _scriptTime += checker.ScriptTime;
+                if (checker.Tracked != app.Record) Update(c => ProjectStore.SetApp(c, _p.Name, checker.Tracked));
+            }
+            return failure is null ? (StageOutcome.Succeeded, null, null) : (StageOutcome.Failed, null, failure);
+        });
+        return failure;
+    }
+
+    private static string Short(string sha) => sha.Length > 12 ? sha[..12] : sha;
+
+    public void Dispose() => _log.Dispose();
+}

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using CicdOps.Engine.Model;
+using CicdOps.Engine.Processes;
+using CicdOps.Engine.State;
+
+namespace CicdOps.Engine.Deploy;
+
+/// <summary>
+/// Decides whether a freshly started app is healthy: polls .cicd/health.sh until it passes or the health
+/// timeout ends (no fixed sleep), while watching the app process. Without health.sh the app must stay alive
+/// through a short settle period and, when the project has a port, something must listen on it.
+/// Also follows a run.sh that hands over to a background manager and writes the app's PID to $CICD_PID_FILE.
+/// </summary>
+internal sealed class HealthChecker
+{
+    private static readonly TimeSpan MaxPoll = TimeSpan.FromMilliseconds(250);
+    private readonly Project _project;
+    private readonly Process _launched;
+    private readonly string _pidFile;
+    private readonly TimeSpan _settle;
+    private readonly Func<LaunchSpec> _healthSpec;
+    private readonly Action<string> _log;
+
+    public HealthChecker(Project project, Process launched, string pidFile, TimeSpan settle, Func<LaunchSpec> healthSpec, Action<string> log)
+    {
+        _project = project; _launched = launched; _pidFile = pidFile; _settle = settle; _healthSpec = healthSpec; _log = log;
+    }
+
+    /// <summary>The app process to track from now on (it changes when run.sh hands over via the PID file).</summary>
+    public AppProcess? Tracked { get; private set; }
+
+    /// <summary>Time spent inside health.sh.</summary>
+    public TimeSpan ScriptTime { get; private set; }
+
+    /// <returns>Null when healthy, otherwise the reason it is not.</returns>
+    public async Task<string?> CheckAsync(AppProcess started, CancellationToken ct)
+    {
+        Tracked = started;
+        var clock = Stopwatch.StartNew();
+        var hasHealthScript = File.Exists(Path.Combine(_project.Path, ScriptNames.Health));
+        var poll = TimeSpan.FromMilliseconds(20);
+        var lastFailure = "";
+        var attempts = 0;
+        while (true)
+        {
+            var processProblem = FollowProcess(hasHealthScript);
+            if (processProblem is not null) return processProblem;
+
+            if (hasHealthScript)
+            {
+                var remaining = _project.HealthTimeout - clock.Elapsed;
+                var r = await ScriptRunner.RunAsync(ProcessLaunch.Create(_healthSpec(), _project.Path),
+                    remaining > TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100),
+                    line => { if (attempts < 3) _log(line); }, null, ct);
+                ScriptTime += r.Duration;
+                attempts++;
+                if (r.Succeeded) { _log($"healthy after {clock.Elapsed.TotalMilliseconds:0} ms ({attempts} check(s))"); return null; }
+                lastFailure = r.Describe("health.sh");
+            }
+            else if (clock.Elapsed >= _settle)
+            {
+                if (_project.Port is not { } port || PortOwners.IsListening(port))
+                {
+                    _log($"app alive after {clock.Elapsed.TotalMilliseconds:0} ms{(_project.Port is { } p ? $", port {p} listening" : "")}");
+                    return null;
+                }
+                lastFailure = $"nothing listens on port {port}";
+            }
+
+            if (clock.Elapsed >= _project.HealthTimeout)
+                return hasHealthScript
+                    ? $"unhealthy: {lastFailure} (health timeout {_project.HealthTimeout.TotalSeconds:0.#} s, {attempts} checks)"
+                    : $"unhealthy: {lastFailure} after {_project.HealthTimeout.TotalSeconds:0.#} s";
+            var left = _project.HealthTimeout - clock.Elapsed;
+            await Task.Delay(poll < left ? poll : left, ct);
+            poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, MaxPoll.Ticks));
+        }
+    }
+
+    /// <summary>Checks the tracked process; returns why it counts as failed, or null.</summary>
+    private string? FollowProcess(bool hasHealthScript)
+    {
+        if (Tracked is { } t && t.Pid != _launched.Id)
+            return ProcFs.IsAlive(t.Pid, t.StartTicks) ? null : $"the app (pid {t.Pid}) exited";
+        if (!_launched.HasExited) return null;
+        if (_launched.ExitCode != 0) return $"run.sh exited with code {_launched.ExitCode}";
+        if (ReadPidFile() is { } pid && ProcFs.IsAlive(pid, null))
+        {
+            Tracked = new AppProcess(pid, Posix.ProcessGroupOf(pid) ?? pid, ProcFs.StartTicks(pid));
+            _log($"run.sh handed over to pid {pid} ($CICD_PID_FILE)");
+            return null;
+        }
+        if (hasHealthScript) { Tracked = null; return null; } // an external manager (e.g. docker): health.sh decides
+        return "run.sh exited without leaving a process: keep it in the foreground, or write the app's PID to $CICD_PID_FILE";
+    }
+
+    private int? ReadPidFile()
+    {
+        try { return int.TryParse(File.ReadAllText(_pidFile).Trim(), out var pid) && pid > 1 ? pid : null; }
+        catch (IOException) { return null; }
+    }
+}

@@ -1,0 +1,104 @@
+using CicdOps.Engine.Model;
+using CicdOps.Engine.Processes;
+using CicdOps.Engine.State;
+
+namespace CicdOps.Engine.Deploy;
+
+/// <summary>
+/// Drains one project's queue while holding its lease, so that across every process on the machine at
+/// most one deployment of a project runs at a time. The lease is renewed in the background; a cancel
+/// request recorded by any process is noticed within a quarter second.
+/// </summary>
+internal sealed class QueueRunner
+{
+    private static readonly TimeSpan CancelPoll = TimeSpan.FromMilliseconds(250);
+    private readonly EngineContext _ctx;
+    private readonly string _project;
+    private readonly string _owner = RunnerIdentity.NewOwner();
+
+    public QueueRunner(EngineContext ctx, string project) { _ctx = ctx; _project = project; }
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        if (!TryAcquire()) return;
+        try
+        {
+            while (!stopping.IsCancellationRequested && TakeNext() is { } next)
+                await RunOneAsync(next, stopping);
+        }
+        finally
+        {
+            _ctx.Db.Write(c => LeaseStore.Release(c, _project, _owner));
+            _ctx.Changes.Pulse();
+        }
+    }
+
+    /// <summary>Takes the lease when nobody live holds it, marking the dead holder's deployments Interrupted.</summary>
+    private bool TryAcquire() => _ctx.Db.Write(c =>
+    {
+        var lease = LeaseStore.Get(c, _project);
+        if (lease is not null && lease.Owner != _owner && lease.IsLive) return false;
+        Recovery.InterruptDeadRunners(c, _project);
+        LeaseStore.Put(c, _project, _owner, DateTimeOffset.UtcNow + _ctx.Options.LeaseDuration);
+        return true;
+    });
+
+    /// <summary>Marks the waiting deployment Running; when there is none, gives up the lease in the same transaction.</summary>
+    private Deployment? TakeNext()
+    {
+        var next = _ctx.Db.Write(c =>
+        {
+            var queued = DeploymentStore.FindByStatus(c, _project, DeploymentStatus.Queued);
+            if (queued is null) { LeaseStore.Release(c, _project, _owner); return null; }
+            DeploymentStore.MarkRunning(c, queued.Id, _owner);
+            ProjectStore.Set(c, _project, "status", ProjectStatus.Deploying.ToString());
+            return DeploymentStore.Get(c, queued.Id);
+        });
+        _ctx.Changes.Pulse();
+        return next;
+    }
+
+    private async Task RunOneAsync(Deployment d, CancellationToken stopping)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var watching = new CancellationTokenSource();
+        var watcher = WatchAsync(d.Id, cancel, watching.Token);
+        try
+        {
+            using var runner = new DeploymentRunner(_ctx, d);
+            await runner.RunAsync(cancel.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug must not leave the deployment Running forever; record it and go on with the queue.
+            _ctx.Db.Write(c => DeploymentStore.Finish(c, d.Id, DeploymentStatus.Failed, "internal error: " + e.Message));
+        }
+        finally
+        {
+            watching.Cancel();
+            await watcher;
+            _ctx.Changes.Pulse();
+        }
+    }
+
+    /// <summary>Renews the lease and turns a recorded cancel request into a cancellation of the run.</summary>
+    private async Task WatchAsync(long id, CancellationTokenSource cancel, CancellationToken done)
+    {
+        var renewEvery = _ctx.Options.LeaseDuration / 3;
+        var lastRenew = DateTime.UtcNow;
+        while (!done.IsCancellationRequested)
+        {
+            try { await Task.Delay(CancelPoll, done); } catch (OperationCanceledException) { return; }
+            try
+            {
+                if (_ctx.Db.Read(c => DeploymentStore.IsCancelRequested(c, id))) cancel.Cancel();
+                if (DateTime.UtcNow - lastRenew >= renewEvery)
+                {
+                    _ctx.Db.Write(c => LeaseStore.Renew(c, _project, _owner, DateTimeOffset.UtcNow + _ctx.Options.LeaseDuration));
+                    lastRenew = DateTime.UtcNow;
+                }
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException) { /* busy for longer than the timeout: try again next tick */ }
+        }
+    }
+}

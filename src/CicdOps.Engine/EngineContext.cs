@@ -1,0 +1,30 @@
+using CicdOps.Engine.Processes;
+using CicdOps.Engine.State;
+
+namespace CicdOps.Engine;
+
+/// <summary>What the engine's parts share: the database, the data layout, the options and the sandbox.</summary>
+internal sealed class EngineContext
+{
+    public EngineContext(EngineOptions options, DataLayout layout, Database db, IScriptSandbox sandbox)
+    {
+        Options = options; Layout = layout; Db = db; Sandbox = sandbox;
+    }
+
+    public EngineOptions Options { get; }
+    public DataLayout Layout { get; }
+    public Database Db { get; }
+    public IScriptSandbox Sandbox { get; }
+    /// <summary>Pulsed whenever this process changes a deployment, so in-process waiters wake at once.</summary>
+    public ChangeSignal Changes { get; } = new();
+}
+
+/// <summary>A reusable "something changed" pulse: waiters get a task that completes at the next pulse.</summary>
+internal sealed class ChangeSignal
+{
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Next => Volatile.Read(ref _next).Task;
+
+    public void Pulse() => Interlocked.Exchange(ref _next, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+}

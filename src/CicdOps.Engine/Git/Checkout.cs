@@ -1,0 +1,104 @@
+using CicdOps.Engine.Validation;
+
+namespace CicdOps.Engine.Git;
+
+/// <summary>
+/// The git operations a deployment needs, on one project's working tree. Every target is resolved to a
+/// full SHA before the tree is touched; the tree is only ever reset to a SHA.
+/// </summary>
+internal sealed class Checkout
+{
+    private readonly GitCli _git;
+    private readonly string _path;
+
+    public Checkout(GitCli git, string path) { _git = git; _path = path; }
+
+    public bool Exists => Directory.Exists(Path.Combine(_path, ".git"));
+
+    /// <summary>Asks the remote whether the branch exists, without touching any working tree.</summary>
+    public static async Task<bool> BranchExistsAsync(GitCli git, string repository, string branch, CancellationToken ct)
+    {
+        var r = await git.RunAsync(null, new[] { "ls-remote", "--heads", "--end-of-options", repository, "refs/heads/" + branch }, ct,
+            TimeSpan.FromSeconds(60));
+        if (!r.Ok)
+            throw new CicdException(CicdError.RepositoryUnreachable, $"Repository '{repository}' is unreachable: {r.Error}", repository,
+                "Check the URL, the network and the deploy key or credentials git uses.");
+        return r.StdOut.Contains("refs/heads/" + branch);
+    }
+
+    /// <summary>Creates an empty repository at the path (which must be absent or empty) pointing at the remote.</summary>
+    public async Task InitAsync(string repository, CancellationToken ct)
+    {
+        if (Directory.Exists(_path) && Directory.EnumerateFileSystemEntries(_path).Any())
+            throw new CicdException(CicdError.CheckoutFailed,
+                $"Path '{_path}' is not empty and holds no git checkout; empty it or choose another path.", _path);
+        Directory.CreateDirectory(_path);
+        Must(await _git.RunAsync(_path, new[] { "init", "--quiet" }, ct), "git init");
+        await SetRemoteAsync(repository, ct);
+    }
+
+    public async Task SetRemoteAsync(string repository, CancellationToken ct) =>
+        Must(await _git.RunAsync(_path, new[] { "config", "remote.origin.url", repository }, ct), "git config");
+
+    /// <summary>Tracked files that differ from HEAD, as a binary patch; null when the tree is clean.</summary>
+    public async Task<string?> LocalModificationsAsync(CancellationToken ct)
+    {
+        var head = await _git.RunAsync(_path, new[] { "rev-parse", "--verify", "--quiet", "HEAD" }, ct);
+        if (!head.Ok) return null; // nothing checked out yet
+        var status = await _git.RunAsync(_path, new[] { "status", "--porcelain", "--untracked-files=no" }, ct);
+        if (!status.Ok || status.StdOut.Trim().Length == 0) return null;
+        var diff = await _git.RunAsync(_path, new[] { "diff", "--binary", "HEAD" }, ct);
+        return diff.Ok ? diff.StdOut : null;
+    }
+
+    public async Task DiscardLocalModificationsAsync(CancellationToken ct)
+    {
+        var head = await _git.RunAsync(_path, new[] { "rev-parse", "--verify", "--quiet", "HEAD" }, ct);
+        if (head.Ok) Must(await _git.RunAsync(_path, new[] { "reset", "--quiet", "--hard", "HEAD" }, ct), "git reset");
+    }
+
+    /// <summary>Fetches the branch into refs/remotes/origin/&lt;branch&gt;.</summary>
+    public async Task FetchAsync(string branch, CancellationToken ct)
+    {
+        Names.Branch(branch);
+        var r = await _git.RunAsync(_path, new[]
+        {
+            "fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "origin", "--end-of-options",
+            $"+refs/heads/{branch}:refs/remotes/origin/{branch}",
+        }, ct);
+        if (!r.Ok) throw new CicdException(CicdError.RepositoryUnreachable, $"git fetch failed: {r.Error}", branch);
+    }
+
+    /// <summary>The full SHA of the fetched branch tip, or of a commit given by the user.</summary>
+    public async Task<string> ResolveAsync(string branch, string? commit, CancellationToken ct)
+    {
+        if (commit is null) return await RevParseAsync($"refs/remotes/origin/{branch}", ct)
+            ?? throw new CicdException(CicdError.CommitNotFound, $"Branch '{branch}' has no commits on the remote.", branch);
+        Names.Commit(commit);
+        var sha = await RevParseAsync(commit, ct);
+        if (sha is null && commit.Length is 40 or 64)
+        {
+            // Not reachable from the fetched branch: ask the remote for that exact object.
+            await _git.RunAsync(_path, new[] { "fetch", "--quiet", "--no-tags", "origin", "--end-of-options", commit }, ct);
+            sha = await RevParseAsync(commit, ct);
+        }
+        return sha ?? throw new CicdException(CicdError.CommitNotFound, $"Commit '{commit}' was not found in the repository.", commit);
+    }
+
+    public async Task ResetHardAsync(string sha, CancellationToken ct)
+    {
+        Names.Commit(sha);
+        Must(await _git.RunAsync(_path, new[] { "reset", "--quiet", "--hard", sha }, ct), "git reset");
+    }
+
+    private async Task<string?> RevParseAsync(string rev, CancellationToken ct)
+    {
+        var r = await _git.RunAsync(_path, new[] { "rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}" }, ct);
+        return r.Ok ? r.StdOut.Trim() : null;
+    }
+
+    private static void Must(GitResult r, string what)
+    {
+        if (!r.Ok) throw new CicdException(CicdError.CheckoutFailed, $"{what} failed: {r.Error}");
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Text;
+using CicdOps.Engine.Validation;
+
+namespace CicdOps.Engine.Git;
+
+/// <summary>
+/// Runs the git CLI. Arguments always travel as a list (no shell), user-supplied refs follow
+/// --end-of-options, only the protocols in <see cref="RepositoryUrl.AllowedGitProtocols"/> are allowed
+/// (no "ext::" remote helpers), and git never prompts: a missing credential fails fast instead of hanging.
+/// </summary>
+internal sealed class GitCli
+{
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Time spent inside git by this instance (the benchmark subtracts it from the total).</summary>
+    public TimeSpan Elapsed { get; private set; }
+
+    public async Task<GitResult> RunAsync(string? workingDirectory, IReadOnlyList<string> args, CancellationToken ct, TimeSpan? timeout = null)
+    {
+        var psi = new ProcessStartInfo("git")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        if (workingDirectory is not null)
+        {
+            // The checkout may belong to a project's service user; trust exactly this directory.
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add("safe.directory=" + workingDirectory);
+        }
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        psi.Environment["GIT_ALLOW_PROTOCOL"] = RepositoryUrl.AllowedGitProtocols;
+        psi.Environment["LC_ALL"] = "C";
+        if (!psi.Environment.ContainsKey("GIT_SSH_COMMAND")) psi.Environment["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes";
+
+        var sw = Stopwatch.StartNew();
+        using var p = new Process { StartInfo = psi };
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.Append(e.Data).Append('\n'); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.Append(e.Data).Append('\n'); };
+        p.Start();
+        p.StandardInput.Close();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout ?? DefaultTimeout);
+        try
+        {
+            await p.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            ct.ThrowIfCancellationRequested();
+            return new GitResult(-1, "", $"git {args.FirstOrDefault()} timed out");
+        }
+        finally { Elapsed += sw.Elapsed; }
+        return new GitResult(p.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+}

@@ -1,0 +1,85 @@
+using CicdOps.Engine.Model;
+using Microsoft.Data.Sqlite;
+
+namespace CicdOps.Engine.State;
+
+/// <summary>Rows of the projects table, in and out. Callers own the connection and transaction.</summary>
+internal static class ProjectStore
+{
+    public static Project? Find(SqliteConnection c, string name) =>
+        c.Query("SELECT * FROM projects WHERE name = $n", Map, ("$n", name)).FirstOrDefault();
+
+    public static Project Get(SqliteConnection c, string name) =>
+        Find(c, name) ?? throw NotFound(name);
+
+    public static CicdException NotFound(string name) => new(CicdError.ProjectNotFound,
+        $"No project named '{Validation.Names.Printable(name)}'.", name, "Run Get-CicdProject (or `cicdops project list`) to see registered projects.");
+
+    public static List<Project> All(SqliteConnection c) => c.Query("SELECT * FROM projects ORDER BY name", Map);
+
+    public static void Insert(SqliteConnection c, Project p) => c.Execute("""
+        INSERT INTO projects (name, repository, branch, path, port, install_timeout_ms, health_timeout_ms, status,
+            service_user, allow_sudo, created_at, updated_at)
+        VALUES ($name, $repo, $branch, $path, $port, $it, $ht, $status, $user, $sudo, $now, $now)
+        """,
+        ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
+        ("$it", (long)p.InstallTimeout.TotalMilliseconds), ("$ht", (long)p.HealthTimeout.TotalMilliseconds),
+        ("$status", p.Status.ToString()), ("$user", p.ServiceUser), ("$sudo", p.AllowSudoDuringInstall ? 1 : 0),
+        ("$now", p.CreatedAt.ToMs()));
+
+    /// <summary>Writes the user-editable settings of a project.</summary>
+    public static void UpdateSettings(SqliteConnection c, Project p) => c.Execute("""
+        UPDATE projects SET repository=$repo, branch=$branch, path=$path, port=$port, install_timeout_ms=$it,
+            health_timeout_ms=$ht, allow_sudo=$sudo, updated_at=$now WHERE name=$name
+        """,
+        ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
+        ("$it", (long)p.InstallTimeout.TotalMilliseconds), ("$ht", (long)p.HealthTimeout.TotalMilliseconds),
+        ("$sudo", p.AllowSudoDuringInstall ? 1 : 0), ("$now", DateTimeOffset.UtcNow.ToMs()));
+
+    /// <summary>Sets one engine-owned column (status, commits, hash, app process) by name.</summary>
+    public static void Set(SqliteConnection c, string name, string column, object? value)
+    {
+        if (!EngineColumns.Contains(column)) throw new ArgumentOutOfRangeException(nameof(column));
+        c.Execute($"UPDATE projects SET {column}=$v, updated_at=$now WHERE name=$name",
+            ("$v", value), ("$now", DateTimeOffset.UtcNow.ToMs()), ("$name", name));
+    }
+
+    private static readonly HashSet<string> EngineColumns = new()
+    {
+        "status", "current_commit", "last_good_commit", "pinned_commit", "install_hash", "app_pid", "app_pgid", "app_start_ticks",
+    };
+
+    public static void Delete(SqliteConnection c, string name) => c.Execute("DELETE FROM projects WHERE name=$n", ("$n", name));
+
+    public static AppProcess? GetApp(SqliteConnection c, string name) =>
+        c.Query("SELECT app_pid, app_pgid, app_start_ticks FROM projects WHERE name=$n",
+            r => r.Long("app_pid") is { } pid ? new AppProcess((int)pid, (int)(r.Long("app_pgid") ?? pid), r.Long("app_start_ticks")) : null,
+            ("$n", name)).FirstOrDefault();
+
+    public static void SetApp(SqliteConnection c, string name, AppProcess? app) => c.Execute(
+        "UPDATE projects SET app_pid=$pid, app_pgid=$pgid, app_start_ticks=$t, updated_at=$now WHERE name=$n",
+        ("$pid", app?.Pid), ("$pgid", app?.Pgid), ("$t", app?.StartTicks), ("$now", DateTimeOffset.UtcNow.ToMs()), ("$n", name));
+
+    private static Project Map(SqliteDataReader r) => new()
+    {
+        Name = r.Str("name")!,
+        Repository = r.Str("repository")!,
+        Branch = r.Str("branch")!,
+        Path = r.Str("path")!,
+        Port = r.Long("port") is { } p ? (int)p : null,
+        InstallTimeout = TimeSpan.FromMilliseconds(r.Long("install_timeout_ms")!.Value),
+        HealthTimeout = TimeSpan.FromMilliseconds(r.Long("health_timeout_ms")!.Value),
+        Status = r.Enum<ProjectStatus>("status"),
+        CurrentCommit = r.Str("current_commit"),
+        LastGoodCommit = r.Str("last_good_commit"),
+        PinnedCommit = r.Str("pinned_commit"),
+        InstallScriptHash = r.Str("install_hash"),
+        ServiceUser = r.Str("service_user"),
+        AllowSudoDuringInstall = r.Long("allow_sudo") == 1,
+        CreatedAt = r.Time("created_at")!.Value,
+        UpdatedAt = r.Time("updated_at")!.Value,
+    };
+}
+
+/// <summary>The app process the engine started for a project: pid, its process group, and its start time (guards against pid reuse).</summary>
+internal sealed record AppProcess(int Pid, int Pgid, long? StartTicks);
