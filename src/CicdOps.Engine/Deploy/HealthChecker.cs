@@ -54,6 +54,7 @@ internal sealed class HealthChecker
                     line => { if (attempts < 3) _log(line); }, null, ct);
                 ScriptTime += r.Duration;
                 attempts++;
+                if (r.Succeeded && FollowProcess(hasHealthScript) is { } diedMeanwhile) return diedMeanwhile;
                 if (r.Succeeded) { _log($"healthy after {clock.Elapsed.TotalMilliseconds:0} ms ({attempts} check(s))"); return null; }
                 lastFailure = r.Describe("health.sh");
             }
