@@ -180,9 +180,13 @@ internal sealed partial class DeploymentRunner
         return (DeploymentStatus.Cancelled, "cancelled by request", null);
     }
 
-    /// <summary>When the old app still runs but the tree moved, put the tree back under it (best effort).</summary>
+    /// <summary>
+    /// The deployment ended before the old app was touched: the project is as it was, so its status returns,
+    /// and when the tree moved it is put back under the running app (best effort).
+    /// </summary>
     private async Task RestoreTreeAsync()
     {
+        Update(c => ProjectStore.Set(c, _p.Name, "status", _statusBefore.ToString()));
         var current = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).CurrentCommit;
         if (!_treeMoved || current is null) return;
         try { await _checkout.ResetHardAsync(current, CancellationToken.None); }

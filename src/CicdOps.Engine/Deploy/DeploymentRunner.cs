@@ -17,14 +17,16 @@ internal sealed partial class DeploymentRunner : IDisposable
     private readonly DeploymentLog _log;
     private readonly GitCli _git = new();
     private readonly Checkout _checkout;
+    private readonly ProjectStatus _statusBefore;
     private Project _p;
     private TimeSpan _scriptTime;
     private bool _oldAppStopped;
     private bool _treeMoved;
 
-    public DeploymentRunner(EngineContext ctx, Deployment deployment)
+    public DeploymentRunner(EngineContext ctx, Deployment deployment, ProjectStatus statusBefore)
     {
         _ctx = ctx;
+        _statusBefore = statusBefore;
         _d = deployment;
         _p = ctx.Db.Read(c => ProjectStore.Get(c, deployment.Project));
         _log = new DeploymentLog(deployment.LogPath);

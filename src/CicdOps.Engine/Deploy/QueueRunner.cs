@@ -23,8 +23,8 @@ internal sealed class QueueRunner
         if (!TryAcquire()) return;
         try
         {
-            while (!stopping.IsCancellationRequested && TakeNext() is { } next)
-                await RunOneAsync(next, stopping);
+            while (!stopping.IsCancellationRequested && TakeNext() is var (next, previous) && next is not null)
+                await RunOneAsync(next, previous, stopping);
         }
         finally
         {
@@ -44,28 +44,30 @@ internal sealed class QueueRunner
     });
 
     /// <summary>Marks the waiting deployment Running; when there is none, gives up the lease in the same transaction.</summary>
-    private Deployment? TakeNext()
+    /// <returns>The deployment, and the project's status before it (restored when the deployment changes nothing).</returns>
+    private (Deployment?, ProjectStatus) TakeNext()
     {
         var next = _ctx.Db.Write(c =>
         {
             var queued = DeploymentStore.FindByStatus(c, _project, DeploymentStatus.Queued);
-            if (queued is null) { LeaseStore.Release(c, _project, _owner); return null; }
+            if (queued is null) { LeaseStore.Release(c, _project, _owner); return ((Deployment?)null, ProjectStatus.Registered); }
+            var previous = ProjectStore.Get(c, _project).Status;
             DeploymentStore.MarkRunning(c, queued.Id, _owner);
             ProjectStore.Set(c, _project, "status", ProjectStatus.Deploying.ToString());
-            return DeploymentStore.Get(c, queued.Id);
+            return (DeploymentStore.Get(c, queued.Id), previous);
         });
         _ctx.Changes.Pulse();
         return next;
     }
 
-    private async Task RunOneAsync(Deployment d, CancellationToken stopping)
+    private async Task RunOneAsync(Deployment d, ProjectStatus previous, CancellationToken stopping)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var watching = new CancellationTokenSource();
         var watcher = WatchAsync(d.Id, cancel, watching.Token);
         try
         {
-            using var runner = new DeploymentRunner(_ctx, d);
+            using var runner = new DeploymentRunner(_ctx, d, previous);
             await runner.RunAsync(cancel.Token);
         }
         catch (Exception e) when (e is not OperationCanceledException)
