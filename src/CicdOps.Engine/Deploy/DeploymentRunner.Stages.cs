@@ -17,15 +17,11 @@ internal sealed partial class DeploymentRunner
             if (!_checkout.Exists)
             {
                 _log.Write("sync", $"no checkout at {_p.Path}: cloning {_p.Repository}");
-                await _checkout.InitAsync(_p.Repository, ct);
+                await _checkout.InitAsync(ct);
             }
-            else
-            {
-                await SaveLocalModificationsAsync(ct);
-                await _checkout.SetRemoteAsync(_p.Repository, ct);
-            }
-            await _checkout.FetchAsync(_p.Branch, ct);
-            sha = await _checkout.ResolveAsync(_p.Branch, commit, ct);
+            else await SaveLocalModificationsAsync(ct);
+            await _checkout.FetchAsync(_p.Repository, _p.Branch, ct);
+            sha = await _checkout.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
             await _checkout.ResetHardAsync(sha, ct);
             _treeMoved = true;
             if (!rollback)

@@ -39,9 +39,10 @@ internal sealed partial class DeploymentRunner : IDisposable
         _log.Write("deploy", $"deployment {_d.Id} of {_p.Name}: branch {_p.Branch}, {(_d.RequestedCommit is { } c ? "commit " + c : "branch tip")}, trigger {_d.Trigger}");
         _ctx.Sandbox.PrepareProject(_p, new[] { _ctx.Layout.RunDirectory(_p.Name), _ctx.Layout.ProjectLogs(_p.Name) });
         var (status, reason, restored) = await RunPipelineAsync(ct);
-        Finish(status, reason, restored);
+        // The log is complete before the status changes: whoever sees the status finished can read it all.
         _log.Write("deploy", $"{status}{(reason is null ? "" : ": " + reason)}");
         _log.Write("timing", $"total={clock.Elapsed.TotalMilliseconds:0}ms git={_git.Elapsed.TotalMilliseconds:0}ms scripts={_scriptTime.TotalMilliseconds:0}ms");
+        Finish(status, reason, restored);
     }
 
     private async Task<(DeploymentStatus, string?, string?)> RunPipelineAsync(CancellationToken ct)

@@ -26,51 +26,46 @@ internal sealed class Checkout
         return r.StdOut.Contains("refs/heads/" + branch);
     }
 
-    /// <summary>Creates an empty repository at the path (which must be absent or empty) pointing at the remote.</summary>
-    public async Task InitAsync(string repository, CancellationToken ct)
+    /// <summary>Creates an empty repository at the path, which must be absent or empty.</summary>
+    public async Task InitAsync(CancellationToken ct)
     {
         if (Directory.Exists(_path) && Directory.EnumerateFileSystemEntries(_path).Any())
             throw new CicdException(CicdError.CheckoutFailed,
                 $"Path '{_path}' is not empty and holds no git checkout; empty it or choose another path.", _path);
         Directory.CreateDirectory(_path);
         Must(await _git.RunAsync(_path, new[] { "init", "--quiet" }, ct), "git init");
-        await SetRemoteAsync(repository, ct);
     }
-
-    public async Task SetRemoteAsync(string repository, CancellationToken ct) =>
-        Must(await _git.RunAsync(_path, new[] { "config", "remote.origin.url", repository }, ct), "git config");
 
     /// <summary>Tracked files that differ from HEAD, as a binary patch; null when the tree is clean.</summary>
     public async Task<string?> LocalModificationsAsync(CancellationToken ct)
     {
-        var head = await _git.RunAsync(_path, new[] { "rev-parse", "--verify", "--quiet", "HEAD" }, ct);
-        if (!head.Ok) return null; // nothing checked out yet
+        // One status call on the hot path; a diff only when something really changed.
         var status = await _git.RunAsync(_path, new[] { "status", "--porcelain", "--untracked-files=no" }, ct);
         if (!status.Ok || status.StdOut.Trim().Length == 0) return null;
         var diff = await _git.RunAsync(_path, new[] { "diff", "--binary", "HEAD" }, ct);
         return diff.Ok ? diff.StdOut : null;
     }
 
-    public async Task DiscardLocalModificationsAsync(CancellationToken ct)
-    {
-        var head = await _git.RunAsync(_path, new[] { "rev-parse", "--verify", "--quiet", "HEAD" }, ct);
-        if (head.Ok) Must(await _git.RunAsync(_path, new[] { "reset", "--quiet", "--hard", "HEAD" }, ct), "git reset");
-    }
+    public async Task DiscardLocalModificationsAsync(CancellationToken ct) =>
+        Must(await _git.RunAsync(_path, new[] { "reset", "--quiet", "--hard", "HEAD" }, ct), "git reset");
 
-    /// <summary>Fetches the branch into refs/remotes/origin/&lt;branch&gt;.</summary>
-    public async Task FetchAsync(string branch, CancellationToken ct)
+    /// <summary>
+    /// Fetches the branch from the project's repository URL into refs/remotes/origin/&lt;branch&gt;. Fetching
+    /// from the URL itself (not a configured remote) means a changed repository needs no config rewrite.
+    /// </summary>
+    public async Task FetchAsync(string repository, string branch, CancellationToken ct)
     {
         Names.Branch(branch);
         var r = await _git.RunAsync(_path, new[]
         {
-            "fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "origin", "--end-of-options",
+            "fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--end-of-options", repository,
             $"+refs/heads/{branch}:refs/remotes/origin/{branch}",
         }, ct);
         if (!r.Ok) throw new CicdException(CicdError.RepositoryUnreachable, $"git fetch failed: {r.Error}", branch);
     }
 
     /// <summary>The full SHA of the fetched branch tip, or of a commit given by the user.</summary>
-    public async Task<string> ResolveAsync(string branch, string? commit, CancellationToken ct)
+    public async Task<string> ResolveAsync(string repository, string branch, string? commit, CancellationToken ct)
     {
         if (commit is null) return await RevParseAsync($"refs/remotes/origin/{branch}", ct)
             ?? throw new CicdException(CicdError.CommitNotFound, $"Branch '{branch}' has no commits on the remote.", branch);
@@ -79,7 +74,7 @@ internal sealed class Checkout
         if (sha is null && commit.Length is 40 or 64)
         {
             // Not reachable from the fetched branch: ask the remote for that exact object.
-            await _git.RunAsync(_path, new[] { "fetch", "--quiet", "--no-tags", "origin", "--end-of-options", commit }, ct);
+            await _git.RunAsync(_path, new[] { "fetch", "--quiet", "--no-tags", "--end-of-options", repository, commit }, ct);
             sha = await RevParseAsync(commit, ct);
         }
         return sha ?? throw new CicdException(CicdError.CommitNotFound, $"Commit '{commit}' was not found in the repository.", commit);

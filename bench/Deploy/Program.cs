@@ -1,0 +1,127 @@
+// Deploy overhead benchmark: what the orchestrator itself adds to a deploy of a trivial app.
+//   overhead = (request → healthy) − (time inside git) − (time inside the project's scripts)
+// printed beside the raw cost of the same git fetch + reset and a bare run.sh start measured directly.
+// Usage: dotnet run -c Release --project bench/Deploy [-- ROUNDS]
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using CicdOps.Engine;
+using CicdOps.Engine.Model;
+
+var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
+var root = Directory.CreateTempSubdirectory("cicdops-bench-").FullName;
+try
+{
+    var bare = Path.Combine(root, "origin.git");
+    var author = Path.Combine(root, "author");
+    Sh.Git(root, "init", "-q", "--bare", "--initial-branch=main", bare);
+    Sh.Git(root, "init", "-q", "--initial-branch=main", author);
+    Sh.Git(author, "config", "user.email", "bench@example.com");
+    Sh.Git(author, "config", "user.name", "bench");
+    Sh.Git(author, "remote", "add", "origin", bare);
+    Directory.CreateDirectory(Path.Combine(author, ".cicd"));
+    // The trivial app: a foreground process; healthy once it has written its commit.
+    File.WriteAllText(Path.Combine(author, ".cicd/run.sh"), "#!/bin/bash\necho \"$CICD_COMMIT\" > started\nexec sleep 600\n");
+    File.WriteAllText(Path.Combine(author, ".cicd/health.sh"), "#!/bin/bash\ngrep -qx \"$CICD_COMMIT\" started\n");
+    Commit(author, "v0");
+
+    using var engine = CicdEngine.Open(new EngineOptions { DataPath = Path.Combine(root, "data"), StopGracePeriod = TimeSpan.FromSeconds(2) });
+    engine.RegisterProject(new ProjectSpec { Name = "bench", Repository = "file://" + bare, Path = Path.Combine(root, "tree") });
+    engine.Wait(engine.RequestDeployment(new DeploymentRequest { Project = "bench" })); // warm-up: clone, JIT
+
+    var total = new List<double>(); var git = new List<double>(); var scripts = new List<double>(); var pushToHealthy = new List<double>();
+    for (var i = 1; i <= rounds; i++)
+    {
+        var push = Stopwatch.StartNew();
+        Commit(author, $"v{i}");
+        var sw = Stopwatch.StartNew();
+        var d = engine.Wait(engine.RequestDeployment(new DeploymentRequest { Project = "bench" }));
+        sw.Stop(); push.Stop();
+        if (d.Status != DeploymentStatus.Succeeded) throw new Exception($"round {i}: {d.Status} {d.Reason}");
+        var timing = Regex.Match(engine.ReadDeploymentLog(d.Id).Text, @"git=(\d+)ms scripts=(\d+)ms");
+        total.Add(sw.Elapsed.TotalMilliseconds);
+        git.Add(double.Parse(timing.Groups[1].Value, CultureInfo.InvariantCulture));
+        scripts.Add(double.Parse(timing.Groups[2].Value, CultureInfo.InvariantCulture));
+        pushToHealthy.Add(push.Elapsed.TotalMilliseconds);
+    }
+    var overhead = total.Select((t, i) => t - git[i] - scripts[i]).ToList();
+
+    // Baselines: the same git work and a bare run.sh start, done directly.
+    var raw = Path.Combine(root, "raw");
+    Sh.Git(root, "clone", "-q", bare, raw);
+    var rawGit = new List<double>(); var rawRun = new List<double>();
+    for (var i = 0; i < rounds; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        Sh.Git(raw, "fetch", "-q", "origin", "+refs/heads/main:refs/remotes/origin/main");
+        Sh.Git(raw, "rev-parse", "--verify", "refs/remotes/origin/main^{commit}");
+        Sh.Git(raw, "reset", "-q", "--hard", "origin/main");
+        rawGit.Add(sw.Elapsed.TotalMilliseconds);
+        sw.Restart();
+        var app = Process.Start(new ProcessStartInfo("bash", ".cicd/run.sh") { WorkingDirectory = raw, Environment = { ["CICD_COMMIT"] = "x" + i } })!;
+        while (Sh.Run("bash", raw, new Dictionary<string, string> { ["CICD_COMMIT"] = "x" + i }, ".cicd/health.sh").ExitCode != 0) { }
+        rawRun.Add(sw.Elapsed.TotalMilliseconds);
+        app.Kill(true);
+        app.WaitForExit();
+    }
+
+    Console.WriteLine($"deploy benchmark: {rounds} deploys of a trivial app (foreground run.sh, health.sh), {Environment.ProcessorCount} cores");
+    Report("request → healthy", total);
+    Report("  inside git", git);
+    Report("  inside scripts", scripts);
+    Report("orchestrator overhead", overhead);
+    Report("commit+push → healthy", pushToHealthy);
+    Report("baseline: git fetch+rev-parse+reset", rawGit);
+    Report("baseline: bare run.sh start → health.sh passes", rawRun);
+    Console.WriteLine($"goal: overhead p50 < 100 ms → {(Percentile(overhead, 50) < 100 ? "met" : "NOT met")}; push-to-healthy p50 < 1500 ms → {(Percentile(pushToHealthy, 50) < 1500 ? "met" : "NOT met")}");
+    engine.UnregisterProject("bench");
+}
+finally
+{
+    try { Directory.Delete(root, true); } catch (IOException) { }
+}
+
+static void Commit(string repo, string version)
+{
+    File.WriteAllText(Path.Combine(repo, "VERSION"), version);
+    Sh.Git(repo, "add", "-A");
+    Sh.Git(repo, "commit", "-q", "-m", version);
+    Sh.Git(repo, "push", "-q", "origin", "HEAD:refs/heads/main");
+}
+
+static double Percentile(List<double> xs, int p)
+{
+    var s = xs.OrderBy(x => x).ToList();
+    return s[Math.Clamp((int)Math.Ceiling(p / 100.0 * s.Count) - 1, 0, s.Count - 1)];
+}
+
+static void Report(string what, List<double> xs) =>
+    Console.WriteLine($"{what,-48} p50 {Percentile(xs, 50),7:0.0} ms   p90 {Percentile(xs, 90),7:0.0} ms   mean {xs.Average(),7:0.0} ms");
+
+static class Sh
+{
+    public static void Git(string cwd, params string[] args)
+    {
+        var r = Run("git", cwd, args);
+        if (r.ExitCode != 0) throw new Exception($"git {string.Join(' ', args)}: {r.StdErr}");
+    }
+
+    public static (int ExitCode, string StdErr) Run(string file, string cwd, params string[] args) => Run(file, cwd, new Dictionary<string, string>(), args);
+
+    public static (int ExitCode, string StdErr) Run(string file, string cwd, Dictionary<string, string> env, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = cwd, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, err);
+    }
+}
+
+static class EngineExtensions
+{
+    public static Deployment Wait(this CicdEngine e, Deployment d) => e.WaitForDeploymentAsync(d.Id, null, CancellationToken.None).GetAwaiter().GetResult();
+}
