@@ -52,19 +52,11 @@ public static class SecretName
     {
         if (!HasValidShape(name))
             throw new CicdException(CicdError.InvalidSecretName,
-                $"Secret name '{Printable(name)}' is not valid: use letters, digits and '_', not starting with a digit, at most {MaxLength} characters.",
+                $"Secret name '{SafeText.Printable(name)}' is not valid: use letters, digits and '_', not starting with a digit, at most {MaxLength} characters.",
                 name, "Choose a name such as DATABASE_URL.");
         if (IsReserved(name!))
             throw new CicdException(CicdError.InvalidSecretName,
                 $"Secret name '{name}' is reserved (the engine or the program loader sets it).", name,
                 "Choose another name; names starting with CICD_, LD_, LC_ and names such as PATH or HOME are reserved.");
-    }
-
-    // Names are user input: keep an error message one short, printable line.
-    private static string Printable(string? s)
-    {
-        if (s is null) return "";
-        var t = s.Length > 64 ? s[..64] + "…" : s;
-        return new string(t.Select(ch => char.IsControl(ch) ? '?' : ch).ToArray());
     }
 }

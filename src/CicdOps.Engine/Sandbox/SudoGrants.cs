@@ -1,0 +1,96 @@
+using System.Runtime.Versioning;
+using System.Text;
+
+namespace CicdOps.Engine.Sandbox;
+
+/// <summary>
+/// Temporary root for install.sh of projects that allow it: a sudoers drop-in
+/// (<c>/etc/sudoers.d/cicdops-&lt;user&gt;</c>, 0440) granting the account NOPASSWD: ALL while a
+/// <see cref="SudoGrant"/> scope is open. The file is written under a name sudo ignores (it contains a
+/// '.'), checked with <c>visudo -cf</c>, then renamed into place, so sudo never reads a partial or invalid
+/// file. <see cref="RemoveStale"/> clears grants a crash left behind; the engine calls it at every start.
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal sealed class SudoGrants
+{
+    public const string DefaultDirectory = "/etc/sudoers.d";
+    public const string FilePrefix = "cicdops-";
+    private const UnixFileMode ReadOnlyByOwnerAndGroup = UnixFileMode.UserRead | UnixFileMode.GroupRead; // 0440
+
+    public SudoGrants(string? directory = null) => Directory = Path.GetFullPath(directory ?? DefaultDirectory);
+
+    public string Directory { get; }
+
+    public string PathFor(string user) => Path.Combine(Directory, FilePrefix + user);
+
+    /// <summary>Grants <paramref name="account"/> passwordless sudo until the returned scope is disposed.</summary>
+    public SudoGrant Grant(ServiceAccount account)
+    {
+        ServiceUserName.Validate(account.Name);
+        if (account.Uid == 0 || account.Name == "root")
+            throw new CicdException(CicdError.ServiceUserFailed, "Refusing a sudo grant for root.", account.Name);
+        var final = PathFor(account.Name);
+        var tmp = Path.Combine(Directory, $".{FilePrefix}{account.Name}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Write(tmp, Content(account.Name));
+            var check = ToolRunner.Run("visudo", new[] { "-c", "-q", "-f", tmp });
+            if (check.ExitCode != 0)
+                throw new CicdException(CicdError.ServiceUserFailed, $"visudo rejected the sudo grant for '{account.Name}': {check.OneLineError}", account.Name);
+            File.Move(tmp, final, overwrite: true); // rename(2): sudo sees the old state or the whole new file
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
+        return new SudoGrant(final);
+    }
+
+    /// <summary>Removes every CicdOps drop-in (and half-written temporary) in the directory; returns how many.</summary>
+    public int RemoveStale()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return 0;
+        var removed = 0;
+        foreach (var file in System.IO.Directory.EnumerateFiles(Directory))
+        {
+            var name = Path.GetFileName(file);
+            if (!name.StartsWith(FilePrefix, StringComparison.Ordinal) && !name.StartsWith("." + FilePrefix, StringComparison.Ordinal)) continue;
+            File.Delete(file);
+            removed++;
+        }
+        return removed;
+    }
+
+    internal static string Content(string user) =>
+        $"# Temporary grant by CicdOps while install.sh runs; removed when it ends.\n" +
+        $"Defaults:{user} !requiretty\n" +
+        $"{user} ALL=(ALL:ALL) NOPASSWD: ALL\n";
+
+    private static void Write(string path, string content)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = ReadOnlyByOwnerAndGroup, // sudo refuses group/world-writable files; 0440 from the start
+        };
+        using var fs = new FileStream(path, options);
+        fs.Write(Encoding.UTF8.GetBytes(content));
+        fs.Flush(flushToDisk: true);
+    }
+}
+
+/// <summary>An open sudo grant; Dispose removes the drop-in (idempotent). Use with <c>using</c> around install.sh.</summary>
+internal sealed class SudoGrant : IDisposable
+{
+    internal SudoGrant(string path) => FilePath = path;
+
+    public string FilePath { get; }
+    public bool IsActive => File.Exists(FilePath);
+
+    public void Dispose()
+    {
+        // A grant that outlives install.sh is root for the project: failing loudly beats leaving it.
+        File.Delete(FilePath);
+    }
+}
