@@ -46,6 +46,13 @@ internal sealed class SudoGrants
         return new SudoGrant(final);
     }
 
+    /// <summary>Removes the grant of one account, if any (when its account is deleted).</summary>
+    public void Revoke(string user)
+    {
+        ServiceUserName.Validate(user);
+        if (System.IO.Directory.Exists(Directory)) File.Delete(PathFor(user));
+    }
+
     /// <summary>Removes every CicdOps drop-in (and half-written temporary) in the directory; returns how many.</summary>
     public int RemoveStale()
     {

@@ -40,8 +40,8 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
 
     public void RemoveAccount(string serviceUser)
     {
-        File.Delete(_sudo.PathFor(serviceUser));
-        _accounts.Remove(serviceUser);
+        _accounts.Remove(serviceUser); // refuses accounts CicdOps did not create
+        _sudo.Revoke(serviceUser);
     }
 
     public void PrepareProjectPath(string projectPath, ServiceAccount account) =>

@@ -1,0 +1,92 @@
+using System.Runtime.Versioning;
+using CicdOps.Engine;
+using CicdOps.Engine.Sandbox;
+using CicdOps.Engine.Secrets;
+using CicdOps.Engine.State;
+using Xunit;
+
+namespace CicdOps.Tests.Sandbox;
+
+[SupportedOSPlatform("linux")]
+public class IsolationTests
+{
+    [RootFact]
+    public void One_projects_files_are_closed_to_another_projects_user()
+    {
+        using var s = new SandboxScratch();
+        var a = s.CreateAccount("proj-a");
+        var b = s.CreateAccount("proj-b");
+        var pathA = s.ProjectDir("a");
+        var pathB = s.ProjectDir("b");
+        Directory.CreateDirectory(Path.Combine(pathA, ".git"));
+        File.WriteAllText(Path.Combine(pathA, ".git", "config"), "[core]\n");
+        File.WriteAllText(Path.Combine(pathA, "app.env"), "A-private");
+        File.SetUnixFileMode(Path.Combine(pathA, "app.env"), (UnixFileMode)0b110_100_100); // 0644 as a checkout leaves it
+        File.CreateSymbolicLink(Path.Combine(pathA, "escape"), "/etc/hostname");
+
+        s.Sandbox.PrepareProjectPath(pathA, a);
+        s.Sandbox.PrepareProjectPath(pathB, b);
+
+        Assert.Equal(ProjectPathPermissions.RootMode, File.GetUnixFileMode(pathA));
+        Assert.Equal($"{a.Uid}:{a.Gid}", UnixAccountsTests.Tool("stat", "-c", "%u:%g", Path.Combine(pathA, ".git", "config")).Trim());
+        // The symlink itself changed owner; its target did not.
+        Assert.Equal($"{a.Uid}:{a.Gid}", UnixAccountsTests.Tool("stat", "-c", "%u:%g", Path.Combine(pathA, "escape")).Trim());
+        Assert.Equal("0:0", UnixAccountsTests.Tool("stat", "-c", "%u:%g", "/etc/hostname").Trim());
+
+        var asA = s.Sandbox.PlanLaunch(a, null, null);
+        var asB = s.Sandbox.PlanLaunch(b, null, null);
+        Assert.Equal("A-private", Launch.Run(asA, "/bin/cat", Path.Combine(pathA, "app.env")).Stdout);
+        var denied = Launch.Run(asB, "/bin/cat", Path.Combine(pathA, "app.env"));
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.Contains("Permission denied", denied.Stderr);
+        Assert.NotEqual(0, Launch.Run(asB, "/bin/ls", pathA).ExitCode);
+        Assert.Equal(0, Launch.Run(asB, "/usr/bin/touch", Path.Combine(pathB, "mine")).ExitCode);
+        Assert.NotEqual(0, Launch.Run(asB, "/usr/bin/touch", Path.Combine(pathA, "intruder")).ExitCode);
+    }
+
+    [RootFact]
+    public void A_project_user_cannot_read_the_state_database_or_the_master_key()
+    {
+        using var s = new SandboxScratch();
+        var b = s.CreateAccount("proj-b");
+        Directory.CreateDirectory(s.DataPath);
+        File.SetUnixFileMode(s.DataPath, (UnixFileMode)0b111_101_101); // start wide open: Enforce must fix it
+        var db = new Database(s.DataPath);
+        db.Initialize();
+        using (var key = MasterKey.Load(s.DataPath)) { }
+        File.SetUnixFileMode(db.FilePath, (UnixFileMode)0b110_100_100);
+
+        s.Sandbox.SecureDataDirectory(s.DataPath);
+
+        Assert.Equal(DataDirectoryPermissions.DirectoryMode, File.GetUnixFileMode(s.DataPath));
+        Assert.Equal(DataDirectoryPermissions.FileMode, File.GetUnixFileMode(db.FilePath));
+        Assert.Equal(DataDirectoryPermissions.FileMode, File.GetUnixFileMode(Path.Combine(s.DataPath, MasterKey.FileName)));
+        var asB = s.Sandbox.PlanLaunch(b, null, null);
+        Assert.NotEqual(0, Launch.Run(asB, "/bin/cat", db.FilePath).ExitCode);
+        Assert.NotEqual(0, Launch.Run(asB, "/bin/cat", Path.Combine(s.DataPath, MasterKey.FileName)).ExitCode);
+        Assert.NotEqual(0, Launch.Run(asB, "/bin/ls", s.DataPath).ExitCode);
+
+        // Even if the directory were opened up again, the files themselves stay closed.
+        File.SetUnixFileMode(s.DataPath, (UnixFileMode)0b111_101_101);
+        var direct = Launch.Run(asB, "/bin/cat", db.FilePath);
+        Assert.NotEqual(0, direct.ExitCode);
+        Assert.Contains("Permission denied", direct.Stderr);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [RootFact]
+    public void Refuses_dangerous_project_paths()
+    {
+        using var s = new SandboxScratch();
+        var a = s.CreateAccount("paths");
+        Directory.CreateDirectory(Path.Combine(s.DataPath, "inner"));
+        var link = Path.Combine(s.Root, "link");
+        Directory.CreateSymbolicLink(link, s.ProjectDir("real"));
+        foreach (var bad in new[] { "/", "/etc", "/usr/", "relative/path", s.DataPath, Path.Combine(s.DataPath, "inner"), s.Root + "/../" + Path.GetFileName(s.Root), link, Path.Combine(s.Root, "missing") })
+        {
+            var e = Assert.Throws<CicdException>(() => s.Sandbox.PrepareProjectPath(bad, a));
+            Assert.Equal(CicdError.InvalidPath, e.Error);
+        }
+        Assert.Equal("0:0", UnixAccountsTests.Tool("stat", "-c", "%u:%g", s.Root).Trim());
+    }
+}
