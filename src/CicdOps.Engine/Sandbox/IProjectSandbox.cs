@@ -45,6 +45,6 @@ internal interface IProjectSandbox
     /// <summary>Passwordless sudo for <paramref name="account"/> until disposed (wrap install.sh when the project allows it).</summary>
     IDisposable GrantSudo(ServiceAccount account);
 
-    /// <summary>At engine start: removes sudo grants a crash left behind.</summary>
+    /// <summary>At engine start: removes sudo grants a crashed engine process left behind (live holders keep theirs).</summary>
     int RemoveStaleSudoGrants();
 }

@@ -8,7 +8,9 @@ namespace CicdOps.Engine.Sandbox;
 /// (<c>/etc/sudoers.d/cicdops-&lt;user&gt;</c>, 0440) granting the account NOPASSWD: ALL while a
 /// <see cref="SudoGrant"/> scope is open. The file is written under a name sudo ignores (it contains a
 /// '.'), checked with <c>visudo -cf</c>, then renamed into place, so sudo never reads a partial or invalid
-/// file. <see cref="RemoveStale"/> clears grants a crash left behind; the engine calls it at every start.
+/// file. Each file records the process that holds it (pid + start time), so <see cref="RemoveStale"/>,
+/// which the engine calls at every start, clears grants a crashed process left behind without revoking
+/// one that another live engine process (the listener beside a pwsh session) is using.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class SudoGrants
@@ -33,7 +35,7 @@ internal sealed class SudoGrants
         var tmp = Path.Combine(Directory, $".{FilePrefix}{account.Name}.{Guid.NewGuid():N}.tmp");
         try
         {
-            Write(tmp, Content(account.Name));
+            Write(tmp, Content(account.Name, ProcessIdentity.Current));
             var check = ToolRunner.Run("visudo", new[] { "-c", "-q", "-f", tmp });
             if (check.ExitCode != 0)
                 throw new CicdException(CicdError.ServiceUserFailed, $"visudo rejected the sudo grant for '{account.Name}': {check.OneLineError}", account.Name);
@@ -53,8 +55,11 @@ internal sealed class SudoGrants
         if (System.IO.Directory.Exists(Directory)) File.Delete(PathFor(user));
     }
 
-    /// <summary>Removes every CicdOps drop-in (and half-written temporary) in the directory; returns how many.</summary>
-    public int RemoveStale()
+    /// <summary>
+    /// Removes CicdOps drop-ins (and half-written temporaries) whose holder is no longer running, or all of
+    /// them with <paramref name="includeLive"/>; returns how many.
+    /// </summary>
+    public int RemoveStale(bool includeLive = false)
     {
         if (!System.IO.Directory.Exists(Directory)) return 0;
         var removed = 0;
@@ -62,16 +67,32 @@ internal sealed class SudoGrants
         {
             var name = Path.GetFileName(file);
             if (!name.StartsWith(FilePrefix, StringComparison.Ordinal) && !name.StartsWith("." + FilePrefix, StringComparison.Ordinal)) continue;
+            if (!includeLive && HolderOf(file) is { IsAlive: true }) continue;
             File.Delete(file);
             removed++;
         }
         return removed;
     }
 
-    internal static string Content(string user) =>
+    internal const string HolderMarker = "# cicdops-holder: ";
+
+    internal static string Content(string user, ProcessIdentity holder) =>
         $"# Temporary grant by CicdOps while install.sh runs; removed when it ends.\n" +
+        $"{HolderMarker}{holder}\n" +
         $"Defaults:{user} !requiretty\n" +
         $"{user} ALL=(ALL:ALL) NOPASSWD: ALL\n";
+
+    /// <summary>The process that wrote a grant file, or null when the file has no (readable) holder line.</summary>
+    internal static ProcessIdentity? HolderOf(string file)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines(file).Take(4))
+                if (line.StartsWith(HolderMarker, StringComparison.Ordinal)) return ProcessIdentity.Parse(line[HolderMarker.Length..]);
+        }
+        catch (IOException) { }
+        return null;
+    }
 
     private static void Write(string path, string content)
     {

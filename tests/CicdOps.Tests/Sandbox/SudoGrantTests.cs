@@ -51,17 +51,40 @@ public class SudoGrantTests
     public void RemoveStale_clears_grants_left_by_a_crash_and_nothing_else()
     {
         using var s = new SandboxScratch();
-        var a = s.CreateAccount("sudo-crash");
+        var crashed = s.CreateAccount("sudo-crash");
+        var reused = s.CreateAccount("sudo-reused");
+        var live = s.CreateAccount("sudo-live");
         var dir = s.Sandbox.Sudo.Directory;
         Directory.CreateDirectory(dir);
         var other = Path.Combine(dir, "admins");
         File.WriteAllText(other, "# not ours\n");
-        _ = s.Sandbox.GrantSudo(a); // "crash": never disposed
-        File.WriteAllText(Path.Combine(dir, ".cicdops-" + a.Name + ".dead.tmp"), "half-written");
-        Assert.True(File.Exists(s.Sandbox.Sudo.PathFor(a.Name)));
 
-        Assert.Equal(2, s.Sandbox.RemoveStaleSudoGrants());
+        // "Crash": grants never disposed, held by a process that has exited, or by a pid since reused.
+        _ = s.Sandbox.GrantSudo(crashed);
+        SetHolder(s.Sandbox.Sudo.PathFor(crashed.Name), $"{ExitedPid()} 12345");
+        _ = s.Sandbox.GrantSudo(reused);
+        SetHolder(s.Sandbox.Sudo.PathFor(reused.Name), $"{Environment.ProcessId} {ProcessIdentity.Current.StartTime + 1}");
+        File.WriteAllText(Path.Combine(dir, ".cicdops-" + crashed.Name + ".dead.tmp"), "half-written");
+        // A grant another live engine process holds right now must survive this process's start-up.
+        using var held = s.Sandbox.GrantSudo(live);
+
+        Assert.Equal(3, s.Sandbox.RemoveStaleSudoGrants());
+        Assert.Equal(new[] { other, s.Sandbox.Sudo.PathFor(live.Name) }.Order(), Directory.GetFiles(dir).Order());
+        Assert.Equal(1, s.Sandbox.Sudo.RemoveStale(includeLive: true));
         Assert.Equal(new[] { other }, Directory.GetFiles(dir));
+    }
+
+    private static void SetHolder(string file, string holder)
+    {
+        var lines = File.ReadAllLines(file).Select(l => l.StartsWith(SudoGrants.HolderMarker) ? SudoGrants.HolderMarker + holder : l);
+        File.WriteAllLines(file, lines);
+    }
+
+    private static int ExitedPid()
+    {
+        using var p = System.Diagnostics.Process.Start("/bin/true")!;
+        p.WaitForExit();
+        return p.Id;
     }
 
     [RootFact]
