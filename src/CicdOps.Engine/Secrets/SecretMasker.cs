@@ -10,6 +10,9 @@ namespace CicdOps.Engine.Secrets;
 /// <see cref="MinimumLength"/> bytes are not masked: replacing every "on", "1" or "dev" in a log would
 /// wreck it and reveal the value through the pattern of stars anyway; such values are still injected.
 /// Immutable and thread-safe; <see cref="CreateFilter"/> gives one stateful filter per output stream.
+/// Masking is a safety net, not a guarantee: it cannot catch a value the program transforms (hex, URL or
+/// JSON escaping, reversal, compression, encryption, a substring) or splits itself across separate
+/// writes with other output in between.
 /// </summary>
 public sealed class SecretMasker
 {
@@ -58,8 +61,11 @@ public sealed class SecretMasker
     /// <summary>A new stateful filter for one output; not thread-safe.</summary>
     public MaskingFilter CreateFilter() => new(this);
 
-    /// <summary>Wraps a log stream: bytes written are masked before they reach <paramref name="inner"/>.</summary>
-    public MaskingStream Wrap(Stream inner, bool leaveOpen = false) => new(inner, CreateFilter(), leaveOpen);
+    /// <summary>
+    /// Wraps a log stream: bytes written are masked before they reach <paramref name="inner"/>. Streams
+    /// sharing one <paramref name="inner"/> (stdout and stderr pumps) should share <paramref name="writeLock"/>.
+    /// </summary>
+    public MaskingStream Wrap(Stream inner, bool leaveOpen = false, object? writeLock = null) => new(inner, CreateFilter(), leaveOpen, writeLock);
 
     /// <summary>Masks one complete text (an error message, a stage detail).</summary>
     public string Mask(string text)

@@ -134,3 +134,40 @@ public class SecretMaskerTests
         }
     }
 }
+
+public class MaskingStreamTests
+{
+    [Fact]
+    public void Two_pipes_sharing_one_log_each_mask_their_own_split_secrets()
+    {
+        const string secret = "sk_live_0123456789";
+        var m = SecretMasker.Create(new[] { secret });
+        using var log = new MemoryStream();
+        var gate = new object();
+        var stdout = m.Wrap(log, leaveOpen: true, writeLock: gate);
+        var stderr = m.Wrap(log, leaveOpen: true, writeLock: gate);
+        var t1 = Task.Run(() => { for (var i = 0; i < 200; i++) { stdout.Write(Encoding.UTF8.GetBytes($"out {secret[..7]}")); stdout.Write(Encoding.UTF8.GetBytes(secret[7..] + "\n")); } });
+        var t2 = Task.Run(() => { for (var i = 0; i < 200; i++) { stderr.Write(Encoding.UTF8.GetBytes($"err {secret[..3]}")); stderr.Write(Encoding.UTF8.GetBytes(secret[3..] + "\n")); } });
+        Task.WaitAll(t1, t2);
+        stdout.Dispose();
+        stderr.Dispose();
+        var text = Encoding.UTF8.GetString(log.ToArray());
+        Assert.DoesNotContain(secret[..7], text.Replace("sk_live", "")); // no fragment long enough to matter
+        Assert.DoesNotContain(secret, text);
+        Assert.Equal(400, text.Split("***").Length - 1);
+    }
+
+    [Fact]
+    public void Dispose_flushes_the_held_tail_and_closes_unless_left_open()
+    {
+        var m = SecretMasker.Create(new[] { "abcdefgh" });
+        var inner = new MemoryStream();
+        var s = m.Wrap(inner);
+        s.Write("x abcd"u8);
+        s.Flush();
+        Assert.DoesNotContain("abcd", Encoding.UTF8.GetString(inner.ToArray())); // may be the start of the secret
+        s.Dispose();
+        Assert.Equal("x abcd", Encoding.UTF8.GetString(inner.ToArray()));
+        Assert.False(inner.CanWrite);
+    }
+}
