@@ -138,7 +138,7 @@ public class SecretMaskerTests
 public class MaskingStreamTests
 {
     [Fact]
-    public void Two_pipes_sharing_one_log_each_mask_their_own_split_secrets()
+    public async Task Two_pipes_sharing_one_log_each_mask_their_own_split_secrets()
     {
         const string secret = "sk_live_0123456789";
         var m = SecretMasker.Create(new[] { secret });
@@ -148,7 +148,7 @@ public class MaskingStreamTests
         var stderr = m.Wrap(log, leaveOpen: true, writeLock: gate);
         var t1 = Task.Run(() => { for (var i = 0; i < 200; i++) { stdout.Write(Encoding.UTF8.GetBytes($"out {secret[..7]}")); stdout.Write(Encoding.UTF8.GetBytes(secret[7..] + "\n")); } });
         var t2 = Task.Run(() => { for (var i = 0; i < 200; i++) { stderr.Write(Encoding.UTF8.GetBytes($"err {secret[..3]}")); stderr.Write(Encoding.UTF8.GetBytes(secret[3..] + "\n")); } });
-        Task.WaitAll(t1, t2);
+        await Task.WhenAll(t1, t2);
         stdout.Dispose();
         stderr.Dispose();
         var text = Encoding.UTF8.GetString(log.ToArray());
