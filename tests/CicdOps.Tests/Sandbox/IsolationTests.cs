@@ -55,12 +55,19 @@ public class IsolationTests
         db.Initialize();
         using (var key = MasterKey.Load(s.DataPath)) { }
         File.SetUnixFileMode(db.FilePath, (UnixFileMode)0b110_100_100);
+        // Database.Initialize leaves the WAL at the umask's 0644: Enforce must narrow it.
+        Assert.NotEqual(DataDirectoryPermissions.FileMode, File.GetUnixFileMode(db.FilePath + "-wal"));
 
         s.Sandbox.SecureDataDirectory(s.DataPath);
 
         Assert.Equal(DataDirectoryPermissions.DirectoryMode, File.GetUnixFileMode(s.DataPath));
         Assert.Equal(DataDirectoryPermissions.FileMode, File.GetUnixFileMode(db.FilePath));
         Assert.Equal(DataDirectoryPermissions.FileMode, File.GetUnixFileMode(Path.Combine(s.DataPath, MasterKey.FileName)));
+        // The pool keeps a connection open, so the WAL and shared-memory files exist; they were created
+        // before Initialize narrowed the database's mode and must be narrowed too.
+        Assert.True(File.Exists(db.FilePath + "-wal"));
+        Assert.Equal(DataDirectoryPermissions.FileMode, File.GetUnixFileMode(db.FilePath + "-wal"));
+        Assert.Equal(DataDirectoryPermissions.FileMode, File.GetUnixFileMode(db.FilePath + "-shm"));
         var asB = s.Sandbox.PlanLaunch(b, null, null);
         Assert.NotEqual(0, Launch.Run(asB, "/bin/cat", db.FilePath).ExitCode);
         Assert.NotEqual(0, Launch.Run(asB, "/bin/cat", Path.Combine(s.DataPath, MasterKey.FileName)).ExitCode);
@@ -68,9 +75,12 @@ public class IsolationTests
 
         // Even if the directory were opened up again, the files themselves stay closed.
         File.SetUnixFileMode(s.DataPath, (UnixFileMode)0b111_101_101);
-        var direct = Launch.Run(asB, "/bin/cat", db.FilePath);
-        Assert.NotEqual(0, direct.ExitCode);
-        Assert.Contains("Permission denied", direct.Stderr);
+        foreach (var file in new[] { db.FilePath, db.FilePath + "-wal", db.FilePath + "-shm", Path.Combine(s.DataPath, MasterKey.FileName) })
+        {
+            var direct = Launch.Run(asB, "/bin/cat", file);
+            Assert.NotEqual(0, direct.ExitCode);
+            Assert.Contains("Permission denied", direct.Stderr);
+        }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
