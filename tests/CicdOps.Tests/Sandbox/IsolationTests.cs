@@ -55,8 +55,9 @@ public class IsolationTests
         db.Initialize();
         using (var key = MasterKey.Load(s.DataPath)) { }
         File.SetUnixFileMode(db.FilePath, (UnixFileMode)0b110_100_100);
-        // Database.Initialize leaves the WAL at the umask's 0644: Enforce must narrow it.
-        Assert.NotEqual(DataDirectoryPermissions.FileMode, File.GetUnixFileMode(db.FilePath + "-wal"));
+        // Database.Initialize leaves the WAL and SHM at the umask's mode (0644 under umask 022): Enforce must narrow them.
+        File.SetUnixFileMode(db.FilePath + "-wal", (UnixFileMode)0b110_100_100);
+        File.SetUnixFileMode(db.FilePath + "-shm", (UnixFileMode)0b110_100_100);
 
         s.Sandbox.SecureDataDirectory(s.DataPath);
 
