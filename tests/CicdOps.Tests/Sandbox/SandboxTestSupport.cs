@@ -5,12 +5,16 @@ using Xunit;
 
 namespace CicdOps.Tests.Sandbox;
 
-/// <summary>Runs only as root on Linux (CI runs as root): these tests create real users and sudo grants.</summary>
+/// <summary>
+/// Runs as root on Linux: these tests create real users and sudo grants. Elsewhere they are skipped,
+/// unless CICDOPS_REQUIRE_ROOT_TESTS=1 (set it in CI, which runs as root) so a lost root fails loudly.
+/// </summary>
 public sealed class RootFactAttribute : FactAttribute
 {
     public RootFactAttribute()
     {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        var required = Environment.GetEnvironmentVariable("CICDOPS_REQUIRE_ROOT_TESTS") == "1";
+        if (!required && (!OperatingSystem.IsLinux() || Environment.UserName != "root"))
             Skip = "Needs root on Linux (creates real users, chowns, sudoers drop-ins).";
     }
 }
