@@ -4,7 +4,8 @@ namespace CicdOps.Engine.Sandbox;
 
 /// <summary>
 /// Linux, engine running as root: each project runs as its own system account through
-/// <c>setpriv --reuid --regid --init-groups</c> (util-linux), with no_new_privs unless sudo was granted.
+/// <c>setpriv --reuid --regid --init-groups</c> (util-linux), without capabilities, and with no_new_privs
+/// and an empty bounding set unless sudo was granted for install.sh.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class UnixProjectSandbox : IProjectSandbox
@@ -56,10 +57,16 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
             throw new CicdException(CicdError.ServiceUserFailed, $"Refusing to run a project as root ('{account.Name}').", account.Name);
         var prefix = new List<string>
         {
-            _setpriv, $"--reuid={account.Uid}", $"--regid={account.Gid}", "--init-groups",
+            // Leaving uid 0 clears permitted/effective/ambient capabilities; inheritable ones are dropped explicitly.
+            _setpriv, $"--reuid={account.Uid}", $"--regid={account.Gid}", "--init-groups", "--inh-caps=-all",
         };
-        // no_new_privs makes setuid binaries (sudo, su, ping…) unable to raise privileges.
-        if (!allowSudo) prefix.Add("--no-new-privs");
+        if (!allowSudo)
+        {
+            // no_new_privs: setuid binaries (sudo, su…) and file capabilities cannot raise privileges;
+            // an empty bounding set makes that hold even if no_new_privs were lifted somehow.
+            prefix.Add("--no-new-privs");
+            prefix.Add("--bounding-set=-all");
+        }
         prefix.Add("--");
         return new LaunchPlan(prefix, LaunchEnvironment.Build(account, engineVariables, secrets), account);
     }

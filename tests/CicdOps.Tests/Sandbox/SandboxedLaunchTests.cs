@@ -45,14 +45,20 @@ public class SandboxedLaunchTests
     }
 
     [RootFact]
-    public void Without_a_grant_the_process_cannot_gain_privileges()
+    public void Processes_hold_no_capabilities_and_cannot_gain_privileges_unless_sudo_is_allowed()
     {
         using var s = new SandboxScratch();
         var a = s.CreateAccount("nnp");
         var plan = s.Sandbox.PlanLaunch(a, null, null);
         Assert.Contains("--no-new-privs", plan.Prefix);
-        var ran = Launch.Run(plan, "/bin/sh", "-c", "grep NoNewPrivs /proc/self/status");
+        var ran = Launch.Run(plan, "/bin/cat", "/proc/self/status");
         Assert.Contains("NoNewPrivs:\t1", ran.Stdout);
+        foreach (var set in new[] { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" })
+            Assert.Contains($"{set}:\t0000000000000000", ran.Stdout);
+        var install = Launch.Run(s.Sandbox.PlanLaunch(a, null, null, allowSudo: true), "/bin/cat", "/proc/self/status");
+        Assert.Contains("NoNewPrivs:\t0", install.Stdout);
+        foreach (var set in new[] { "CapInh", "CapPrm", "CapEff", "CapAmb" })
+            Assert.Contains($"{set}:\t0000000000000000", install.Stdout);
         Assert.DoesNotContain("--no-new-privs", s.Sandbox.PlanLaunch(a, null, null, allowSudo: true).Prefix);
     }
 
