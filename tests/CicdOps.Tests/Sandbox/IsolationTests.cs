@@ -86,6 +86,33 @@ public class IsolationTests
     }
 
     [RootFact]
+    public void Another_projects_user_cannot_read_a_running_processs_secrets()
+    {
+        using var s = new SandboxScratch();
+        var a = s.CreateAccount("env-a");
+        var b = s.CreateAccount("env-b");
+        var plan = s.Sandbox.PlanLaunch(a, null, new Dictionary<string, string> { ["API_TOKEN"] = "tok-only-for-a-991" });
+        var psi = plan.Apply(new System.Diagnostics.ProcessStartInfo("/bin/sleep") { ArgumentList = { "30" }, UseShellExecute = false });
+        using var app = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            // setpriv execs the program, so the pid is the app's; wait until the exec happened.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!File.ReadAllText($"/proc/{app.Id}/cmdline").StartsWith("/bin/sleep") && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.DoesNotContain("tok-only-for-a-991", File.ReadAllText($"/proc/{app.Id}/cmdline"));
+            Assert.Contains("tok-only-for-a-991", Launch.Run(s.Sandbox.PlanLaunch(a, null, null), "/bin/cat", $"/proc/{app.Id}/environ").Stdout);
+            var fromB = Launch.Run(s.Sandbox.PlanLaunch(b, null, null), "/bin/cat", $"/proc/{app.Id}/environ");
+            Assert.NotEqual(0, fromB.ExitCode);
+            Assert.DoesNotContain("tok-only-for-a-991", fromB.Stdout);
+        }
+        finally
+        {
+            app.Kill();
+            app.WaitForExit();
+        }
+    }
+
+    [RootFact]
     public void Refuses_dangerous_project_paths()
     {
         using var s = new SandboxScratch();
