@@ -74,6 +74,18 @@ internal static class Schema
             expires_at INTEGER NOT NULL
         );
         """,
+        // 2: project secrets, AES-256-GCM encrypted (see Secrets/SecretStore); values never stored in clear.
+        """
+        CREATE TABLE secrets (
+            project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            nonce BLOB NOT NULL,
+            ciphertext BLOB NOT NULL,
+            tag BLOB NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (project, name)
+        );
+        """,
     };
 
     public static int LatestVersion => Versions.Length;
