@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every check this machine can run, in the order CI runs them:
+#   1. build the solution in Release (this also lays out the PowerShell module under artifacts/module);
+#   2. the xunit suite (engine, CLI, listener, sandbox, module contract);
+#   3. the PowerShell syntax gate (tree-sitter) and Pester where pwsh exists.
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+dotnet build CicdOps.sln -c Release --nologo -v q -clp:ErrorsOnly
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test tests/CicdOps.Tests/CicdOps.Tests.csproj -c Release --no-build --nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1)
+passed=$(sed -nE 's/.*Passed: +([0-9]+).*/\1/p' <<<"$summary")
+failed=$(sed -nE 's/.*Failed: +([0-9]+),.*/\1/p' <<<"$summary")
+skipped=$(sed -nE 's/.*Skipped: +([0-9]+).*/\1/p' <<<"$summary")
+echo "xunit: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+[ "$status" -eq 0 ] || exit "$status"
+[ "${passed:-0}" -gt 0 ] || { echo "xunit ran no test" >&2; exit 1; }
+
+for gate in tools/ps-syntax/run.sh tools/pester.sh; do
+  if [ -f "$gate" ]; then bash "$gate"; fi
+done
