@@ -33,7 +33,9 @@ internal static class AboutTopicConverter
         {
             text.Append(heading.Text.ToUpperInvariant()).Append('\n');
             var inFence = false;
-            foreach (var line in sectionBody)
+            // Trailing blank lines would double the gap before the next heading.
+            var content = sectionBody.Take(sectionBody.FindLastIndex(l => !l.IsBlank) + 1);
+            foreach (var line in content)
             {
                 if (line.IsFence) { inFence = !inFence; continue; }
                 if (!inFence && line.Text.StartsWith("### ", StringComparison.Ordinal))

@@ -66,7 +66,7 @@ internal static class MamlWriter
             new XAttribute("variableLength", "true"),
             new XAttribute("globbing", m.Globbing ? "true" : "false"),
             new XAttribute("pipelineInput", m.PipelineInput),
-            new XAttribute("position", m.Position),
+            new XAttribute("position", m.Position.Equals("named", StringComparison.OrdinalIgnoreCase) ? "named" : m.Position),
             new XAttribute("aliases", m.Aliases.Count == 0 ? "none" : string.Join(", ", m.Aliases)),
             new XElement(Maml + "name", p.Name),
             Description(p.Description),
