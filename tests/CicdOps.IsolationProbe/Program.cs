@@ -76,7 +76,14 @@ if (resolverType is not null)
     {
         Report("engine.open", "not-implemented");
     }
+    var before = resolverType.GetProperty("Current")!.GetValue(null)!;
     resolverType.GetMethod("Unregister")!.Invoke(null, null);
     Report("unregistered", resolverType.GetProperty("Current")!.GetValue(null) is null);
+    // Remove-Module then Import-Module: the same load context must come back (never a second engine).
+    var again = resolverType.GetMethod("Register")!.Invoke(null, new object[] { moduleDir })!;
+    var contextOf = (object r) => resolverType.GetProperty("LoadContext")!.GetValue(r);
+    Report("reregister.same-context", ReferenceEquals(contextOf(before), contextOf(again)));
+    Report("reregister.same-engine", ReferenceEquals(engine, Assembly.Load(new AssemblyName("CicdOps.Engine"))));
+    resolverType.GetMethod("Unregister")!.Invoke(null, null);
 }
 return 0;

@@ -1,5 +1,7 @@
 // Syntax gate for PowerShell sources: pwsh cannot be installed here, so every .ps1/.psm1/.psd1 in the
 // repository is parsed with tree-sitter-powershell; any ERROR or MISSING node fails the gate (file:line:column).
+// Known grammar gap (tree-sitter-powershell 0.26.4): bare-word lists such as `-Name a, b` are reported as errors;
+// quote the elements (`-Name 'a', 'b'`), which is clearer anyway.
 // Usage: node check.mjs [repository root]   (default: two levels up from this file)
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';

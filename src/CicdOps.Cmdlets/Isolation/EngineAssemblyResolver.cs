@@ -15,10 +15,13 @@ public sealed class EngineAssemblyResolver
 
     private static readonly object Gate = new();
     private static EngineAssemblyResolver? _registered;
+    // Load contexts cannot be unloaded (the engine is in use by the cmdlet assembly for the life of the process),
+    // so Remove-Module + Import-Module must find the same context again rather than load a second engine.
+    private static readonly Dictionary<string, DependencyLoadContext> Contexts = new(StringComparer.Ordinal);
 
-    private EngineAssemblyResolver(string dependencyDirectory)
+    private EngineAssemblyResolver(DependencyLoadContext loadContext)
     {
-        LoadContext = new DependencyLoadContext(dependencyDirectory);
+        LoadContext = loadContext;
     }
 
     public DependencyLoadContext LoadContext { get; }
@@ -35,7 +38,10 @@ public sealed class EngineAssemblyResolver
         lock (Gate)
         {
             if (_registered is not null) return _registered;
-            var resolver = new EngineAssemblyResolver(Path.Combine(moduleDirectory, DependencyFolderName));
+            var dependencyDirectory = Path.GetFullPath(Path.Combine(moduleDirectory, DependencyFolderName));
+            if (!Contexts.TryGetValue(dependencyDirectory, out var context))
+                Contexts[dependencyDirectory] = context = new DependencyLoadContext(dependencyDirectory);
+            var resolver = new EngineAssemblyResolver(context);
             AssemblyLoadContext.Default.Resolving += resolver.Resolve;
             _registered = resolver;
             return resolver;

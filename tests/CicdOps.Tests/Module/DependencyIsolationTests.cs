@@ -47,6 +47,8 @@ public sealed class DependencyIsolationTests : IDisposable
         if (OperatingSystem.IsLinux())
             Assert.Contains(report["native.loaded"], p => p.StartsWith(Path.Combine(dependencies, "runtimes"), StringComparison.Ordinal) && p.EndsWith("libe_sqlite3.so", StringComparison.Ordinal));
         Assert.Equal("True", report["unregistered"].Single());
+        Assert.Equal("True", report["reregister.same-context"].Single());
+        Assert.Equal("True", report["reregister.same-engine"].Single());
         // Once the engine facade is implemented, opening it through the cmdlets' cache must work too.
         Assert.Contains(report["engine.open"].Single(), new[] { "ok", "not-implemented" });
     }
