@@ -73,7 +73,14 @@ public sealed class StartCicdDeploymentCommand : CicdCmdlet
         var wait = Task.Run(() => Engine.WaitForDeploymentAsync(queued.Id, progress, token), token);
         while (!wait.IsCompleted)
         {
+            // Ctrl+C returns at once even if the engine is slow to observe the token; the deployment goes on.
+            if (token.IsCancellationRequested) break;
             if (progress.TryTake(out var report, PollInterval)) WriteProgress(view.Update(report));
+        }
+        if (!wait.IsCompleted)
+        {
+            WriteVerbose($"Stopped waiting; deployment {queued.Id} of '{queued.Project}' goes on.");
+            return false;
         }
         while (progress.TryTake(out var late, TimeSpan.Zero)) WriteProgress(view.Update(late));
 

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using CicdOps.Cmdlets.Infrastructure;
+using CicdOps.Engine.Model;
 
 namespace CicdOps.Cmdlets.Completion;
 
@@ -14,8 +14,8 @@ public sealed class CommitCompleter : IArgumentCompleter
         var project = CompletionText.FirstString(fakeBoundParameters["Name"]);
         if (project is null) return Array.Empty<CompletionResult>();
         var prefix = CompletionText.Unquote(wordToComplete);
-        var deployments = CompletionText.Safely(() => EngineCache.Get(CompletionText.DataPath(fakeBoundParameters))
-            .GetDeployments(project));
+        var deployments = CompletionText.Safely(() => CompletionText.ExistingEngine(fakeBoundParameters)?
+            .GetDeployments(project) ?? Enumerable.Empty<Deployment>());
         return deployments
             .Where(d => d.Commit is not null && d.Commit.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             .GroupBy(d => d.Commit!, StringComparer.OrdinalIgnoreCase)

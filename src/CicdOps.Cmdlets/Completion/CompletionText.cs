@@ -1,4 +1,6 @@
 using System.Collections;
+using CicdOps.Cmdlets.Infrastructure;
+using CicdOps.Engine;
 
 namespace CicdOps.Cmdlets.Completion;
 
@@ -20,6 +22,13 @@ internal static class CompletionText
         IEnumerable e => e.Cast<object?>().Select(o => o?.ToString()).FirstOrDefault(s => !string.IsNullOrEmpty(s)),
         _ => null,
     };
+
+    /// <summary>The engine for the command line's data directory, or null when it does not exist yet (tab must not create it).</summary>
+    public static CicdEngine? ExistingEngine(IDictionary bound)
+    {
+        var path = DataPath(bound);
+        return Directory.Exists(DataDirectory.Resolve(path)) ? EngineCache.Get(path) : null;
+    }
 
     public static IEnumerable<T> Safely<T>(Func<IEnumerable<T>> read)
     {

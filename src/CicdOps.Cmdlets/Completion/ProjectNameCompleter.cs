@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using CicdOps.Cmdlets.Infrastructure;
 
 namespace CicdOps.Cmdlets.Completion;
 
@@ -12,8 +11,8 @@ public sealed class ProjectNameCompleter : IArgumentCompleter
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var pattern = WildcardPattern.Get(CompletionText.Unquote(wordToComplete) + "*", WildcardOptions.IgnoreCase);
-        var names = CompletionText.Safely(() => EngineCache.Get(CompletionText.DataPath(fakeBoundParameters))
-            .GetProjects().Select(p => p.Name));
+        var names = CompletionText.Safely(() => CompletionText.ExistingEngine(fakeBoundParameters)?
+            .GetProjects().Select(p => p.Name) ?? Enumerable.Empty<string>());
         return names
             .Where(pattern.IsMatch)
             .OrderBy(n => n, StringComparer.OrdinalIgnoreCase)
