@@ -70,7 +70,8 @@ public sealed class StartCicdDeploymentCommand : CicdCmdlet
         var view = new DeploymentProgressView(queued.Id, queued.Project);
         using var progress = new QueuedProgress<DeploymentProgress>();
         var token = CancellationToken;
-        var wait = Task.Run(() => Engine.WaitForDeploymentAsync(queued.Id, progress, token), token);
+        var engine = Engine; // resolved here: the worker thread must never touch the cmdlet
+        var wait = Task.Run(() => engine.WaitForDeploymentAsync(queued.Id, progress, token), token);
         while (!wait.IsCompleted)
         {
             // Ctrl+C returns at once even if the engine is slow to observe the token; the deployment goes on.
