@@ -22,7 +22,9 @@ BeforeAll {
     function script:New-TestProject {
         param([Parameter(Mandatory)] [string] $Name, [string] $Health = 'exit 0')
         $repo = New-TestRepository -Root (Join-Path $TestDrive $Name) -Health $Health
-        $project = Register-CicdProject -Name $Name -Repository $repo.Url -Path (Join-Path $TestDrive "$Name-tree") -PassThru
+        # A short health timeout keeps the unhealthy cases quick.
+        $project = Register-CicdProject -Name $Name -Repository $repo.Url -Path (Join-Path $TestDrive "$Name-tree") `
+            -HealthTimeout (New-TimeSpan -Seconds 3) -PassThru
         [pscustomobject]@{ Project = $project; Repository = $repo }
     }
 }
@@ -172,7 +174,11 @@ Describe 'Deployments' {
         $queued = Start-CicdDeployment -Name shop -NoWait
         $queued | Stop-CicdDeployment -WhatIf
         (Get-CicdDeployment -Id $queued.Id).Status | Should -BeIn 'Queued', 'Running'
-        ($queued | Stop-CicdDeployment).Status | Should -Be 'Cancelled'
+        ($queued | Stop-CicdDeployment).Id | Should -Be $queued.Id
+        # A running deployment is asked to stop; it ends Cancelled once its processes are gone.
+        $deadline = (Get-Date).AddSeconds(30)
+        while (-not (Get-CicdDeployment -Id $queued.Id).IsFinished -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        (Get-CicdDeployment -Id $queued.Id).Status | Should -Be 'Cancelled'
     }
 
     It 'completes recent commits for -Commit' {
