@@ -44,7 +44,12 @@ public abstract class CicdCmdlet : PSCmdlet, IDisposable
 
     protected override void BeginProcessing() => _cancellation = new CancellationTokenSource();
 
-    protected override void StopProcessing() => _cancellation?.Cancel();
+    protected override void StopProcessing()
+    {
+        // Runs on another thread; the pipeline may be finishing and have disposed the source already.
+        try { _cancellation?.Cancel(); }
+        catch (ObjectDisposedException) { }
+    }
 
     protected override void EndProcessing() => DisposeCancellation();
 
