@@ -1,0 +1,38 @@
+# Module manifest for CicdOps. ModuleVersion is a token the build replaces with the version from
+# Directory.Build.props (the one place it lives); import the built copy under artifacts/module/, not this file.
+@{
+    RootModule             = 'CicdOps.Cmdlets.dll'
+    ModuleVersion          = '@ModuleVersion@'
+    GUID                   = '97c53d09-3c93-4bc2-908f-a0b51744a856'
+    Author                 = 'CicdOps contributors'
+    CompanyName            = 'CicdOps contributors'
+    Copyright              = '(c) CicdOps contributors. All rights reserved.'
+    Description            = 'Self-hosted push-to-deploy orchestrator: register git projects, deploy them as unprivileged services, health-check, pin and roll back.'
+    PowerShellVersion      = '7.4'
+    CompatiblePSEditions   = @('Core')
+    FormatsToProcess       = @('CicdOps.Format.ps1xml')
+    TypesToProcess         = @('CicdOps.Types.ps1xml')
+    CmdletsToExport        = @(
+        'Register-CicdProject'
+        'Get-CicdProject'
+        'Set-CicdProject'
+        'Unregister-CicdProject'
+        'Start-CicdDeployment'
+        'Get-CicdDeployment'
+        'Get-CicdDeploymentLog'
+        'Stop-CicdDeployment'
+        'Set-CicdPin'
+        'Invoke-CicdRollback'
+    )
+    FunctionsToExport      = @()
+    AliasesToExport        = @()
+    VariablesToExport      = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags         = @('CICD', 'Deployment', 'GitOps', 'Webhook', 'Rollback', 'Linux')
+            LicenseUri   = 'https://github.com/cicdops/cicdops/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/cicdops/cicdops'
+            ReleaseNotes = 'First release: project registry, deployments with progress, logs, pins and rollback.'
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Management.Automation;
+using CicdOps.Cmdlets.Infrastructure;
+using CicdOps.Engine.Model;
+
+namespace CicdOps.Cmdlets.Commands;
+
+/// <summary>Register-CicdProject: adds a project (repository, branch, working tree) to the registry.</summary>
+[Cmdlet(VerbsLifecycle.Register, "CicdProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(Project), typeof(Deployment))]
+public sealed class RegisterCicdProjectCommand : CicdCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = null!;
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Repository { get; set; } = null!;
+
+    [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = null!;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Branch { get; set; } = ProjectDefaults.Branch;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public int? Port { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public TimeSpan? InstallTimeout { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public TimeSpan? HealthTimeout { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? ServiceUser { get; set; }
+
+    [Parameter]
+    public SwitchParameter AllowSudoDuringInstall { get; set; }
+
+    /// <summary>Queue a first deployment right after registering (not waited for).</summary>
+    [Parameter]
+    public SwitchParameter Deploy { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (!ShouldProcess(Name, $"Register project from {Repository} ({Branch}) into {Path}")) return;
+        var spec = new ProjectSpec
+        {
+            Name = Name,
+            Repository = Repository,
+            // The working tree path is a PowerShell path: resolve it against the current location.
+            Path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
+            Branch = Branch,
+            Port = Port,
+            InstallTimeout = InstallTimeout,
+            HealthTimeout = HealthTimeout,
+            ServiceUser = ServiceUser,
+            AllowSudoDuringInstall = AllowSudoDuringInstall.IsPresent,
+        };
+        TryInvoke(() =>
+        {
+            var project = Engine.RegisterProject(spec);
+            if (PassThru) WriteObject(project);
+            if (Deploy) WriteObject(Engine.RequestDeployment(new DeploymentRequest { Project = project.Name }));
+        });
+    }
+}

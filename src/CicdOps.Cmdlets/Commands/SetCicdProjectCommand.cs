@@ -1,0 +1,80 @@
+using System.Management.Automation;
+using CicdOps.Cmdlets.Completion;
+using CicdOps.Cmdlets.Infrastructure;
+using CicdOps.Engine.Model;
+
+namespace CicdOps.Cmdlets.Commands;
+
+/// <summary>Set-CicdProject: changes a registered project's settings; unnamed settings stay as they are.</summary>
+[Cmdlet(VerbsCommon.Set, "CicdProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+    DefaultParameterSetName = ParameterSets.ByName)]
+[OutputType(typeof(Project))]
+public sealed class SetCicdProjectCommand : CicdCmdlet
+{
+    [Parameter(ParameterSetName = ParameterSets.ByName, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ProjectNameCompleter))]
+    public string[] Name { get; set; } = null!;
+
+    [Parameter(ParameterSetName = ParameterSets.ByInputObject, Mandatory = true, ValueFromPipeline = true)]
+    public Project[] InputObject { get; set; } = null!;
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Repository { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Branch { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    [Parameter]
+    public int? Port { get; set; }
+
+    /// <summary>Remove the project's port.</summary>
+    [Parameter]
+    public SwitchParameter ClearPort { get; set; }
+
+    [Parameter]
+    public TimeSpan? InstallTimeout { get; set; }
+
+    [Parameter]
+    public TimeSpan? HealthTimeout { get; set; }
+
+    [Parameter]
+    public SwitchParameter AllowSudoDuringInstall { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var update = new ProjectUpdate
+        {
+            Repository = Repository,
+            Branch = Branch,
+            Path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
+            Port = Port,
+            ClearPort = ClearPort.IsPresent,
+            InstallTimeout = InstallTimeout,
+            HealthTimeout = HealthTimeout,
+            // -AllowSudoDuringInstall:$false turns it off; leaving the switch out keeps the current value.
+            AllowSudoDuringInstall = MyInvocation.BoundParameters.ContainsKey(nameof(AllowSudoDuringInstall))
+                ? AllowSudoDuringInstall.IsPresent
+                : null,
+        };
+        var names = ParameterSetName == ParameterSets.ByInputObject ? InputObject.Select(p => p.Name) : Name;
+        foreach (var name in names)
+        {
+            if (!ShouldProcess(name, "Update project settings")) continue;
+            TryInvoke(() =>
+            {
+                var project = Engine.UpdateProject(name, update);
+                if (PassThru) WriteObject(project);
+            });
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Management.Automation;
+using CicdOps.Engine;
+
+namespace CicdOps.Cmdlets.Infrastructure;
+
+/// <summary>
+/// What every CicdOps cmdlet shares: the -DataPath parameter, the engine for that data directory,
+/// a cancellation token tied to Ctrl+C, and the CicdException → ErrorRecord conversion.
+/// Subclasses hold parameters and make one engine call per pipeline item; no logic lives here either.
+/// </summary>
+public abstract class CicdCmdlet : PSCmdlet, IDisposable
+{
+    private CancellationTokenSource? _cancellation;
+    private CicdEngine? _engine;
+
+    /// <summary>The data directory (default: $env:CICDOPS_HOME, else the per-user or system default).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? DataPath { get; set; }
+
+    /// <summary>Cancelled when the user presses Ctrl+C (StopProcessing).</summary>
+    protected CancellationToken CancellationToken => (_cancellation ??= new CancellationTokenSource()).Token;
+
+    /// <summary>The engine for the resolved data directory, opened once per session and path.</summary>
+    protected CicdEngine Engine
+    {
+        get
+        {
+            if (_engine is not null) return _engine;
+            // Relative paths are relative to the PowerShell location, not the process working directory.
+            var explicitPath = DataPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(DataPath);
+            try
+            {
+                _engine = EngineCache.Get(explicitPath);
+            }
+            catch (CicdException ex)
+            {
+                // Without an engine no pipeline item can proceed.
+                ThrowTerminatingError(CicdErrorRecords.From(ex));
+            }
+            return _engine!;
+        }
+    }
+
+    protected override void BeginProcessing() => _cancellation = new CancellationTokenSource();
+
+    protected override void StopProcessing()
+    {
+        // Runs on another thread; the pipeline may be finishing and have disposed the source already.
+        try { _cancellation?.Cancel(); }
+        catch (ObjectDisposedException) { }
+    }
+
+    protected override void EndProcessing() => DisposeCancellation();
+
+    public void Dispose()
+    {
+        DisposeCancellation();
+        GC.SuppressFinalize(this);
+    }
+
+    private void DisposeCancellation()
+    {
+        _cancellation?.Dispose();
+        _cancellation = null;
+    }
+
+    /// <summary>Reports one failed item; the pipeline goes on with the next.</summary>
+    protected void WriteCicdError(CicdException ex) => WriteError(CicdErrorRecords.From(ex));
+
+    /// <summary>
+    /// Runs one engine call for one pipeline item. A CicdException becomes a non-terminating error
+    /// (other items can still proceed); anything else is a bug and propagates.
+    /// </summary>
+    protected bool TryInvoke(Action call)
+    {
+        try
+        {
+            call();
+            return true;
+        }
+        catch (CicdException ex)
+        {
+            WriteCicdError(ex);
+            return false;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.Management.Automation;
+using CicdOps.Engine.Model;
+
+namespace CicdOps.Cmdlets.Infrastructure;
+
+/// <summary>One ProgressRecord per deployment, reused for each stage report and completed at the end.</summary>
+internal sealed class DeploymentProgressView
+{
+    private static readonly int StageCount = Enum.GetValues<DeploymentStage>().Length;
+    private readonly ProgressRecord _record;
+
+    public DeploymentProgressView(long deploymentId, string project)
+    {
+        // Activity ids only need to be distinct among this cmdlet's concurrent records.
+        _record = new ProgressRecord((int)(deploymentId & 0x7FFFFFFF), $"Deploying {project}", "Queued");
+    }
+
+    public ProgressRecord Update(DeploymentProgress progress)
+    {
+        _record.StatusDescription = progress.Stage is { } stage ? $"{stage}: {progress.Message}" : $"{progress.Status}: {progress.Message}";
+        if (progress.Stage is { } s) _record.PercentComplete = (int)s * 100 / StageCount;
+        _record.CurrentOperation = progress.Status.ToString();
+        return _record;
+    }
+
+    public ProgressRecord Complete(Deployment final)
+    {
+        _record.StatusDescription = final.Status.ToString();
+        _record.PercentComplete = 100;
+        _record.RecordType = ProgressRecordType.Completed;
+        return _record;
+    }
+}

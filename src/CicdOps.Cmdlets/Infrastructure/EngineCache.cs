@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+using CicdOps.Engine;
+
+namespace CicdOps.Cmdlets.Infrastructure;
+
+/// <summary>
+/// One engine per data directory per session, so consecutive cmdlets share it. Disposed when the
+/// module is removed (see <see cref="ModuleLifetime"/>), which also stops whatever it started.
+/// </summary>
+public static class EngineCache
+{
+    private static readonly ConcurrentDictionary<string, CicdEngine> Engines = new(StringComparer.Ordinal);
+    private static readonly object OpenLock = new();
+
+    static EngineCache() => ModuleCleanup.Register(DisposeAll);
+
+    public static CicdEngine Get(string? explicitPath)
+    {
+        // Key on the resolved directory so a changed $env:CICDOPS_HOME opens a different engine.
+        var key = DataDirectory.Resolve(explicitPath);
+        if (Engines.TryGetValue(key, out var engine)) return engine;
+        lock (OpenLock)
+        {
+            return Engines.GetOrAdd(key, path => CicdEngine.Open(new EngineOptions { DataPath = path }));
+        }
+    }
+
+    public static void DisposeAll()
+    {
+        foreach (var key in Engines.Keys.ToArray())
+            if (Engines.TryRemove(key, out var engine))
+                engine.Dispose();
+    }
+}

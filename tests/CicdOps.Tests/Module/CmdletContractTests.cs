@@ -1,0 +1,147 @@
+using Xunit;
+
+namespace CicdOps.Tests.Module;
+
+/// <summary>The conventions PowerShell users rely on, checked on the built cmdlet assembly's metadata.</summary>
+public sealed class CmdletContractTests
+{
+    // Get-Verb in PowerShell 7.4 (all groups). Hard-coded: there is no pwsh here to ask.
+    private static readonly HashSet<string> ApprovedVerbs = new(StringComparer.Ordinal)
+    {
+        "Add", "Clear", "Close", "Copy", "Enter", "Exit", "Find", "Format", "Get", "Hide", "Join", "Lock", "Move", "New", "Open",
+        "Optimize", "Pop", "Push", "Redo", "Remove", "Rename", "Reset", "Resize", "Search", "Select", "Set", "Show", "Skip", "Split",
+        "Step", "Switch", "Undo", "Unlock", "Watch",
+        "Connect", "Disconnect", "Read", "Receive", "Send", "Write",
+        "Backup", "Checkpoint", "Compare", "Compress", "Convert", "ConvertFrom", "ConvertTo", "Dismount", "Edit", "Expand", "Export",
+        "Group", "Import", "Initialize", "Limit", "Merge", "Mount", "Out", "Publish", "Restore", "Save", "Sync", "Unpublish", "Update",
+        "Debug", "Measure", "Ping", "Repair", "Resolve", "Test", "Trace",
+        "Approve", "Assert", "Build", "Complete", "Confirm", "Deny", "Deploy", "Disable", "Enable", "Install", "Invoke", "Register",
+        "Request", "Restart", "Resume", "Start", "Stop", "Submit", "Suspend", "Uninstall", "Unregister", "Wait",
+        "Block", "Grant", "Protect", "Revoke", "Unblock", "Unprotect",
+        "Use",
+    };
+
+    private static readonly string[] HighImpact = { "Unregister-CicdProject", "Invoke-CicdRollback" };
+
+    public static IEnumerable<object[]> Cmdlets() => CmdletCatalog.Names();
+
+    [Fact]
+    public void The_module_has_the_ten_cmdlets_of_the_issue()
+    {
+        Assert.Equal(
+            new[] { "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdProject", "Invoke-CicdRollback", "Register-CicdProject",
+                "Set-CicdPin", "Set-CicdProject", "Start-CicdDeployment", "Stop-CicdDeployment", "Unregister-CicdProject" },
+            CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    [Theory, MemberData(nameof(Cmdlets))]
+    public void Verb_is_approved_and_noun_is_prefixed(string name)
+    {
+        var c = CmdletCatalog.Get(name);
+        Assert.Contains(c.Verb, ApprovedVerbs);
+        Assert.StartsWith("Cicd", c.Noun, StringComparison.Ordinal);
+        Assert.Equal(c.Verb + c.Noun + "Command", c.Class.Name);
+        Assert.True(c.Class.IsSealed, $"{c.Class.Name} should be sealed");
+        Assert.Equal("CicdOps.Cmdlets.Infrastructure.CicdCmdlet", c.Class.BaseType!.FullName);
+    }
+
+    [Theory, MemberData(nameof(Cmdlets))]
+    public void Cmdlets_that_change_state_support_ShouldProcess(string name)
+    {
+        var c = CmdletCatalog.Get(name);
+        Assert.Equal(c.Verb != "Get", c.SupportsShouldProcess);
+    }
+
+    [Theory, MemberData(nameof(Cmdlets))]
+    public void Only_unregister_and_rollback_have_high_confirm_impact(string name)
+    {
+        var c = CmdletCatalog.Get(name);
+        Assert.Equal(HighImpact.Contains(name), c.ConfirmImpact == CmdletDefinition.ConfirmImpactHigh);
+    }
+
+    [Theory, MemberData(nameof(Cmdlets))]
+    public void Output_type_is_declared(string name) => Assert.NotEmpty(CmdletCatalog.Get(name).OutputTypes);
+
+    [Theory, MemberData(nameof(Cmdlets))]
+    public void Parameter_sets_resolve(string name)
+    {
+        var c = CmdletCatalog.Get(name);
+        var sets = c.ParameterSets;
+        if (sets.Count > 1) Assert.NotNull(c.DefaultParameterSetName);
+        if (c.DefaultParameterSetName is { } def) Assert.Contains(def, sets);
+        foreach (var set in sets)
+        {
+            var members = c.Parameters.Select(p => (p.Name, Set: p.Sets.FirstOrDefault(s => s.AppliesTo(set)))).Where(x => x.Set is not null).ToList();
+            Assert.True(members.Count(m => m.Set!.ByValue) <= 1, $"{name}/{set}: more than one ValueFromPipeline parameter");
+            var positions = members.Where(m => m.Set!.Position is not null).GroupBy(m => m.Set!.Position).Where(g => g.Count() > 1).ToList();
+            Assert.True(positions.Count == 0, $"{name}/{set}: several parameters at position {positions.FirstOrDefault()?.Key}");
+        }
+    }
+
+    [Theory, MemberData(nameof(Cmdlets))]
+    public void Every_cmdlet_takes_DataPath(string name) =>
+        Assert.Contains(CmdletCatalog.Get(name).Parameters, p => p.Name == "DataPath" && p.Type.FullName == "System.String");
+
+    [Theory, MemberData(nameof(Cmdlets))]
+    public void Pipeline_parameters_are_project_names_or_typed_objects(string name)
+    {
+        var c = CmdletCatalog.Get(name);
+        foreach (var p in c.Parameters.Where(p => p.Sets.Any(s => s.ByValue)))
+        {
+            if (p.Name == "Name")
+            {
+                Assert.Equal("System.String[]", p.Type.FullName);
+                continue;
+            }
+            Assert.Equal("InputObject", p.Name);
+            Assert.True(p.Type.IsArray, $"{name} -InputObject should take an array");
+            Assert.StartsWith("CicdOps.Engine.Model.", p.Type.GetElementType()!.FullName, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory, MemberData(nameof(Cmdlets))]
+    public void Existing_projects_and_commits_tab_complete(string name)
+    {
+        var c = CmdletCatalog.Get(name);
+        foreach (var p in c.Parameters)
+        {
+            // Register-CicdProject's -Name is a new name: nothing to complete.
+            if (p.Name == "Name" && name != "Register-CicdProject")
+                Assert.Equal("CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
+            if (p.Name == "Commit")
+                Assert.Equal("CicdOps.Cmdlets.Completion.CommitCompleter", p.Completer);
+        }
+    }
+
+    [Theory, MemberData(nameof(Cmdlets))]
+    public void Register_and_Set_cmdlets_have_PassThru(string name)
+    {
+        var c = CmdletCatalog.Get(name);
+        if (c.Verb is "Register" or "Set") Assert.Contains(c.Parameters, p => p.Name == "PassThru");
+    }
+
+    [Fact]
+    public void Long_running_cmdlets_share_the_cancellable_base()
+    {
+        // StopProcessing must cancel the token: the base class overrides it, and no cmdlet overrides it away.
+        var baseType = CmdletCatalog.Cmdlets[0].Class.BaseType!;
+        var declared = baseType.GetMethods(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly)
+            .Select(m => m.Name).ToHashSet();
+        Assert.Contains("BeginProcessing", declared);
+        Assert.Contains("StopProcessing", declared);
+        Assert.Contains("EndProcessing", declared);
+        foreach (var c in CmdletCatalog.Cmdlets)
+            Assert.DoesNotContain(c.Class.GetMethods(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly),
+                m => m.Name is "StopProcessing" or "BeginProcessing");
+    }
+
+    [Fact]
+    public void The_assembly_hooks_import_and_removal()
+    {
+        var lifetime = CmdletCatalog.LoadedAssembly("CicdOps.Cmdlets").GetTypes()
+            .Where(t => t.GetInterfaces().Any(i => i.FullName == "System.Management.Automation.IModuleAssemblyInitializer"))
+            .ToList();
+        var type = Assert.Single(lifetime);
+        Assert.Contains(type.GetInterfaces(), i => i.FullName == "System.Management.Automation.IModuleAssemblyCleanup");
+    }
+}

@@ -1,0 +1,53 @@
+using System.Xml.Linq;
+using Xunit;
+
+namespace CicdOps.Tests.Module;
+
+/// <summary>CicdOps.Format.ps1xml and CicdOps.Types.ps1xml: well-formed, a table view per output type, columns that exist.</summary>
+public sealed class FormatViewTests
+{
+    private static readonly XDocument Format = XDocument.Load(Path.Combine(ModulePaths.ModuleDirectory, "CicdOps.Format.ps1xml"));
+    private static readonly XDocument Types = XDocument.Load(Path.Combine(ModulePaths.ModuleDirectory, "CicdOps.Types.ps1xml"));
+
+    private static Dictionary<string, XElement> TableViews() =>
+        Format.Descendants("View").Where(v => v.Element("TableControl") is not null)
+            .ToDictionary(v => v.Element("ViewSelectedBy")!.Element("TypeName")!.Value);
+
+    /// <summary>Every type a cmdlet declares, plus the stage results every deployment carries.</summary>
+    public static IEnumerable<object[]> FormattedTypes() =>
+        CmdletCatalog.Cmdlets.SelectMany(c => c.OutputTypes).Append("CicdOps.Engine.Model.StageResult")
+            .Where(t => t != "System.String").Distinct().Select(t => new object[] { t });
+
+    [Theory, MemberData(nameof(FormattedTypes))]
+    public void Each_output_type_has_a_table_view(string type) => Assert.Contains(type, TableViews().Keys);
+
+    [Theory, MemberData(nameof(FormattedTypes))]
+    public void Table_columns_name_properties_that_exist(string type)
+    {
+        var view = TableViews()[type];
+        var engineType = CmdletCatalog.LoadedAssembly("CicdOps.Engine").GetType(type, throwOnError: true)!;
+        var known = engineType.GetProperties().Select(p => p.Name)
+            .Concat(Types.Descendants("Type").Where(t => t.Element("Name")!.Value == type).Descendants("Name").Skip(1).Select(n => n.Value))
+            .ToHashSet();
+        var columns = view.Descendants("TableColumnItem").ToList();
+        Assert.Equal(view.Descendants("TableColumnHeader").Count(), columns.Count);
+        foreach (var property in columns.Select(c => c.Element("PropertyName")?.Value).OfType<string>())
+            Assert.True(known.Contains(property), $"{type} has no property {property}");
+    }
+
+    [Fact]
+    public void Project_and_deployment_tables_show_the_columns_users_expect()
+    {
+        string[] Headers(string type) => TableViews()[type].Descendants("Label").Select(l => l.Value).ToArray();
+        Assert.Equal(new[] { "Name", "Status", "Branch", "Commit", "Pinned", "Port" }, Headers("CicdOps.Engine.Model.Project"));
+        Assert.Equal(new[] { "Id", "Project", "Commit", "Status", "Trigger", "Started", "Duration" }, Headers("CicdOps.Engine.Model.Deployment"));
+    }
+
+    [Fact]
+    public void Extended_types_exist_in_the_engine()
+    {
+        var engine = CmdletCatalog.LoadedAssembly("CicdOps.Engine");
+        foreach (var name in Types.Descendants("Type").Select(t => t.Element("Name")!.Value))
+            Assert.NotNull(engine.GetType(name));
+    }
+}

@@ -1,0 +1,37 @@
+using Xunit;
+
+namespace CicdOps.Tests.Module;
+
+/// <summary>What `dotnet build` lays out under artifacts/module/CicdOps/&lt;version&gt;/.</summary>
+public sealed class ModuleLayoutTests
+{
+    [Theory]
+    [InlineData("CicdOps.psd1")]
+    [InlineData("CicdOps.Cmdlets.dll")]
+    [InlineData("CicdOps.Format.ps1xml")]
+    [InlineData("CicdOps.Types.ps1xml")]
+    [InlineData("en-US/CicdOps.Cmdlets.dll-Help.xml")]
+    [InlineData("en-US/about_CicdOps.help.txt")]
+    [InlineData("dependencies/CicdOps.Engine.dll")]
+    [InlineData("dependencies/Microsoft.Data.Sqlite.dll")]
+    [InlineData("dependencies/SQLitePCLRaw.core.dll")]
+    [InlineData("dependencies/SQLitePCLRaw.provider.e_sqlite3.dll")]
+    [InlineData("dependencies/runtimes/linux-x64/native/libe_sqlite3.so")]
+    [InlineData("dependencies/runtimes/linux-arm64/native/libe_sqlite3.so")]
+    [InlineData("dependencies/runtimes/osx-x64/native/libe_sqlite3.dylib")]
+    [InlineData("dependencies/runtimes/osx-arm64/native/libe_sqlite3.dylib")]
+    [InlineData("dependencies/runtimes/win-x64/native/e_sqlite3.dll")]
+    public void File_is_laid_out(string relative) => Assert.True(File.Exists(Path.Combine(ModulePaths.ModuleDirectory, relative)), relative);
+
+    [Theory]
+    [InlineData("CicdOps.Engine.dll")]
+    [InlineData("Microsoft.Data.Sqlite.dll")]
+    [InlineData("System.Management.Automation.dll")]
+    public void Only_the_cmdlet_assembly_sits_beside_the_manifest(string file) =>
+        // Anything here would be loaded into pwsh's default load context, defeating the isolation.
+        Assert.False(File.Exists(Path.Combine(ModulePaths.ModuleDirectory, file)), file);
+
+    [Fact]
+    public void PowerShell_is_not_shipped() =>
+        Assert.Empty(Directory.GetFiles(ModulePaths.ModuleDirectory, "System.Management.Automation.dll", SearchOption.AllDirectories));
+}
