@@ -28,7 +28,9 @@ public sealed partial class CicdEngine
         {
             var p = ProjectStore.Get(c, project);
             var logs = _ctx.Layout.DeploymentLogs(project);
-            var bypassesPin = trigger is DeploymentTrigger.Pin or DeploymentTrigger.Rollback;
+            // Pin and rollback are how an operator moves a pin; a recovery may redo the pinned commit itself.
+            var bypassesPin = trigger is DeploymentTrigger.Pin or DeploymentTrigger.Rollback ||
+                (trigger == DeploymentTrigger.Recovery && commit is not null && p.PinnedCommit is { } pinned && pinned.StartsWith(commit, StringComparison.Ordinal));
             if (p.PinnedCommit is { } pin && !bypassesPin)
             {
                 var skipped = DeploymentStore.Insert(c, project, p.Branch, commit, trigger, DeploymentStatus.Skipped,

@@ -40,6 +40,47 @@ public sealed partial class CicdEngine
                 _ctx.Layout.WorkerLog(project)).Dispose();
             return;
         }
-        _ = Task.Run(() => new QueueRunner(_ctx, project).RunAsync(CancellationToken.None));
+        var run = Task.Run(() => new QueueRunner(_ctx, project).RunAsync(_stopTakingNew.Token));
+        lock (_runners) { _runners.RemoveAll(t => t.IsCompleted); _runners.Add(run); }
+    }
+
+    private readonly CancellationTokenSource _stopTakingNew = new();
+    private readonly List<Task> _runners = new();
+
+    /// <summary>
+    /// Graceful stop for a long-running host (the listener): in-process runners take no new deployment,
+    /// and the ones running get up to <paramref name="grace"/> to finish. Returns true when all finished;
+    /// what did not is marked Interrupted and redeployed by <see cref="RecoverForService"/> at the next start.
+    /// </summary>
+    public async Task<bool> ShutdownRunnersAsync(TimeSpan grace)
+    {
+        _stopTakingNew.Cancel();
+        Task[] running;
+        lock (_runners) running = _runners.Where(t => !t.IsCompleted).ToArray();
+        var all = Task.WhenAll(running);
+        return await Task.WhenAny(all, Task.Delay(grace)) == all;
+    }
+
+    /// <summary>
+    /// What a service does when it starts: deployments left Running by a dead process are marked
+    /// Interrupted and their projects redeployed (same commit), and waiting deployments get a runner.
+    /// Returns the recovery deployments it queued.
+    /// </summary>
+    public IReadOnlyList<Deployment> RecoverForService()
+    {
+        RecoverInterrupted();
+        var queued = new List<Deployment>();
+        foreach (var p in GetProjects())
+        {
+            var latest = _ctx.Db.Read(c => DeploymentStore.List(c, p.Name, 1)).FirstOrDefault();
+            if (latest?.Status == DeploymentStatus.Interrupted)
+                queued.Add(RequestDeployment(new DeploymentRequest
+                {
+                    Project = p.Name, Commit = latest.Commit ?? latest.RequestedCommit, Trigger = DeploymentTrigger.Recovery,
+                }));
+            else if (latest?.Status == DeploymentStatus.Queued)
+                EnsureRunner(p.Name);
+        }
+        return queued;
     }
 }

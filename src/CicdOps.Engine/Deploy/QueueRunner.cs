@@ -18,13 +18,14 @@ internal sealed class QueueRunner
 
     public QueueRunner(EngineContext ctx, string project) { _ctx = ctx; _project = project; }
 
-    public async Task RunAsync(CancellationToken stopping)
+    /// <param name="stopTakingNew">Stops the runner after the deployment in hand; that one finishes (a graceful shutdown).</param>
+    public async Task RunAsync(CancellationToken stopTakingNew)
     {
         if (!TryAcquire()) return;
         try
         {
-            while (!stopping.IsCancellationRequested && TakeNext() is var (next, previous) && next is not null)
-                await RunOneAsync(next, previous, stopping);
+            while (!stopTakingNew.IsCancellationRequested && TakeNext() is var (next, previous) && next is not null)
+                await RunOneAsync(next, previous);
         }
         finally
         {
@@ -60,9 +61,9 @@ internal sealed class QueueRunner
         return next;
     }
 
-    private async Task RunOneAsync(Deployment d, ProjectStatus previous, CancellationToken stopping)
+    private async Task RunOneAsync(Deployment d, ProjectStatus previous)
     {
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var cancel = new CancellationTokenSource(); // only a recorded cancel request stops a deployment
         using var watching = new CancellationTokenSource();
         var watcher = WatchAsync(d.Id, cancel, watching.Token);
         try
