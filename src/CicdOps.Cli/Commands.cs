@@ -69,13 +69,13 @@ internal static class Commands
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
-            WarnIfNotSandboxed(engine);
             var p = engine.RegisterProject(new ProjectSpec
             {
                 Name = pr.GetValue(name)!, Repository = pr.GetValue(repo)!, Path = pr.GetValue(path)!,
                 Branch = pr.GetValue(branch) ?? ProjectDefaults.Branch, Port = pr.GetValue(port),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
             });
+            WarnIfNotSandboxed(engine);
             var asJson = pr.GetValue(json);
             if (!pr.GetValue(deploy))
             {
@@ -187,11 +187,11 @@ internal static class Commands
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
-            WarnIfNotSandboxed(engine);
             var d = engine.RequestDeployment(new DeploymentRequest
             {
                 Project = pr.GetValue(name)!, Commit = pr.GetValue(commit), ForceInstall = pr.GetValue(forceInstall),
             });
+            WarnIfNotSandboxed(engine);
             return await Follow(engine, d, pr.GetValue(noWait), pr.GetValue(json), final => final);
         });
         return cmd;
@@ -278,8 +278,8 @@ internal static class Commands
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
-            WarnIfNotSandboxed(engine);
             var r = engine.Pin(pr.GetValue(name)!, pr.GetValue(commit));
+            if (r.Deployment is not null) WarnIfNotSandboxed(engine);
             var asJson = pr.GetValue(json);
             if (r.Deployment is null)
             {
@@ -322,8 +322,8 @@ internal static class Commands
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
-            WarnIfNotSandboxed(engine);
             var d = engine.Rollback(pr.GetValue(name)!, pr.GetValue(commit), pr.GetValue(pin), pr.GetValue(force));
+            WarnIfNotSandboxed(engine);
             return await Follow(engine, d, pr.GetValue(noWait), pr.GetValue(json), final => final);
         });
         return cmd;
@@ -383,6 +383,7 @@ internal static class Commands
         return argv;
     }
 
+    /// <summary>Once, after the request was accepted (so a rejected command still prints exactly one line).</summary>
     private static void WarnIfNotSandboxed(CicdEngine engine)
     {
         if (!engine.IsSandboxed && !string.IsNullOrWhiteSpace(engine.NotSandboxedReason))
