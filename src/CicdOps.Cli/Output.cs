@@ -119,11 +119,23 @@ internal static class Output
         return OneLine(s.ToString());
     }
 
-    /// <summary>One progress line per stage change, written as it is reported (not posted to the thread pool).</summary>
+    /// <summary>
+    /// One progress line per stage change, written as it is reported (not posted to the thread pool). The final
+    /// state is left to <see cref="Summary"/>, so it is not printed twice.
+    /// </summary>
     public sealed class StageLines : IProgress<DeploymentProgress>
     {
-        public void Report(DeploymentProgress p) =>
-            Console.Out.WriteLine(OneLine($"{DateTime.Now:HH:mm:ss} {p.Project}: deployment {p.DeploymentId} {(p.Status == DeploymentStatus.Running ? p.Stage?.ToString().ToLowerInvariant() ?? "starting" : p.Message)}"));
+        public void Report(DeploymentProgress p)
+        {
+            var what = p.Status switch
+            {
+                DeploymentStatus.Queued => "queued",
+                DeploymentStatus.Running => p.Stage?.ToString().ToLowerInvariant() ?? "starting",
+                DeploymentStatus.Superseded => "superseded by a newer request",
+                _ => null,
+            };
+            if (what is not null) Console.Out.WriteLine(OneLine($"{DateTime.Now:HH:mm:ss} {p.Project}: deployment {p.DeploymentId} {what}"));
+        }
     }
 
     /// <summary>The engine's error as one line: message, then its recommended action after " — ".</summary>

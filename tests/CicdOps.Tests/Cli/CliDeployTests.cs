@@ -195,6 +195,17 @@ public sealed class CliDeployTests
         var queued = cli.Run("deploy", "app", "--no-wait", "--json").ShouldExit(0).Json<Deployment>();
         WaitUntil(() => File.Exists(Path.Combine(cli.StateDir, "install.pid")), "install started");
         var installPid = int.Parse(File.ReadAllText(Path.Combine(cli.StateDir, "install.pid")).Trim());
+        using (var follower = cli.Start("logs", "app", "--follow"))
+        {
+            _ = follower.StandardError.ReadToEndAsync();
+            string? line;
+            do line = follower.StandardOutput.ReadLine(); // it prints what is there at once, then waits
+            while (line is not null && !line.Contains("[install] install begins"));
+            Assert.NotNull(line);
+            Signals.Signal(follower.Id, Signals.Sigint);
+            Assert.True(follower.WaitForExit(10_000), "logs --follow did not stop on Ctrl+C");
+            Assert.Equal(ExitCodes.Interrupted, follower.ExitCode);
+        }
 
         var r = cli.Run("cancel", "app", "--json").ShouldExit(0);
 
@@ -203,6 +214,24 @@ public sealed class CliDeployTests
         Assert.Equal(DeploymentStatus.Cancelled, cancelled.Status);
         Assert.Equal(DeploymentStatus.Cancelled, cli.Deployments("app")[0].Status);
         WaitUntil(() => !Signals.IsAlive(installPid), "install.sh stopped");
+    }
+
+    [Fact]
+    public void Project_add_with_deploy_registers_and_deploys_in_one_call()
+    {
+        using var repo = new TestRepository();
+        using var cli = new CliHarness();
+        var sha = repo.WriteSleeper("v1", cli.StateDir).CommitAndPush("v1");
+
+        var r = cli.Run("project", "add", "app", "--repo", repo.Url, "--path", cli.TreePath("app"), "--deploy", "--json").ShouldExit(0);
+
+        var both = System.Text.Json.JsonDocument.Parse(r.StdOut).RootElement;
+        var project = CliHarness.Parse<Project>(both.GetProperty("project").GetRawText());
+        var deployment = CliHarness.Parse<Deployment>(both.GetProperty("deployment").GetRawText());
+        Assert.Equal(ProjectStatus.Healthy, project.Status);
+        Assert.Equal(sha, project.CurrentCommit);
+        Assert.Equal(DeploymentStatus.Succeeded, deployment.Status);
+        Assert.Equal("v1", cli.Serving);
     }
 
     internal static void WaitUntil(Func<bool> condition, string what, int seconds = 60)
