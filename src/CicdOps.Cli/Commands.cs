@@ -410,7 +410,7 @@ internal static class Commands
         {
             try
             {
-                final = await engine.WaitForDeploymentAsync(d.Id, json ? null : new Output.StageLines(), Interrupt.Token);
+                final = await engine.WaitForDeploymentAsync(d.Id, json ? null : new Output.StageLines(engine), Interrupt.Token);
             }
             catch (OperationCanceledException) when (Interrupt.Requested)
             {

@@ -120,22 +120,40 @@ internal static class Output
     }
 
     /// <summary>
-    /// One progress line per stage change, written as it is reported (not posted to the thread pool). The final
-    /// state is left to <see cref="Summary"/>, so it is not printed twice.
+    /// One line per stage as it starts, written as reported (not posted to the thread pool). Progress is sampled,
+    /// so a fast stage can start and end between two reports: each report lists every stage begun since the last
+    /// one, from the deployment's stage records. The outcome is left to <see cref="Summary"/>.
     /// </summary>
-    public sealed class StageLines : IProgress<DeploymentProgress>
+    public sealed class StageLines(CicdEngine engine) : IProgress<DeploymentProgress>
     {
+        private long _id;
+        private int _shown;
+
         public void Report(DeploymentProgress p)
         {
-            var what = p.Status switch
+            if (p.DeploymentId != _id) { _id = p.DeploymentId; _shown = 0; }
+            switch (p.Status)
             {
-                DeploymentStatus.Queued => "queued",
-                DeploymentStatus.Running => p.Stage?.ToString().ToLowerInvariant() ?? "starting",
-                DeploymentStatus.Superseded => "superseded by a newer request",
-                _ => null,
-            };
-            if (what is not null) Console.Out.WriteLine(OneLine($"{DateTime.Now:HH:mm:ss} {p.Project}: deployment {p.DeploymentId} {what}"));
+                case DeploymentStatus.Queued:
+                    Line(DateTimeOffset.Now, p, "queued");
+                    break;
+                case DeploymentStatus.Superseded:
+                    Line(DateTimeOffset.Now, p, "superseded by a newer request");
+                    break;
+                default:
+                    var stages = engine.GetDeployment(p.DeploymentId).Stages;
+                    if (_shown == 0 && stages.Count == 0 && p.Status == DeploymentStatus.Running) Line(DateTimeOffset.Now, p, "starting");
+                    for (; _shown < stages.Count; _shown++)
+                    {
+                        var s = stages[_shown];
+                        Line(s.StartedAt, p, s.Stage.ToString().ToLowerInvariant() + (s.Rollback ? " (rollback)" : ""));
+                    }
+                    break;
+            }
         }
+
+        private static void Line(DateTimeOffset at, DeploymentProgress p, string what) =>
+            Console.Out.WriteLine(OneLine($"{at.ToLocalTime():HH:mm:ss} {p.Project}: deployment {p.DeploymentId} {what}"));
     }
 
     /// <summary>The engine's error as one line: message, then its recommended action after " — ".</summary>

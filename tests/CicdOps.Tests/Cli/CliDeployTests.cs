@@ -19,8 +19,9 @@ public sealed class CliDeployTests
         var r = cli.Run("deploy", "app").ShouldExit(0);
 
         var lines = r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains(lines, l => l.EndsWith("app: deployment 1 sync"));
-        Assert.Contains(lines, l => l.EndsWith("app: deployment 1 health"));
+        var stages = lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^\d\d:\d\d:\d\d app: deployment 1 (\w+)$"))
+            .Where(m => m.Success).Select(m => m.Groups[1].Value).Where(w => w is not ("queued" or "starting"));
+        Assert.Equal(new[] { "sync", "install", "stop", "run", "health" }, stages);
         Assert.StartsWith($"app: deployment 1 Succeeded (commit {sha[..12]})", lines[^1]);
         Assert.Equal("v1", cli.Serving);
         var d = Assert.Single(cli.Deployments("app"));
