@@ -223,9 +223,9 @@ internal static class Commands
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
-            var project = pr.GetValue(name)!;
+            var project = engine.GetProject(pr.GetValue(name)!).Name;
             var d = pr.GetValue(id) is { } given ? engine.GetDeployment(given) : engine.GetLatestDeployment(project);
-            if (d.Project != engine.GetProject(project).Name)
+            if (d.Project != project)
                 throw new CicdException(CicdError.DeploymentNotFound, $"Deployment {d.Id} belongs to project '{d.Project}', not '{project}'.", d.Id);
             if (!pr.GetValue(follow))
             {

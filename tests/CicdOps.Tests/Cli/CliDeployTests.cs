@@ -112,7 +112,7 @@ public sealed class CliDeployTests
     }
 
     [Fact]
-    public void Ctrl_c_on_deploy_stops_waiting_with_130_and_the_deployment_goes_on()
+    public async Task Ctrl_c_on_deploy_stops_waiting_with_130_and_the_deployment_goes_on()
     {
         using var repo = new TestRepository();
         using var cli = new CliHarness();
@@ -127,9 +127,10 @@ public sealed class CliDeployTests
         Assert.True(p.WaitForExit(10_000), "deploy did not stop waiting");
 
         Assert.Equal(ExitCodes.Interrupted, p.ExitCode);
-        var line = Assert.Single(stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => !l.StartsWith("warning: "));
+        var line = Assert.Single((await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries), l => !l.StartsWith("warning: "));
         Assert.Contains("continues", line);
         Assert.Contains("cicdops logs app --follow", line);
+        Assert.DoesNotContain("Succeeded", await stdout); // it stopped waiting before the end
         var d = cli.WaitFor("app", 1, d => d.IsFinished);
         Assert.Equal(DeploymentStatus.Succeeded, d.Status);
     }
