@@ -1,0 +1,460 @@
+using System.CommandLine;
+using System.Globalization;
+using CicdOps.Engine;
+using CicdOps.Engine.Model;
+
+namespace CicdOps.Cli;
+
+/// <summary>The command tree. Each action: read the options, make one engine call, format the result.</summary>
+internal static class Commands
+{
+    private static readonly Option<string?> DataDir = new("--data-dir")
+    {
+        Description = "The data directory (default: $CICDOPS_HOME, else /var/lib/cicdops as root, else ~/.local/share/cicdops)",
+        HelpName = "DIR",
+        Recursive = true,
+    };
+
+    private static Option<bool> JsonOption() => new("--json")
+    {
+        Description = "Write JSON to stdout (camelCase, enums as strings, ISO 8601 times; indented only on a terminal)",
+    };
+
+    private static Option<bool> NoWaitOption(string what) => new("--no-wait") { Description = $"Return once {what} is queued; do not wait for it" };
+
+    private static Argument<string> NameArgument(string description = "The project name") => new("NAME") { Description = description };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("cicdops — push-to-deploy for your own servers.\n\n" + ExitCodes.Help) { DataDir };
+        root.Add(Project());
+        root.Add(Deploy());
+        root.Add(DeploymentsCommand());
+        root.Add(Logs());
+        root.Add(Cancel());
+        root.Add(Pin());
+        root.Add(Unpin());
+        root.Add(Rollback());
+        root.Add(Worker());
+        return root;
+    }
+
+    // ---------------------------------------------------------------- project
+
+    private static Command Project()
+    {
+        var project = new Command("project", "Register, list, show, change and remove projects");
+        project.Add(ProjectAdd());
+        project.Add(ProjectList());
+        project.Add(ProjectShow());
+        project.Add(ProjectSet());
+        project.Add(ProjectRemove());
+        return project;
+    }
+
+    private static Command ProjectAdd()
+    {
+        var name = NameArgument("The project name: 1-63 lowercase letters, digits and dashes");
+        var repo = new Option<string>("--repo") { Description = "The git repository URL (https://, ssh://, git@host:path or file://)", Required = true, HelpName = "URL" };
+        var path = new Option<string>("--path") { Description = "The directory the working tree lives in", Required = true, HelpName = "DIR" };
+        var branch = new Option<string>("--branch") { Description = "The branch to deploy", HelpName = "BRANCH", DefaultValueFactory = _ => ProjectDefaults.Branch };
+        var port = new Option<int?>("--port") { Description = "The port the app listens on (passed to it as $PORT)", HelpName = "N" };
+        var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take (default 15)", HelpName = "S" };
+        var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take (default 1800)", HelpName = "S" };
+        var deploy = new Option<bool>("--deploy") { Description = "Deploy the branch tip right away (and wait, unless --no-wait)" };
+        var noWait = NoWaitOption("the deployment");
+        var json = JsonOption();
+        var cmd = new Command("add", "Register a project (the repository must answer; nothing is stored otherwise)")
+            { name, repo, path, branch, port, health, install, deploy, noWait, json };
+        Act(cmd, async pr =>
+        {
+            using var engine = Open(pr);
+            var p = engine.RegisterProject(new ProjectSpec
+            {
+                Name = pr.GetValue(name)!, Repository = pr.GetValue(repo)!, Path = pr.GetValue(path)!,
+                Branch = pr.GetValue(branch) ?? ProjectDefaults.Branch, Port = pr.GetValue(port),
+                HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
+            });
+            WarnIfNotSandboxed(engine);
+            var asJson = pr.GetValue(json);
+            if (!pr.GetValue(deploy))
+            {
+                if (asJson) Output.WriteJson(p);
+                else Console.Out.WriteLine($"{p.Name}: registered ({p.Repository}, branch {p.Branch}, path {p.Path})");
+                return ExitCodes.Ok;
+            }
+            if (!asJson) Console.Out.WriteLine($"{p.Name}: registered ({p.Repository}, branch {p.Branch}, path {p.Path})");
+            var d = engine.RequestDeployment(new DeploymentRequest { Project = p.Name });
+            return await Follow(engine, d, pr.GetValue(noWait), asJson, final => new { project = engine.GetProject(p.Name), deployment = final });
+        });
+        return cmd;
+    }
+
+    private static Command ProjectList()
+    {
+        var json = JsonOption();
+        var cmd = new Command("list", "List registered projects") { json };
+        Act(cmd, pr =>
+        {
+            using var engine = Open(pr);
+            var projects = engine.GetProjects();
+            if (pr.GetValue(json)) Output.WriteJson(projects);
+            else Output.Projects(projects);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command ProjectShow()
+    {
+        var name = NameArgument();
+        var json = JsonOption();
+        var cmd = new Command("show", "Show one project's settings and state") { name, json };
+        Act(cmd, pr =>
+        {
+            using var engine = Open(pr);
+            var p = engine.GetProject(pr.GetValue(name)!);
+            if (pr.GetValue(json)) Output.WriteJson(p);
+            else Output.Project(p);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command ProjectSet()
+    {
+        var name = NameArgument();
+        var repo = new Option<string?>("--repo") { Description = "A new repository URL", HelpName = "URL" };
+        var branch = new Option<string?>("--branch") { Description = "A new branch", HelpName = "BRANCH" };
+        var path = new Option<string?>("--path") { Description = "A new working-tree directory", HelpName = "DIR" };
+        var port = new Option<int?>("--port") { Description = "A new port", HelpName = "N" };
+        var clearPort = new Option<bool>("--clear-port") { Description = "Remove the port" };
+        var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take", HelpName = "S" };
+        var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take", HelpName = "S" };
+        var json = JsonOption();
+        var cmd = new Command("set", "Change a project's settings (they apply from the next deployment)")
+            { name, repo, branch, path, port, clearPort, health, install, json };
+        cmd.Validators.Add(r =>
+        {
+            if (r.GetResult(port) is not null && r.GetResult(clearPort) is not null)
+                r.AddError("--port and --clear-port cannot be used together.");
+            else if (new Option[] { repo, branch, path, port, clearPort, health, install }.All(o => r.GetResult(o) is null))
+                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --install-timeout.");
+        });
+        Act(cmd, pr =>
+        {
+            using var engine = Open(pr);
+            var p = engine.UpdateProject(pr.GetValue(name)!, new ProjectUpdate
+            {
+                Repository = pr.GetValue(repo), Branch = pr.GetValue(branch), Path = pr.GetValue(path),
+                Port = pr.GetValue(port), ClearPort = pr.GetValue(clearPort),
+                HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
+            });
+            if (pr.GetValue(json)) Output.WriteJson(p);
+            else Output.Project(p);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command ProjectRemove()
+    {
+        var name = NameArgument();
+        var json = JsonOption();
+        var cmd = new Command("remove", "Stop a project's app and forget the project and its history (the working tree stays)") { name, json };
+        Act(cmd, pr =>
+        {
+            using var engine = Open(pr);
+            var p = engine.UnregisterProject(pr.GetValue(name)!);
+            if (pr.GetValue(json)) Output.WriteJson(p);
+            else Console.Out.WriteLine($"{p.Name}: removed (working tree left in {p.Path})");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    // ---------------------------------------------------------------- deployments
+
+    private static Command Deploy()
+    {
+        var name = NameArgument();
+        var commit = new Option<string?>("--commit") { Description = "Deploy this commit (full or abbreviated SHA) instead of the branch tip", HelpName = "SHA" };
+        var forceInstall = new Option<bool>("--force-install") { Description = "Run .cicd/install.sh even when it has not changed" };
+        var noWait = NoWaitOption("the deployment");
+        var json = JsonOption();
+        var cmd = new Command("deploy", "Deploy a project and wait for the outcome (Ctrl+C stops waiting; the deployment goes on)")
+            { name, commit, forceInstall, noWait, json };
+        Act(cmd, async pr =>
+        {
+            using var engine = Open(pr);
+            var d = engine.RequestDeployment(new DeploymentRequest
+            {
+                Project = pr.GetValue(name)!, Commit = pr.GetValue(commit), ForceInstall = pr.GetValue(forceInstall),
+            });
+            WarnIfNotSandboxed(engine);
+            return await Follow(engine, d, pr.GetValue(noWait), pr.GetValue(json), final => final);
+        });
+        return cmd;
+    }
+
+    private static Command DeploymentsCommand()
+    {
+        var name = new Argument<string?>("NAME") { Description = "Only this project's deployments", Arity = ArgumentArity.ZeroOrOne };
+        var limit = new Option<int>("--limit") { Description = "How many, newest first", HelpName = "N", DefaultValueFactory = _ => 20 };
+        var json = JsonOption();
+        var cmd = new Command("deployments", "List recent deployments, newest first") { name, limit, json };
+        Act(cmd, pr =>
+        {
+            using var engine = Open(pr);
+            var list = engine.GetDeployments(pr.GetValue(name), pr.GetValue(limit));
+            if (pr.GetValue(json)) Output.WriteJson(list);
+            else Output.Deployments(list);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Logs()
+    {
+        var name = NameArgument();
+        var id = new Option<long?>("--deployment") { Description = "This deployment instead of the latest", HelpName = "ID" };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines until the deployment finishes (Ctrl+C stops)" };
+        var cmd = new Command("logs", "Print a deployment's log (the latest one by default)") { name, id, follow };
+        Act(cmd, async pr =>
+        {
+            using var engine = Open(pr);
+            var project = engine.GetProject(pr.GetValue(name)!).Name;
+            var d = pr.GetValue(id) is { } given ? engine.GetDeployment(given) : engine.GetLatestDeployment(project);
+            if (d.Project != project)
+                throw new CicdException(CicdError.DeploymentNotFound, $"Deployment {d.Id} belongs to project '{d.Project}', not '{project}'.", d.Id);
+            if (!pr.GetValue(follow))
+            {
+                Console.Out.Write(engine.ReadDeploymentLog(d.Id, 0).Text);
+                return ExitCodes.Ok;
+            }
+            return await FollowLog(engine, d);
+        });
+        return cmd;
+    }
+
+    private static Command Cancel()
+    {
+        var name = NameArgument();
+        var noWait = new Option<bool>("--no-wait") { Description = "Return once the cancel is recorded; do not wait for the deployment to stop" };
+        var json = JsonOption();
+        var cmd = new Command("cancel", "Cancel the waiting deployment, or stop the running one") { name, noWait, json };
+        Act(cmd, async pr =>
+        {
+            using var engine = Open(pr);
+            var d = engine.CancelDeployment(pr.GetValue(name)!);
+            var asJson = pr.GetValue(json);
+            if (!d.IsFinished && !pr.GetValue(noWait))
+            {
+                using (Interrupt.Catch())
+                {
+                    try { d = await engine.WaitForDeploymentAsync(d.Id, null, Interrupt.Token); }
+                    catch (OperationCanceledException) when (Interrupt.Requested) { return ExitCodes.Interrupted; }
+                }
+            }
+            if (asJson) Output.WriteJson(d);
+            else Console.Out.WriteLine(d.IsFinished ? Output.Summary(d) : $"{d.Project}: deployment {d.Id} will stop shortly (cancel requested)");
+            if (d.IsFinished && d.Status != DeploymentStatus.Cancelled)
+            {
+                Console.Error.WriteLine($"cicdops: deployment {d.Id} ended {d.Status} before the cancel took effect");
+                return ExitCodes.Error;
+            }
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Pin()
+    {
+        var name = NameArgument();
+        var commit = new Option<string?>("--commit") { Description = "Pin to this commit (default: the one running now); deploys it when it is not current", HelpName = "SHA" };
+        var noWait = NoWaitOption("the deployment to the pinned commit");
+        var json = JsonOption();
+        var cmd = new Command("pin", "Pin a project to a commit: pushes and deploy requests are skipped until unpinned") { name, commit, noWait, json };
+        Act(cmd, async pr =>
+        {
+            using var engine = Open(pr);
+            var r = engine.Pin(pr.GetValue(name)!, pr.GetValue(commit));
+            if (r.Deployment is not null) WarnIfNotSandboxed(engine);
+            var asJson = pr.GetValue(json);
+            if (r.Deployment is null)
+            {
+                if (asJson) Output.WriteJson(r);
+                else Console.Out.WriteLine($"{r.Project.Name}: pinned to {r.Project.PinnedCommit} (already running)");
+                return ExitCodes.Ok;
+            }
+            if (!asJson) Console.Out.WriteLine($"{r.Project.Name}: pinned to {r.Project.PinnedCommit}; deploying it");
+            return await Follow(engine, r.Deployment, pr.GetValue(noWait), asJson, final => new PinResult(engine.GetProject(r.Project.Name), final));
+        });
+        return cmd;
+    }
+
+    private static Command Unpin()
+    {
+        var name = NameArgument();
+        var json = JsonOption();
+        var cmd = new Command("unpin", "Unpin a project: deployments go ahead again") { name, json };
+        Act(cmd, pr =>
+        {
+            using var engine = Open(pr);
+            var p = engine.Unpin(pr.GetValue(name)!);
+            if (pr.GetValue(json)) Output.WriteJson(p);
+            else Console.Out.WriteLine($"{p.Name}: unpinned");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Rollback()
+    {
+        var name = NameArgument();
+        var commit = new Option<string?>("--commit") { Description = "Roll back to this commit (default: the previous successful one)", HelpName = "SHA" };
+        var pin = new Option<bool>("--pin") { Description = "Also pin the project to that commit (required when it is pinned)" };
+        var force = new Option<bool>("--force") { Description = "Deploy --commit even if it never deployed successfully" };
+        var noWait = NoWaitOption("the rollback");
+        var json = JsonOption();
+        var cmd = new Command("rollback", "Deploy the previous successful commit (or --commit) and wait for the outcome")
+            { name, commit, pin, force, noWait, json };
+        Act(cmd, async pr =>
+        {
+            using var engine = Open(pr);
+            var d = engine.Rollback(pr.GetValue(name)!, pr.GetValue(commit), pr.GetValue(pin), pr.GetValue(force));
+            WarnIfNotSandboxed(engine);
+            return await Follow(engine, d, pr.GetValue(noWait), pr.GetValue(json), final => final);
+        });
+        return cmd;
+    }
+
+    /// <summary>Hidden: drains a project's queue in this process. The engine starts it detached (EngineOptions.WorkerCommand).</summary>
+    private static Command Worker()
+    {
+        var name = NameArgument();
+        var cmd = new Command("worker", "Run a project's queued deployments in this process") { name };
+        cmd.Hidden = true;
+        Act(cmd, pr =>
+        {
+            using var engine = Open(pr);
+            using (Interrupt.Catch())
+            {
+                engine.RunQueue(pr.GetValue(name)!, Interrupt.Token);
+            }
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    private static void Act(Command cmd, Func<ParseResult, Task<int>> action) =>
+        cmd.SetAction(async (pr, _) =>
+        {
+            try { return await action(pr); }
+            catch (CicdException e)
+            {
+                Console.Error.WriteLine("cicdops: " + Output.Error(e));
+                return ExitCodes.Error;
+            }
+        });
+
+    private static void Act(Command cmd, Func<ParseResult, int> action) => Act(cmd, pr => Task.FromResult(action(pr)));
+
+    /// <summary>
+    /// Opens the engine so that deployments run in a detached `cicdops worker NAME` on the same data directory:
+    /// they go on after this command exits (or is interrupted).
+    /// </summary>
+    private static CicdEngine Open(ParseResult pr)
+    {
+        var dataPath = DataDirectory.Resolve(pr.GetValue(DataDir));
+        return CicdEngine.Open(new EngineOptions { DataPath = dataPath, WorkerCommand = WorkerCommand(dataPath) });
+    }
+
+    internal static IReadOnlyList<string> WorkerCommand(string dataPath)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which program is running");
+        var argv = new List<string> { self };
+        // Run as `dotnet cicdops.dll`: the host needs the assembly; run as the apphost `cicdops`: it does not.
+        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            argv.Add(typeof(Program).Assembly.Location);
+        argv.AddRange(new[] { "--data-dir", dataPath, "worker" });
+        return argv;
+    }
+
+    /// <summary>Once, after the request was accepted (so a rejected command still prints exactly one line).</summary>
+    private static void WarnIfNotSandboxed(CicdEngine engine)
+    {
+        if (!engine.IsSandboxed && !string.IsNullOrWhiteSpace(engine.NotSandboxedReason))
+            Console.Error.WriteLine("warning: " + Output.OneLine(engine.NotSandboxedReason));
+    }
+
+    private static TimeSpan? Seconds(int? s) => s is { } v ? TimeSpan.FromSeconds(v) : null;
+
+    /// <summary>
+    /// After a request: print it and return (--no-wait, or it finished at once, e.g. Skipped), or wait, printing a
+    /// line per stage change and a summary. Ctrl+C stops waiting only: the worker process goes on.
+    /// </summary>
+    private static async Task<int> Follow(CicdEngine engine, Deployment d, bool noWait, bool json, Func<Deployment, object> jsonResult)
+    {
+        if (noWait || d.IsFinished)
+        {
+            if (json) Output.WriteJson(jsonResult(d));
+            else Console.Out.WriteLine(d.IsFinished ? Output.Summary(d)
+                : $"{d.Project}: deployment {d.Id} {d.Status} — follow it with: cicdops logs {d.Project} --follow");
+            return ExitCodes.For(d.Status);
+        }
+        Deployment final;
+        using (Interrupt.Catch())
+        {
+            try
+            {
+                final = await engine.WaitForDeploymentAsync(d.Id, json ? null : new Output.StageLines(engine), Interrupt.Token);
+            }
+            catch (OperationCanceledException) when (Interrupt.Requested)
+            {
+                Console.Error.WriteLine($"cicdops: stopped waiting; deployment {d.Id} of {d.Project} continues — follow it with: cicdops logs {d.Project} --follow");
+                return ExitCodes.Interrupted;
+            }
+        }
+        if (json) Output.WriteJson(jsonResult(final));
+        else Console.Out.WriteLine(Output.Summary(final));
+        return ExitCodes.For(final.Status);
+    }
+
+    /// <summary>Prints the log as it grows until the deployment (or the one that superseded it) finishes.</summary>
+    private static async Task<int> FollowLog(CicdEngine engine, Deployment d)
+    {
+        var current = d.Id;
+        long offset = 0;
+        using var scope = Interrupt.Catch();
+        // The engine's wait tells when it is over, follows supersession and notices a dead runner.
+        var done = engine.WaitForDeploymentAsync(d.Id, new Reporter(p => Volatile.Write(ref current, p.DeploymentId)), Interrupt.Token);
+        var shown = d.Id;
+        try
+        {
+            while (true)
+            {
+                var finished = done.IsCompleted;
+                var id = Volatile.Read(ref current);
+                if (id != shown) { shown = id; offset = 0; }
+                var (text, next) = engine.ReadDeploymentLog(id, offset);
+                Console.Out.Write(text);
+                offset = next;
+                if (finished) { await done; return ExitCodes.Ok; }
+                await Task.WhenAny(done, Task.Delay(250, Interrupt.Token));
+                Interrupt.Token.ThrowIfCancellationRequested();
+            }
+        }
+        catch (OperationCanceledException) when (Interrupt.Requested)
+        {
+            return ExitCodes.Interrupted;
+        }
+    }
+
+    private sealed class Reporter(Action<DeploymentProgress> report) : IProgress<DeploymentProgress>
+    {
+        public void Report(DeploymentProgress value) => report(value);
+    }
+}
