@@ -49,19 +49,26 @@ public sealed partial class CicdEngine
     public async Task<Deployment> WaitForDeploymentAsync(long deploymentId, IProgress<DeploymentProgress>? progress, CancellationToken cancellationToken)
     {
         var id = deploymentId;
-        (DeploymentStatus, DeploymentStage?, int)? last = null;
-        var nextLivenessCheck = DateTime.UtcNow;
+        DeploymentStatus? lastStatus = null;
+        var stagesReported = 0;
+        // A runner just started (maybe a fresh worker process) needs a moment to take the lease.
+        var nextLivenessCheck = DateTime.UtcNow.AddSeconds(1.5);
         while (true)
         {
             var changed = _ctx.Changes.Next;
             var d = GetDeployment(id);
-            var key = (d.Status, d.Stage, d.Stages.Count);
-            if (last != key)
+            if (progress is not null)
             {
-                last = key;
-                progress?.Report(new DeploymentProgress(d.Id, d.Project, d.Status, d.Stage, Describe(d)));
+                // Every stage begun since the last look is reported, so fast stages are never lost between polls.
+                for (; stagesReported < d.Stages.Count; stagesReported++)
+                {
+                    var s = d.Stages[stagesReported];
+                    progress.Report(new DeploymentProgress(d.Id, d.Project, DeploymentStatus.Running, s.Stage, s.Rollback ? $"{s.Stage} (rollback)" : $"{s.Stage}"));
+                }
+                if (lastStatus != d.Status) progress.Report(new DeploymentProgress(d.Id, d.Project, d.Status, d.Stage, Describe(d)));
             }
-            if (d.Status == DeploymentStatus.Superseded && d.SupersededBy is { } next) { id = next; continue; }
+            lastStatus = d.Status;
+            if (d.Status == DeploymentStatus.Superseded && d.SupersededBy is { } next) { id = next; stagesReported = 0; continue; }
             if (d.IsFinished) return d;
             if (DateTime.UtcNow >= nextLivenessCheck)
             {
@@ -86,7 +93,7 @@ public sealed partial class CicdEngine
 
     public Deployment GetLatestDeployment(string project) =>
         GetDeployments(project, 1).FirstOrDefault() ?? throw new CicdException(CicdError.DeploymentNotFound,
-            $"Project '{project}' has no deployments yet.", project, $"Start-CicdDeployment -Name {project}");
+            $"Project '{project}' has no deployments yet.", project, $"Deploy it: Start-CicdDeployment -Name {project} / cicdops deploy {project}.");
 
     /// <summary>Commits recently deployed for a project, newest first (for completion of -Commit).</summary>
     public IReadOnlyList<string> GetRecentCommits(string project, int limit = 20) =>

@@ -69,7 +69,7 @@ public sealed partial class CicdEngine
         var active = _ctx.Db.Read(c => DeploymentStore.FindByStatus(c, project.Name, Model.DeploymentStatus.Running));
         if (active is not null)
             throw new CicdException(CicdError.InvalidArgument, $"Project '{project.Name}' is deploying (deployment {active.Id}); cancel it first.",
-                project.Name, $"Stop-CicdDeployment -Name {project.Name}");
+                project.Name, $"Cancel it: Stop-CicdDeployment -Name {project.Name} / cicdops cancel {project.Name}.");
         if (_ctx.Db.Read(c => ProjectStore.GetApp(c, project.Name)) is { } app && ProcFs.IsAlive(app.Pid, app.StartTicks))
             ProcessStopper.StopGroupAsync(app.Pgid, _ctx.Options.StopGracePeriod).GetAwaiter().GetResult();
         _ctx.Db.Write(c => ProjectStore.Delete(c, project.Name));
@@ -95,7 +95,7 @@ public sealed partial class CicdEngine
     {
         if (isNew && ProjectStore.Find(c, p.Name) is not null)
             throw new CicdException(CicdError.ProjectExists, $"A project named '{p.Name}' already exists.", p.Name,
-                "Use Set-CicdProject to change it, or choose another name.");
+                "Change it with Set-CicdProject / cicdops project set, or choose another name.");
         var clash = ProjectStore.All(c).FirstOrDefault(o => o.Name != p.Name && o.Path == p.Path);
         if (clash is not null)
             throw new CicdException(CicdError.InvalidPath, $"Path '{p.Path}' is already the working tree of project '{clash.Name}'.", p.Path);

@@ -99,6 +99,11 @@ internal sealed partial class DeploymentRunner : IDisposable
         if (rollbackFailure is null)
         {
             MarkProject(ProjectStatus.Healthy, current: good);
+            // A pin to the commit that just proved unhealthy would claim a version that is not running.
+            Update(c =>
+            {
+                if (ProjectStore.Get(c, _p.Name).PinnedCommit == failedSha) ProjectStore.Set(c, _p.Name, "pinned_commit", good);
+            });
             return (DeploymentStatus.RolledBack, failure, good);
         }
         await StopAppAsync();

@@ -13,7 +13,7 @@ internal static class ProjectStore
         Find(c, name) ?? throw NotFound(name);
 
     public static CicdException NotFound(string name) => new(CicdError.ProjectNotFound,
-        $"No project named '{Validation.Names.Printable(name)}'.", name, "Run Get-CicdProject (or `cicdops project list`) to see registered projects.");
+        $"No project named '{Validation.Names.Printable(name)}'.", name, "List registered projects: Get-CicdProject / cicdops project list.");
 
     public static List<Project> All(SqliteConnection c) => c.Query("SELECT * FROM projects ORDER BY name", Map);
 
