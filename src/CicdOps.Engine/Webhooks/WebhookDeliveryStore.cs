@@ -84,6 +84,26 @@ public sealed class WebhookDeliveryStore
         });
     }
 
+    /// <summary>
+    /// Ends a claimed delivery that failed for a reason of ours (not the sender's): the record stays, but the
+    /// delivery id is released so the host's redelivery is handled instead of answered "duplicate".
+    /// </summary>
+    public void Release(long recordId, string outcome, int statusCode, string? detail)
+    {
+        var now = Now();
+        _db.Write(c =>
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE webhook_deliveries SET accepted = 0, outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid";
+            cmd.Parameters.AddWithValue("$o", outcome);
+            cmd.Parameters.AddWithValue("$s", statusCode);
+            cmd.Parameters.AddWithValue("$d", (object?)detail ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$now", now);
+            cmd.Parameters.AddWithValue("$rid", recordId);
+            cmd.ExecuteNonQuery();
+        });
+    }
+
     /// <summary>Records a request that was not accepted (bad signature, bad payload, ...); it claims nothing.</summary>
     public long RecordRejected(WebhookDeliveryStart d, string outcome, int statusCode, string? detail)
     {
