@@ -14,8 +14,9 @@ internal static class BodyReader
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         cts.CancelAfter(timeout);
-        // Not every stream honours the token once a read is pending; dropping the connection always ends it.
-        using var abort = cts.Token.Register(ex.Abort);
+        // Not every stream honours the token once a read is pending; answering 408 and closing the
+        // connection always ends it. (HttpListener's own Abort would send "200 OK" on some platforms.)
+        using var abort = cts.Token.Register(() => _ = RespondTimeoutAsync(ex));
         try
         {
             if (ex.ContentLength is { } length)
@@ -44,6 +45,19 @@ internal static class BodyReader
         catch (Exception) when (cts.IsCancellationRequested)
         {
             return (BodyReadStatus.TimedOut, Array.Empty<byte>());
+        }
+    }
+
+    private static async Task RespondTimeoutAsync(IHttpExchange ex)
+    {
+        try
+        {
+            var body = new WebhookReply(408, "rejected", "request body not received in time").ToJson();
+            await ex.RespondAsync(408, "application/json", body, close: true).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            ex.Abort();
         }
     }
 }

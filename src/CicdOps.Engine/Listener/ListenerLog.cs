@@ -15,7 +15,7 @@ internal sealed class ListenerLog(Action<string>? sink)
         try { _sink(line); } catch (Exception) { /* logging must never break serving */ }
     }
 
-    /// <summary>Printable ASCII only, no spaces or quotes, at most 120 characters; "-" when empty.</summary>
+    /// <summary>Printable ASCII only (spaces become '_', other characters '?'), at most 120 characters; "-" when empty.</summary>
     public static string Clean(string? value)
     {
         if (string.IsNullOrEmpty(value)) return "-";
@@ -23,7 +23,7 @@ internal sealed class ListenerLog(Action<string>? sink)
         foreach (var ch in value)
         {
             if (sb.Length == 120) { sb.Append('~'); break; }
-            sb.Append(ch is > ' ' and < (char)0x7f and not '"' ? ch : '?');
+            sb.Append(ch == ' ' ? '_' : ch is > ' ' and < (char)0x7f and not '"' ? ch : '?');
         }
         return sb.ToString();
     }

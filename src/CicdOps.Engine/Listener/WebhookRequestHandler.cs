@@ -46,8 +46,8 @@ internal sealed class WebhookRequestHandler
 
         try
         {
-            if (reply is null) ex.Abort();
-            else await ex.RespondAsync(reply.StatusCode, Json, reply.ToJson(), reply.Close).ConfigureAwait(false);
+            // Null: the exchange was already answered (a timed-out body gets its 408 from the reader).
+            if (reply is not null) await ex.RespondAsync(reply.StatusCode, Json, reply.ToJson(), reply.Close).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -57,10 +57,10 @@ internal sealed class WebhookRequestHandler
 
         if (fields.Quiet && reply?.StatusCode == 200) return;
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        _log.Write($"webhook status={(reply is null ? "aborted" : reply.StatusCode)} outcome={ListenerLog.Clean(reply?.Outcome ?? fields.Outcome)} " +
+        _log.Write($"webhook status={(reply is null ? "408" : reply.StatusCode)} outcome={ListenerLog.Clean(reply?.Outcome ?? fields.Outcome)} " +
                    $"method={ListenerLog.Clean(ex.Method)} path={ListenerLog.Clean(ex.Path)} provider={fields.Provider ?? "-"} event={ListenerLog.Clean(fields.Event)} " +
                    $"delivery={ListenerLog.Clean(fields.Delivery)} repo={ListenerLog.Clean(fields.Repository)} ref={ListenerLog.Clean(fields.Ref)} " +
-                   $"commit={ListenerLog.Clean(fields.Commit)} projects={ListenerLog.Clean(fields.Projects)} reason={ListenerLog.Clean(reply?.Reason ?? fields.Outcome)} " +
+                   $"commit={ListenerLog.Clean(fields.Commit)} projects={ListenerLog.Clean(fields.Projects)} reason={ListenerLog.Clean(fields.Reason ?? reply?.Reason)} " +
                    $"error={ListenerLog.Clean(fields.Error)} ms={ms:0.0}");
     }
 
@@ -88,7 +88,7 @@ internal sealed class WebhookRequestHandler
         var (status, body) = await BodyReader.ReadAsync(ex, _options.MaxBodyBytes, _options.BodyTimeout, stopping).ConfigureAwait(false);
         if (status == BodyReadStatus.TimedOut)
         {
-            f.Outcome = "body timed out";
+            (f.Outcome, f.Reason) = ("timeout", "body not received in time");
             return null;
         }
         var start = new WebhookDeliveryStart
@@ -133,7 +133,7 @@ internal sealed class WebhookRequestHandler
         {
             // Generic on purpose: never say what was expected.
             _store.RecordRejected(start, "rejected", 401, "signature " + start.Signature);
-            f.Outcome = "signature " + start.Signature;
+            f.Reason = "signature " + start.Signature;
             return new WebhookReply(401, "rejected", "signature verification failed");
         }
 
@@ -206,7 +206,7 @@ internal sealed class WebhookRequestHandler
 
     private sealed class LogFields
     {
-        public string? Provider, Event, Delivery, Repository, Ref, Commit, Projects, Outcome, Error;
+        public string? Provider, Event, Delivery, Repository, Ref, Commit, Projects, Outcome, Reason, Error;
         public bool Quiet;
     }
 }

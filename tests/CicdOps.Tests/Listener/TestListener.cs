@@ -5,6 +5,7 @@ using System.Text;
 using CicdOps.Engine.Listener;
 using CicdOps.Engine.State;
 using CicdOps.Engine.Webhooks;
+using Xunit;
 
 namespace CicdOps.Tests.Listener;
 
@@ -61,6 +62,14 @@ internal sealed class TestListener : IAsyncDisposable
         foreach (var (k, v) in headers) req.Headers.TryAddWithoutValidation(k, v);
         using var resp = await Http.SendAsync(req);
         return (resp.StatusCode, await resp.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Log lines are written after the response is sent, so wait for them.</summary>
+    public async Task WaitForLogAsync(Func<string, bool> match)
+    {
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (!Log.Any(match) && DateTime.UtcNow < until) await Task.Delay(20);
+        Assert.Contains(Log, l => match(l));
     }
 
     public async ValueTask DisposeAsync()
