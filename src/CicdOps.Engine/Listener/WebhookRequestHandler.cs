@@ -55,6 +55,12 @@ internal sealed class WebhookRequestHandler
             ex.Abort();
         }
 
+        if (fields.Completing is { } completing)
+        {
+            // A failed outcome update leaves the claim "received"; it goes stale and a redelivery retakes it.
+            try { await completing.ConfigureAwait(false); }
+            catch (Exception e) { fields.Error ??= "recording outcome failed: " + e.GetType().Name; }
+        }
         if (fields.Quiet && reply?.StatusCode == 200) return;
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         _log.Write($"webhook status={(reply is null ? "408" : reply.StatusCode)} outcome={ListenerLog.Clean(reply?.Outcome ?? fields.Outcome)} " +
@@ -101,7 +107,7 @@ internal sealed class WebhookRequestHandler
         if (status == BodyReadStatus.TooLarge)
         {
             var reason = $"body larger than {_options.MaxBodyBytes} bytes";
-            _store.RecordRejected(start, "rejected", 413, reason);
+            await _store.RecordRejectedAsync(start, "rejected", 413, reason).ConfigureAwait(false);
             return new WebhookReply(413, "rejected", reason, Close: true);
         }
 
@@ -112,7 +118,7 @@ internal sealed class WebhookRequestHandler
         var payload = WebhookPayloadParser.Parse(headers, ex.ContentType, body, out var parseError);
         if (payload is null)
         {
-            _store.RecordRejected(start, "rejected", 400, parseError);
+            await _store.RecordRejectedAsync(start, "rejected", 400, parseError).ConfigureAwait(false);
             return new WebhookReply(400, "rejected", parseError, start.DeliveryId);
         }
 
@@ -132,24 +138,24 @@ internal sealed class WebhookRequestHandler
         if (!auth.Accepted)
         {
             // Generic on purpose: never say what was expected.
-            _store.RecordRejected(start, "rejected", 401, "signature " + start.Signature);
+            await _store.RecordRejectedAsync(start, "rejected", 401, "signature " + start.Signature).ConfigureAwait(false);
             f.Reason = "signature " + start.Signature;
             return new WebhookReply(401, "rejected", "signature verification failed");
         }
 
-        var claim = _store.TryClaim(start);
+        var claim = await _store.TryClaimAsync(start).ConfigureAwait(false);
         if (!claim.Claimed) return new WebhookReply(200, "duplicate", "delivery already received", start.DeliveryId);
 
         try
         {
             if (headers.IsPing)
             {
-                _store.Complete(claim.RecordId, "pong", 200, null);
+                f.Completing = _store.CompleteAsync(claim.RecordId, "pong", 200, null);
                 return new WebhookReply(200, "pong", null, start.DeliveryId);
             }
             if (!headers.IsPush)
             {
-                _store.Complete(claim.RecordId, "ignored", 200, "event not handled");
+                f.Completing = _store.CompleteAsync(claim.RecordId, "ignored", 200, "event not handled");
                 return new WebhookReply(200, "ignored", "event not handled", start.DeliveryId);
             }
 
@@ -157,14 +163,16 @@ internal sealed class WebhookRequestHandler
             var overall = outcomes.Any(o => o.Result == "queued") ? "queued"
                 : outcomes.Any(o => o.Result == "pinned") ? "pinned" : "ignored";
             var reason = matched.Count == 0 ? "no project uses this repository" : null;
-            _store.Complete(claim.RecordId, overall, 202, reason ?? WebhookReply.ProjectsJson(outcomes));
+            // The claim is durable and the deployments are queued: that is what the 202 promises. The outcome
+            // joins the next group commit while the response goes out (awaited before logging).
+            f.Completing = _store.CompleteAsync(claim.RecordId, overall, 202, reason ?? WebhookReply.ProjectsJson(outcomes));
             f.Projects = string.Join(',', outcomes.Select(o => o.Project + ":" + o.Result));
             return new WebhookReply(202, overall, reason, start.DeliveryId, outcomes);
         }
         catch (Exception e)
         {
             // Our failure, not the sender's: free the delivery id so the host's redelivery is handled.
-            try { _store.Release(claim.RecordId, "failed", 500, e.GetType().Name); } catch (Exception) { /* the claim goes stale and is retaken */ }
+            try { await _store.ReleaseAsync(claim.RecordId, "failed", 500, e.GetType().Name).ConfigureAwait(false); } catch (Exception) { /* the claim goes stale and is retaken */ }
             throw;
         }
     }
@@ -207,6 +215,7 @@ internal sealed class WebhookRequestHandler
     private sealed class LogFields
     {
         public string? Provider, Event, Delivery, Repository, Ref, Commit, Projects, Outcome, Reason, Error;
+        public Task? Completing;
         public bool Quiet;
     }
 }

@@ -79,7 +79,7 @@ internal static class Schema
         // duplicate check atomic.
         """
         CREATE TABLE webhook_deliveries (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id INTEGER PRIMARY KEY,
             provider TEXT NOT NULL,
             delivery_id TEXT NOT NULL,
             event TEXT NOT NULL,
@@ -95,7 +95,6 @@ internal static class Schema
             completed_at INTEGER
         );
         CREATE UNIQUE INDEX webhook_deliveries_unique ON webhook_deliveries(provider, delivery_id) WHERE accepted = 1;
-        CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries(received_at);
         """,
     };
 

@@ -13,11 +13,13 @@ public readonly record struct DeliveryClaim(bool Claimed, long RecordId);
 public sealed class WebhookDeliveryStore
 {
     private readonly Database _db;
+    private readonly WriteBatcher _writes;
     private readonly TimeProvider _clock;
 
     internal WebhookDeliveryStore(Database db, TimeProvider? clock = null)
     {
         _db = db;
+        _writes = new WriteBatcher(db);
         _clock = clock ?? TimeProvider.System;
     }
 
@@ -39,48 +41,52 @@ public sealed class WebhookDeliveryStore
     /// Claims (provider, delivery id) for an accepted delivery. When it is already claimed, records the
     /// request as a duplicate and returns Claimed = false.
     /// </summary>
-    public DeliveryClaim TryClaim(WebhookDeliveryStart d)
+    public DeliveryClaim TryClaim(WebhookDeliveryStart d) => TryClaimAsync(d).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="TryClaim"/>
+    public Task<DeliveryClaim> TryClaimAsync(WebhookDeliveryStart d)
     {
         var now = Now();
-        return _db.Write(c =>
+        return _writes.Enqueue(c =>
         {
-            using (var insert = Insert(c, d, accepted: true, outcome: "received", statusCode: 0, detail: null, now, completed: false))
-                if (insert.ExecuteNonQuery() == 1) return new DeliveryClaim(true, LastId(c));
+            if (Insert(c, d, accepted: true, outcome: "received", statusCode: 0, detail: null, now, completed: false).ExecuteScalar() is long id)
+                return new DeliveryClaim(true, id);
 
-            using (var stale = c.CreateCommand())
             {
-                stale.CommandText = """
+                var stale = c.Command("""
                     UPDATE webhook_deliveries SET received_at = $now, event = $event, repository = $repo, ref = $ref,
                         commit_sha = $commit, signature = $sig
                     WHERE provider = $provider AND delivery_id = $id AND accepted = 1 AND outcome = 'received' AND received_at < $stale
                     RETURNING id
-                    """;
+                    """);
                 Bind(stale, d);
                 stale.Parameters.AddWithValue("$now", now);
                 stale.Parameters.AddWithValue("$stale", now - (long)StaleClaimAfter.TotalMilliseconds);
                 if (stale.ExecuteScalar() is long taken) return new DeliveryClaim(true, taken);
             }
 
-            using var dup = Insert(c, d, accepted: false, outcome: "duplicate", statusCode: 200, detail: null, now, completed: true);
-            dup.ExecuteNonQuery();
-            return new DeliveryClaim(false, LastId(c));
+            var dup = Insert(c, d, accepted: false, outcome: "duplicate", statusCode: 200, detail: null, now, completed: true);
+            return new DeliveryClaim(false, (long)dup.ExecuteScalar()!);
         });
     }
 
     /// <summary>Records how a claimed delivery ended.</summary>
-    public void Complete(long recordId, string outcome, int statusCode, string? detail)
+    public void Complete(long recordId, string outcome, int statusCode, string? detail) =>
+        CompleteAsync(recordId, outcome, statusCode, detail).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Complete"/>
+    public Task CompleteAsync(long recordId, string outcome, int statusCode, string? detail)
     {
         var now = Now();
-        _db.Write(c =>
+        return _writes.Enqueue(c =>
         {
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "UPDATE webhook_deliveries SET outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid";
+            var cmd = c.Command("UPDATE webhook_deliveries SET outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid");
             cmd.Parameters.AddWithValue("$o", outcome);
             cmd.Parameters.AddWithValue("$s", statusCode);
             cmd.Parameters.AddWithValue("$d", (object?)detail ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$now", now);
             cmd.Parameters.AddWithValue("$rid", recordId);
-            cmd.ExecuteNonQuery();
+            return cmd.ExecuteNonQuery();
         });
     }
 
@@ -88,31 +94,36 @@ public sealed class WebhookDeliveryStore
     /// Ends a claimed delivery that failed for a reason of ours (not the sender's): the record stays, but the
     /// delivery id is released so the host's redelivery is handled instead of answered "duplicate".
     /// </summary>
-    public void Release(long recordId, string outcome, int statusCode, string? detail)
+    public void Release(long recordId, string outcome, int statusCode, string? detail) =>
+        ReleaseAsync(recordId, outcome, statusCode, detail).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Release"/>
+    public Task ReleaseAsync(long recordId, string outcome, int statusCode, string? detail)
     {
         var now = Now();
-        _db.Write(c =>
+        return _writes.Enqueue(c =>
         {
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "UPDATE webhook_deliveries SET accepted = 0, outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid";
+            var cmd = c.Command("UPDATE webhook_deliveries SET accepted = 0, outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid");
             cmd.Parameters.AddWithValue("$o", outcome);
             cmd.Parameters.AddWithValue("$s", statusCode);
             cmd.Parameters.AddWithValue("$d", (object?)detail ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$now", now);
             cmd.Parameters.AddWithValue("$rid", recordId);
-            cmd.ExecuteNonQuery();
+            return cmd.ExecuteNonQuery();
         });
     }
 
     /// <summary>Records a request that was not accepted (bad signature, bad payload, ...); it claims nothing.</summary>
-    public long RecordRejected(WebhookDeliveryStart d, string outcome, int statusCode, string? detail)
+    public long RecordRejected(WebhookDeliveryStart d, string outcome, int statusCode, string? detail) =>
+        RecordRejectedAsync(d, outcome, statusCode, detail).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="RecordRejected"/>
+    public Task<long> RecordRejectedAsync(WebhookDeliveryStart d, string outcome, int statusCode, string? detail)
     {
         var now = Now();
-        return _db.Write(c =>
+        return _writes.Enqueue(c =>
         {
-            using var cmd = Insert(c, d, accepted: false, outcome, statusCode, detail, now, completed: true);
-            cmd.ExecuteNonQuery();
-            return LastId(c);
+            return (long)Insert(c, d, accepted: false, outcome, statusCode, detail, now, completed: true).ExecuteScalar()!;
         });
     }
 
@@ -142,15 +153,15 @@ public sealed class WebhookDeliveryStore
 
     private long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private static SqliteCommand Insert(SqliteConnection c, WebhookDeliveryStart d, bool accepted, string outcome, int statusCode, string? detail, long now, bool completed)
+    private static SqliteCommand Insert(Statements c, WebhookDeliveryStart d, bool accepted, string outcome, int statusCode, string? detail, long now, bool completed)
     {
-        var cmd = c.CreateCommand();
         // OR IGNORE only ever triggers on the partial unique index (accepted rows).
-        cmd.CommandText = """
+        var cmd = c.Command("""
             INSERT OR IGNORE INTO webhook_deliveries
                 (provider, delivery_id, event, accepted, repository, ref, commit_sha, signature, outcome, status_code, detail, received_at, completed_at)
             VALUES ($provider, $id, $event, $accepted, $repo, $ref, $commit, $sig, $outcome, $status, $detail, $now, $completed)
-            """;
+            RETURNING id
+            """);
         Bind(cmd, d);
         cmd.Parameters.AddWithValue("$accepted", accepted ? 1 : 0);
         cmd.Parameters.AddWithValue("$outcome", outcome);
@@ -170,13 +181,6 @@ public sealed class WebhookDeliveryStore
         cmd.Parameters.AddWithValue("$ref", (object?)d.Ref ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$commit", (object?)d.Commit ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$sig", d.Signature);
-    }
-
-    private static long LastId(SqliteConnection c)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT last_insert_rowid()";
-        return (long)cmd.ExecuteScalar()!;
     }
 
     private static List<WebhookDelivery> ReadAll(SqliteCommand cmd)

@@ -14,6 +14,9 @@ internal sealed class InMemoryDeployTarget : IDeployTarget
     private long _nextId;
 
     public ConcurrentQueue<DeploymentRequest> Requests { get; } = new();
+    /// <summary>When set, the next request throws it (as a failing store would).</summary>
+    public Exception? FailNext { get => _failNext; set => _failNext = value; }
+    private Exception? _failNext;
 
     public InMemoryDeployTarget Add(string name, string repository, string branch = "main", string? pinned = null)
     {
@@ -22,15 +25,26 @@ internal sealed class InMemoryDeployTarget : IDeployTarget
         return this;
     }
 
+    public void Remove(string name)
+    {
+        lock (_projects) _projects.RemoveAll(p => p.Name == name);
+    }
+
+    /// <summary>Projects as GetProjects returned them a moment ago (to simulate a concurrent unregister).</summary>
+    public IReadOnlyList<Project>? Snapshot { get; set; }
+
     public IReadOnlyList<Project> GetProjects()
     {
+        if (Snapshot is { } snap) return snap;
         lock (_projects) return _projects.ToList();
     }
 
     public Deployment RequestDeployment(DeploymentRequest request)
     {
-        Project p;
-        lock (_projects) p = _projects.Single(x => x.Name == request.Project);
+        if (Interlocked.Exchange(ref _failNext, null) is { } fail) throw fail;
+        Project? p;
+        lock (_projects) p = _projects.SingleOrDefault(x => x.Name == request.Project);
+        if (p is null) throw new CicdOps.Engine.CicdException(CicdOps.Engine.CicdError.ProjectNotFound, $"No project '{request.Project}'.", request.Project);
         Requests.Enqueue(request);
         return new Deployment
         {

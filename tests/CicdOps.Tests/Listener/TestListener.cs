@@ -72,6 +72,21 @@ internal sealed class TestListener : IAsyncDisposable
         Assert.Contains(Log, l => match(l));
     }
 
+    /// <summary>
+    /// The accepted record of a delivery once its outcome is written (the outcome joins the next group
+    /// commit while the response goes out, so it may land a moment after the 202).
+    /// </summary>
+    public async Task<WebhookDelivery> RecordAsync(string provider, string deliveryId)
+    {
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var d = Store.Find(provider, deliveryId);
+            if (d?.CompletedAt is not null || DateTime.UtcNow > until) return d ?? throw new Xunit.Sdk.XunitException($"delivery {deliveryId} not recorded");
+            await Task.Delay(10);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

@@ -32,7 +32,7 @@ public class WebhookListenerTests
         var req = Assert.Single(t.Target.Requests);
         Assert.Equal(("app", Payloads.Sha, DeploymentTrigger.Webhook), (req.Project, req.Commit, req.Trigger));
 
-        var record = t.Store.Find("github", "gh-1")!;
+        var record = (await t.RecordAsync("github", "gh-1"));
         Assert.Equal(("queued", 202, "valid", "github.com/org/app", "refs/heads/main", Payloads.Sha),
             (record.Outcome, record.StatusCode, record.Signature, record.Repository, record.Ref, record.Commit));
     }
@@ -79,7 +79,7 @@ public class WebhookListenerTests
         Assert.Equal("ignored", Json(text).GetProperty("outcome").GetString());
         Assert.Equal(reason, Json(text).GetProperty("projects")[0].GetProperty("reason").GetString());
         Assert.Empty(t.Target.Requests);
-        Assert.Equal("ignored", t.Store.Find("github", "ign")!.Outcome);
+        Assert.Equal("ignored", (await t.RecordAsync("github", "ign")).Outcome);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public class WebhookListenerTests
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal("no project uses this repository", Json(text).GetProperty("reason").GetString());
         Assert.Empty(t.Target.Requests);
-        Assert.Equal("ignored", t.Store.Find("github", "unk")!.Outcome);
+        Assert.Equal("ignored", (await t.RecordAsync("github", "unk")).Outcome);
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public class WebhookListenerTests
         var (status, text) = await t.PostAsync(body, Payloads.GitLabHeaders(TestListener.Secret, delivery: "gl-1"));
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal(new[] { "app:queued" }, Results(text));
-        Assert.NotNull(t.Store.Find("gitlab", "gl-1"));
+        Assert.NotNull((await t.RecordAsync("gitlab", "gl-1")));
 
         var tag = Payloads.GitLabPush(@ref: "refs/tags/v2");
         var (tagStatus, tagText) = await t.PostAsync(tag, Payloads.GitLabHeaders(TestListener.Secret, "Tag Push Hook"));
@@ -171,7 +171,7 @@ public class WebhookListenerTests
         var (status, text) = await t.PostAsync(body, Payloads.GiteaHeaders(body, Secret, forgejo, delivery: "gt-1"));
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal(new[] { "app:queued" }, Results(text));
-        Assert.NotNull(t.Store.Find(provider, "gt-1"));
+        Assert.NotNull((await t.RecordAsync(provider, "gt-1")));
     }
 
     [Fact]
@@ -219,7 +219,7 @@ public class WebhookListenerTests
         var body = Payloads.GitHubPush();
         var (status, _) = await t.PostAsync(body, Payloads.GitHubHeaders(body, null, delivery: "u1"));
         Assert.Equal(HttpStatusCode.Accepted, status);
-        Assert.Equal("unsigned", t.Store.Find("github", "u1")!.Signature);
+        Assert.Equal("unsigned", (await t.RecordAsync("github", "u1")).Signature);
     }
 
     [Fact]
@@ -237,5 +237,37 @@ public class WebhookListenerTests
         using var req = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{t.Port}/") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         foreach (var (k, v) in Payloads.GitHubHeaders(body, Secret, "ping")) req.Headers.TryAddWithoutValidation(k, v);
         Assert.Equal(HttpStatusCode.OK, (await t.Http.SendAsync(req)).StatusCode);
+    }
+
+    [Fact]
+    public async Task OurFailureAnswers500AndTheRedeliveryIsHandled()
+    {
+        var target = new InMemoryDeployTarget().Add("app", "https://github.com/org/app");
+        await using var t = TestListener.Start(target);
+        var body = Payloads.GitHubPush();
+        var headers = Payloads.GitHubHeaders(body, Secret, delivery: "retry");
+        target.FailNext = new IOException("disk full");
+        var (status, text) = await t.PostAsync(body, headers);
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        Assert.DoesNotContain("disk full", text);
+        await t.WaitForLogAsync(l => l.Contains("status=500") && l.Contains("error=IOException"));
+
+        var (again, againText) = await t.PostAsync(body, headers);
+        Assert.Equal(HttpStatusCode.Accepted, again);
+        Assert.Equal(new[] { "app:queued" }, Results(againText));
+    }
+
+    [Fact]
+    public async Task AProjectUnregisteredMeanwhileFailsAloneWithItsErrorId()
+    {
+        var target = new InMemoryDeployTarget().Add("gone", "https://github.com/org/app").Add("app", "https://github.com/org/app");
+        target.Snapshot = target.GetProjects();
+        target.Remove("gone");
+        await using var t = TestListener.Start(target);
+        var body = Payloads.GitHubPush();
+        var (status, text) = await t.PostAsync(body, Payloads.GitHubHeaders(body, Secret));
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal(new[] { "gone:failed", "app:queued" }, Results(text));
+        Assert.Equal("CicdProjectNotFound", Json(text).GetProperty("projects")[0].GetProperty("reason").GetString());
     }
 }
