@@ -57,7 +57,8 @@ public sealed record ListenerOptions
         if (MaxBodyBytes <= 0) return "The maximum body size must be positive.";
         if (BodyTimeout <= TimeSpan.Zero || QueueTimeout <= TimeSpan.Zero) return "Timeouts must be positive.";
         if (MaxConcurrentRequests < 1) return "At least one concurrent request must be allowed.";
-        if ((Secret is null || Secret.Length == 0) && !AcceptsUnsigned)
+        // Per-project secrets alone are enough: a project without one then refuses unsigned deliveries.
+        if ((Secret is null || Secret.Length == 0) && ProjectSecret is null && !AcceptsUnsigned)
             return $"Refusing to accept unsigned webhooks on {BindAddress}: set a webhook secret, bind to 127.0.0.1, or allow unsigned deliveries explicitly.";
         return null;
     }

@@ -13,7 +13,9 @@ public sealed class WebhookListener : IAsyncDisposable
     private readonly WebhookRequestHandler _handler;
     private readonly ListenerLog _log;
     private readonly SemaphoreSlim _slots;
+    // _stopping ends accepting; _abandon (after the grace period) cuts requests still reading their body.
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abandon = new();
     private readonly List<Task> _acceptLoops = new();
     private int _inFlight;
     private int _state; // 0 new, 1 running, 2 stopped
@@ -61,12 +63,14 @@ public sealed class WebhookListener : IAsyncDisposable
     public async Task StopAsync(TimeSpan? grace = null)
     {
         if (Interlocked.Exchange(ref _state, 2) != 1) return;
+        // New requests are answered 503 while those in flight finish; then the server stops.
         _stopping.Cancel();
-        _server.Stop();
-        try { await Task.WhenAll(_acceptLoops).ConfigureAwait(false); } catch (Exception) { }
         var deadline = DateTime.UtcNow + (grace ?? TimeSpan.FromSeconds(10));
         while (Volatile.Read(ref _inFlight) > 0 && DateTime.UtcNow < deadline) await Task.Delay(20).ConfigureAwait(false);
-        _log.Write("listener stopped");
+        _abandon.Cancel();
+        _server.Stop();
+        try { await Task.WhenAll(_acceptLoops).ConfigureAwait(false); } catch (Exception) { }
+        _log.Write($"listener stopped abandoned={Volatile.Read(ref _inFlight)}");
     }
 
     public async ValueTask DisposeAsync()
@@ -74,11 +78,12 @@ public sealed class WebhookListener : IAsyncDisposable
         await StopAsync().ConfigureAwait(false);
         _server.Dispose();
         _stopping.Dispose();
+        _abandon.Dispose();
     }
 
     private async Task AcceptLoopAsync()
     {
-        while (!_stopping.IsCancellationRequested)
+        while (true)
         {
             IHttpExchange ex;
             try { ex = await _server.AcceptAsync().ConfigureAwait(false); }
@@ -87,6 +92,7 @@ public sealed class WebhookListener : IAsyncDisposable
             {
                 // A failed accept (a client that vanished mid-handshake) must not end the loop.
                 _log.Write($"listener accept-failed error={ListenerLog.Clean(e.GetType().Name)}");
+                await Task.Delay(10).ConfigureAwait(false); // no hot loop if the failure persists
                 continue;
             }
             Interlocked.Increment(ref _inFlight);
@@ -98,12 +104,17 @@ public sealed class WebhookListener : IAsyncDisposable
     {
         try
         {
-            if (!await _slots.WaitAsync(_options.QueueTimeout).ConfigureAwait(false))
+            if (_stopping.IsCancellationRequested)
             {
-                await RespondBusyAsync(ex).ConfigureAwait(false);
+                await RespondBusyAsync(ex, "shutting down; retry later").ConfigureAwait(false);
                 return;
             }
-            try { await _handler.HandleAsync(ex, _stopping.Token).ConfigureAwait(false); }
+            if (!await _slots.WaitAsync(_options.QueueTimeout).ConfigureAwait(false))
+            {
+                await RespondBusyAsync(ex, "too many concurrent requests; retry later").ConfigureAwait(false);
+                return;
+            }
+            try { await _handler.HandleAsync(ex, _abandon.Token).ConfigureAwait(false); }
             finally { _slots.Release(); }
         }
         catch (Exception e)
@@ -117,10 +128,10 @@ public sealed class WebhookListener : IAsyncDisposable
         }
     }
 
-    private async Task RespondBusyAsync(IHttpExchange ex)
+    private async Task RespondBusyAsync(IHttpExchange ex, string reason)
     {
-        _log.Write($"webhook status=503 outcome=busy path={ListenerLog.Clean(ex.Path)}");
-        var body = new WebhookReply(503, "busy", "too many concurrent requests; retry later").ToJson();
+        _log.Write($"webhook status=503 outcome=busy path={ListenerLog.Clean(ex.Path)} reason={ListenerLog.Clean(reason)}");
+        var body = new WebhookReply(503, "busy", reason).ToJson();
         try { await ex.RespondAsync(503, "application/json", body, close: true).ConfigureAwait(false); }
         catch (Exception) { ex.Abort(); }
     }

@@ -76,7 +76,7 @@ internal sealed class WebhookRequestHandler
         if (path is "/healthz")
         {
             fields.Quiet = true;
-            return ex.Method is "GET" or "HEAD" ? new WebhookReply(200, "ok") : new WebhookReply(405, "rejected", "use GET");
+            return ex.Method == "GET" ? new WebhookReply(200, "ok") : new WebhookReply(405, "rejected", "use GET");
         }
         if (path is not ("" or "/webhook")) return new WebhookReply(404, "rejected", "not found; deliveries go to POST /webhook");
         if (ex.Method != "POST") return new WebhookReply(405, "rejected", "use POST");

@@ -201,6 +201,30 @@ public class ListenerHostileInputTests
         }
     }
 
+    [Fact]
+    public async Task StoppingLetsARequestInFlightFinish()
+    {
+        await using var t = TestListener.Start(new InMemoryDeployTarget());
+        var body = Payloads.GitHubPing();
+        var sig = Payloads.GitHubHeaders(body, Secret)["X-Hub-Signature-256"];
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, t.Port);
+        var stream = client.GetStream();
+        var head = "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: in-flight\r\n" +
+                   $"X-Hub-Signature-256: {sig}\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head + body[..10]));
+        await Task.Delay(200);
+
+        var stopping = t.Listener.StopAsync(TimeSpan.FromSeconds(5));
+        await Task.Delay(200);
+        Assert.False(stopping.IsCompleted);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(body[10..]));
+        var response = await ReadResponseAsync(stream, TimeSpan.FromSeconds(5));
+        Assert.StartsWith("HTTP/1.1 200", response);
+        await stopping;
+        Assert.Contains(t.Log, l => l == "listener stopped abandoned=0");
+    }
+
     private static async Task<string> ReadResponseAsync(NetworkStream stream, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

@@ -39,6 +39,14 @@ public class ListenerOptionsTests
     }
 
     [Fact]
+    public void PerProjectSecretsAloneAreEnough()
+    {
+        var o = new ListenerOptions { ProjectSecret = _ => null };
+        Assert.Null(o.Validate());
+        Assert.False(o.AcceptsUnsigned); // a project without its own secret still refuses unsigned deliveries
+    }
+
+    [Fact]
     public void NoSecretIsAllowedWhenExplicitlyUnsigned() =>
         Assert.Null(new ListenerOptions { AllowUnsigned = true }.Validate());
 
