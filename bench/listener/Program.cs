@@ -10,14 +10,13 @@ using CicdOps.Engine.Listener;
 using CicdOps.Engine.Model;
 using CicdOps.Engine.Webhooks;
 
-ThreadPool.SetMinThreads(int.Parse(Environment.GetEnvironmentVariable("MINT") ?? "0") is var m && m > 0 ? m : Environment.ProcessorCount, Environment.ProcessorCount);
 var connections = args.Length > 0 ? int.Parse(args[0]) : 16;
 var seconds = args.Length > 1 ? double.Parse(args[1]) : 5;
 Console.WriteLine($"listener benchmark: {connections} connections, {seconds:0.#} s per scenario, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 await Scenario.RunStoreOnlyAsync(connections, TimeSpan.FromSeconds(seconds));
 // Baseline in the same run: a bare HttpListener answering 202 at once (the ceiling for this machine now).
 await Scenario.RunBaselineAsync(connections, TimeSpan.FromSeconds(seconds));
-foreach (var projects in new[] { 1, 200 })
+foreach (var projects in (Environment.GetEnvironmentVariable("ORDER") ?? "1,200").Split(",").Select(int.Parse))
     await Scenario.RunAsync(projects, connections, TimeSpan.FromSeconds(seconds));
 
 internal static class Scenario
@@ -44,13 +43,11 @@ internal static class Scenario
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false });
             var url = new Uri($"http://127.0.0.1:{port}/webhook");
 
-            await Load(http, url, body, signature, connections, TimeSpan.FromSeconds(1), "warm"); // JIT, pools
+            await Load(http, url, body, signature, connections, TimeSpan.FromSeconds(3), "warm"); // JIT tiering, pools
             var before = target.Requests;
             var sw = Stopwatch.StartNew();
-            var sampling = true; var samples = new List<string>();
-            var sampler = Task.Run(async () => { while (sampling) { samples.Add($"{ThreadPool.ThreadCount}/{ThreadPool.PendingWorkItemCount}"); await Task.Delay(250); } });
             var results = await Load(http, url, body, signature, connections, duration, "run");
-            sampling = false; await sampler; Console.WriteLine("pool threads/pending: " + string.Join(" ", samples));
+
             var elapsed = sw.Elapsed.TotalSeconds;
             var deploys = target.Requests - before;
             await listener.StopAsync(); // waits for requests still recording their outcome

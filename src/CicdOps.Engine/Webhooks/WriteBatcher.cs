@@ -9,64 +9,79 @@ namespace CicdOps.Engine.Webhooks;
 /// When a batch fails, its writes are retried one transaction each, so one failing write does not fail
 /// the others. Callers are completed only after COMMIT, so an acknowledged write is durable.
 /// </summary>
-internal sealed class WriteBatcher(Database db)
+internal sealed class WriteBatcher(Database db) : IDisposable
 {
     private const int MaxBatch = 512;
     private readonly object _gate = new();
     private List<IWork> _pending = new();
-    private bool _draining;
-
-    // How long the writer thread waits for more work before it exits (it restarts on demand).
-    private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(2);
+    // True while one thread is committing; only that thread touches _connection.
+    private bool _busy;
+    private Statements? _connection;
 
     public Task<T> Enqueue<T>(Func<Statements, T> write)
     {
         var work = new Work<T>(write);
-        bool start;
         lock (_gate)
         {
             _pending.Add(work);
-            start = !_draining;
-            _draining = true;
-            Monitor.Pulse(_gate);
+            if (_busy) return work.Completion.Task; // a batch is being committed: join the next one
+            _busy = true;
         }
-        // A dedicated thread, not a pool work item: under load the pool's queue is long, and every waiting
-        // request would sit behind it on each commit.
-        if (start) new Thread(Drain) { IsBackground = true, Name = "cicdops-delivery-writer" }.Start();
+        // Nothing in progress: this caller commits on its own thread (no hand-off when the store is idle).
+        // Whatever queued meanwhile goes to a helper thread, so this caller is not held up by others' work.
+        Drain(leader: true);
         return work.Completion.Task;
     }
 
-    private void Drain()
+    private void Drain(bool leader)
     {
-        // One connection for the thread's life: opening (and its PRAGMAs) costs as much as a small batch.
-        Statements? c = null;
-        try
+        var batchesRun = 0;
+        while (true)
         {
-            while (true)
+            List<IWork> batch;
+            lock (_gate)
             {
-                List<IWork> batch;
-                lock (_gate)
+                if (_pending.Count == 0) { _busy = false; return; }
+                if (leader && batchesRun > 0)
                 {
-                    if (_pending.Count == 0) Monitor.Wait(_gate, IdleExit);
-                    if (_pending.Count == 0) { _draining = false; return; }
-                    if (_pending.Count <= MaxBatch) { batch = _pending; _pending = new List<IWork>(); }
-                    else { batch = _pending.GetRange(0, MaxBatch); _pending.RemoveRange(0, MaxBatch); }
+                    // Hand off: a dedicated thread, not a pool item, because under load the pool's queue is
+                    // long and every waiting request would sit behind it on each commit.
+                    new Thread(() => Drain(leader: false)) { IsBackground = true, Name = "cicdops-delivery-writer" }.Start();
+                    return;
                 }
-                c ??= TryOpen(batch);
-                if (c is null) continue;
-                if (Execute(c, batch, isolate: batch.Count == 1)) continue;
-                if (batch.Count == 1) { c.Dispose(); c = null; continue; }
-                // Isolate the failing write: the others still commit.
-                foreach (var w in batch)
-                {
-                    c ??= TryOpen(new List<IWork> { w });
-                    if (c is not null && !Execute(c, new List<IWork> { w }, isolate: true)) { c.Dispose(); c = null; }
-                }
+                if (_pending.Count <= MaxBatch) { batch = _pending; _pending = new List<IWork>(); }
+                else { batch = _pending.GetRange(0, MaxBatch); _pending.RemoveRange(0, MaxBatch); }
             }
+            Commit(batch);
+            batchesRun++;
         }
-        finally
+    }
+
+    private void Commit(List<IWork> batch)
+    {
+        _connection ??= TryOpen(batch);
+        if (_connection is null) return;
+        if (Execute(_connection, batch, isolate: batch.Count == 1)) return;
+        if (batch.Count == 1) { Reset(); return; }
+        // Isolate the failing write: the others still commit.
+        foreach (var w in batch)
         {
-            c?.Dispose();
+            _connection ??= TryOpen(new List<IWork> { w });
+            if (_connection is not null && !Execute(_connection, new List<IWork> { w }, isolate: true)) Reset();
+        }
+    }
+
+    private void Reset()
+    {
+        _connection?.Dispose();
+        _connection = null;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (!_busy) Reset();
         }
     }
 
