@@ -10,9 +10,11 @@ public sealed class HttpListenerServer : IHttpServer
 {
     private readonly HttpListener _listener = new();
     private readonly TimeSpan _headerTimeout;
+    private readonly string _prefix;
 
     public HttpListenerServer(string prefix, TimeSpan headerTimeout)
     {
+        _prefix = prefix;
         _listener.Prefixes.Add(prefix);
         _listener.IgnoreWriteExceptions = true;
         _headerTimeout = headerTimeout;
@@ -24,7 +26,8 @@ public sealed class HttpListenerServer : IHttpServer
         try { _listener.Start(); }
         catch (HttpListenerException e)
         {
-            throw new CicdException(CicdError.InvalidPort, $"Cannot listen on {string.Join(", ", _listener.Prefixes)}: {e.Message}", _listener.Prefixes.FirstOrDefault(), inner: e);
+            // A failed Start disposes the HttpListener, so nothing of it may be read here.
+            throw new CicdException(CicdError.InvalidPort, $"Cannot listen on {_prefix}: {e.Message}", _prefix, inner: e);
         }
     }
 
@@ -61,13 +64,14 @@ public sealed class HttpListenerServer : IHttpServer
 
     public void Stop()
     {
-        if (_listener.IsListening) _listener.Stop();
+        try { if (_listener.IsListening) _listener.Stop(); }
+        catch (ObjectDisposedException) { /* a failed Start already closed it */ }
     }
 
     public void Dispose()
     {
         Stop();
-        _listener.Close();
+        try { _listener.Close(); } catch (ObjectDisposedException) { }
     }
 
     private sealed class Exchange(HttpListenerContext context) : IHttpExchange

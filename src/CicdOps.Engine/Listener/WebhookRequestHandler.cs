@@ -55,6 +55,8 @@ internal sealed class WebhookRequestHandler
             ex.Abort();
         }
 
+        // Time to the response, not including the outcome write that follows it.
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (fields.Completing is { } completing)
         {
             // A failed outcome update leaves the claim "received"; it goes stale and a redelivery retakes it.
@@ -62,7 +64,6 @@ internal sealed class WebhookRequestHandler
             catch (Exception e) { fields.Error ??= "recording outcome failed: " + e.GetType().Name; }
         }
         if (fields.Quiet && reply?.StatusCode == 200) return;
-        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         _log.Write($"webhook status={(reply is null ? "408" : reply.StatusCode)} outcome={ListenerLog.Clean(reply?.Outcome ?? fields.Outcome)} " +
                    $"method={ListenerLog.Clean(ex.Method)} path={ListenerLog.Clean(ex.Path)} provider={fields.Provider ?? "-"} event={ListenerLog.Clean(fields.Event)} " +
                    $"delivery={ListenerLog.Clean(fields.Delivery)} repo={ListenerLog.Clean(fields.Repository)} ref={ListenerLog.Clean(fields.Ref)} " +

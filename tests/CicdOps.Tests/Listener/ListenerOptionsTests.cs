@@ -76,4 +76,28 @@ public class ListenerOptionsTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Fact]
+    public void APortInUseIsOneClearError()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "cicdops-opts-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            var listener = new WebhookListener(new ListenerOptions { Port = port, BindAddress = "127.0.0.1" }, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir));
+            var e = Assert.Throws<CicdException>(listener.Start);
+            Assert.Equal("CicdInvalidPort", e.ErrorId);
+            Assert.Contains(port.ToString(), e.Message);
+            listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        finally
+        {
+            taken.Stop();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, true);
+        }
+    }
 }
