@@ -48,7 +48,9 @@ public static class WebhookHeaderReader
         else if (header("X-Gitlab-Event") is { } gl)
             h = Make(WebhookProvider.GitLab, gl, header("X-Gitlab-Event-UUID"), header("X-Gitlab-Token"));
         else if (header("X-Event-Key") is { } bb)
-            h = Make(WebhookProvider.Bitbucket, bb, header("X-Request-UUID") ?? header("X-Hook-UUID"), header("X-Hub-Signature"));
+            // Not X-Hook-UUID: it names the webhook, so it is the same for every delivery and would make all
+            // but the first look like duplicates. Without X-Request-UUID the body hash stands in (see handler).
+            h = Make(WebhookProvider.Bitbucket, bb, header("X-Request-UUID"), header("X-Hub-Signature"));
         else if (header("X-GitHub-Event") is { } gh)
             // X-Hub-Signature (SHA-1) is only a fallback; the verifier refuses its sha1= prefix.
             h = Make(WebhookProvider.GitHub, gh, header("X-GitHub-Delivery"), header("X-Hub-Signature-256") ?? header("X-Hub-Signature"));

@@ -270,4 +270,25 @@ public class WebhookListenerTests
         Assert.Equal(new[] { "gone:failed", "app:queued" }, Results(text));
         Assert.Equal("CicdProjectNotFound", Json(text).GetProperty("projects")[0].GetProperty("reason").GetString());
     }
+
+    [Fact]
+    public async Task WithoutADeliveryIdTheBodyIdentifiesTheDelivery()
+    {
+        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://bitbucket.org/team/app"));
+        var first = Payloads.BitbucketPush("team/app");
+        var second = Payloads.BitbucketPush("team/app", hash: "7" + Payloads.Sha[1..]);
+        Dictionary<string, string> NoRequestId(string body)
+        {
+            var h = Payloads.BitbucketHeaders(body, Secret);
+            h.Remove("X-Request-UUID"); // X-Hook-UUID stays: it is the same for every delivery of the hook
+            return h;
+        }
+        Assert.Equal(HttpStatusCode.Accepted, (await t.PostAsync(first, NoRequestId(first))).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await t.PostAsync(second, NoRequestId(second))).Status);
+        var (again, text) = await t.PostAsync(first, NoRequestId(first));
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.Equal("duplicate", Json(text).GetProperty("outcome").GetString());
+        Assert.Equal(2, t.Target.Requests.Count);
+        Assert.StartsWith("sha256:", Json(text).GetProperty("delivery").GetString());
+    }
 }
