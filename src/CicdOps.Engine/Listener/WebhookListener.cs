@@ -38,6 +38,9 @@ public sealed class WebhookListener : IAsyncDisposable
 
     public string Prefix => _options.Prefix;
 
+    /// <summary>Requests accepted and not yet finished (including any waiting for a slot).</summary>
+    public int RequestsInFlight => Volatile.Read(ref _inFlight);
+
     /// <summary>Binds and starts serving in the background. Throws <see cref="CicdException"/> on bad options or a busy port.</summary>
     public void Start()
     {

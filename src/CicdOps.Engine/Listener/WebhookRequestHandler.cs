@@ -93,11 +93,6 @@ internal sealed class WebhookRequestHandler
         f.Delivery = headers.DeliveryId;
 
         var (status, body) = await BodyReader.ReadAsync(ex, _options.MaxBodyBytes, _options.BodyTimeout, stopping).ConfigureAwait(false);
-        if (status == BodyReadStatus.TimedOut)
-        {
-            (f.Outcome, f.Reason) = ("timeout", "body not received in time");
-            return null;
-        }
         var start = new WebhookDeliveryStart
         {
             Provider = headers.Provider.ToName(),
@@ -105,6 +100,12 @@ internal sealed class WebhookRequestHandler
             Event = headers.Event,
             Signature = "unchecked",
         };
+        if (status == BodyReadStatus.TimedOut)
+        {
+            (f.Outcome, f.Reason) = ("timeout", "body not received in time");
+            await _store.RecordRejectedAsync(start, "rejected", 408, f.Reason).ConfigureAwait(false);
+            return null;
+        }
         if (status == BodyReadStatus.TooLarge)
         {
             var reason = $"body larger than {_options.MaxBodyBytes} bytes";

@@ -154,6 +154,7 @@ public class ListenerHostileInputTests
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(8), "the stalled connection was not cut off");
         Assert.StartsWith("HTTP/1.1 408", response);
         await t.WaitForLogAsync(l => l.Contains("status=408") && l.Contains("reason=body_not_received_in_time"));
+        Assert.Contains(t.Store.List(), d => d.DeliveryId == "slow" && d.StatusCode == 408 && !d.Accepted);
         Assert.Equal(HttpStatusCode.OK, (await t.Http.GetAsync($"http://127.0.0.1:{t.Port}/healthz")).StatusCode);
     }
 
@@ -213,7 +214,9 @@ public class ListenerHostileInputTests
         var head = "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: in-flight\r\n" +
                    $"X-Hub-Signature-256: {sig}\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head + body[..10]));
-        await Task.Delay(200);
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (t.Listener.RequestsInFlight == 0 && DateTime.UtcNow < until) await Task.Delay(10);
+        Assert.Equal(1, t.Listener.RequestsInFlight);
 
         var stopping = t.Listener.StopAsync(TimeSpan.FromSeconds(5));
         await Task.Delay(200);
