@@ -169,7 +169,8 @@ public class ListenerHostileInputTests
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, t.Port);
         await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes("POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-GitHub-Event: push\r\nContent-Length: 10\r\n\r\n{"));
-        await Task.Delay(300);
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (t.Listener.RequestsInFlight == 0 && DateTime.UtcNow < until) await Task.Delay(10);
 
         var body = Payloads.GitHubPing();
         var (status, text) = await t.PostAsync(body, Payloads.GitHubHeaders(body, Secret, "ping"));
