@@ -86,6 +86,28 @@ internal static class Schema
             PRIMARY KEY (project, name)
         );
         """,
+        // 3: webhook deliveries. Only accepted deliveries claim (provider, delivery_id), so a forged or
+        // mis-signed request can never burn the id of a real one; the partial unique index makes the
+        // duplicate check atomic.
+        """
+        CREATE TABLE webhook_deliveries (
+            id INTEGER PRIMARY KEY,
+            provider TEXT NOT NULL,
+            delivery_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            accepted INTEGER NOT NULL,
+            repository TEXT,
+            ref TEXT,
+            commit_sha TEXT,
+            signature TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            status_code INTEGER NOT NULL,
+            detail TEXT,
+            received_at INTEGER NOT NULL,
+            completed_at INTEGER
+        );
+        CREATE UNIQUE INDEX webhook_deliveries_unique ON webhook_deliveries(provider, delivery_id) WHERE accepted = 1;
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

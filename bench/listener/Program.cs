@@ -1,0 +1,216 @@
+// Listener benchmark: signed GitHub push deliveries from N concurrent connections against the listener
+// running in-process on loopback, with 1 and with 200 registered projects. Prints throughput, latency to
+// the 202, deploy requests caused, and lost acknowledgements (202s whose delivery is not in the store).
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using CicdOps.Engine.Listener;
+using CicdOps.Engine.Model;
+using CicdOps.Engine.Webhooks;
+
+var connections = args.Length > 0 ? int.Parse(args[0]) : 16;
+var seconds = args.Length > 1 ? double.Parse(args[1]) : 5;
+Console.WriteLine($"listener benchmark: {connections} connections, {seconds:0.#} s per scenario, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+await Scenario.RunStoreOnlyAsync(connections, TimeSpan.FromSeconds(seconds));
+// Baseline in the same run: a bare HttpListener answering 202 at once (the ceiling for this machine now).
+await Scenario.RunBaselineAsync(connections, TimeSpan.FromSeconds(seconds));
+foreach (var projects in (Environment.GetEnvironmentVariable("ORDER") ?? "1,200").Split(",").Select(int.Parse))
+    await Scenario.RunAsync(projects, connections, TimeSpan.FromSeconds(seconds));
+
+internal static class Scenario
+{
+    private static readonly byte[] Secret = Encoding.UTF8.GetBytes("bench secret");
+
+    public static async Task RunAsync(int projectCount, int connections, TimeSpan duration)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "cicdops-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var target = new CountingDeployTarget(projectCount);
+            var store = WebhookDeliveryStore.Open(dir);
+            var port = FreePort();
+            // Log lines are formatted as in production but go nowhere, so the console does not dominate.
+            var sink = TextWriter.Synchronized(new StreamWriter(Stream.Null));
+            var options = new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = Secret, Log = sink.WriteLine, MaxConcurrentRequests = 64 };
+            await using var listener = new WebhookListener(options, target, store);
+            listener.Start();
+
+            var body = Encoding.UTF8.GetBytes(PushPayload(target.TargetRepository));
+            var signature = SignatureVerifier.GitHubSignature(body, Secret);
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false });
+            var url = new Uri($"http://127.0.0.1:{port}/webhook");
+
+            await Load(http, url, body, signature, connections, TimeSpan.FromSeconds(3), "warm"); // JIT tiering, pools
+            var before = target.Requests;
+            var sw = Stopwatch.StartNew();
+            var results = await Load(http, url, body, signature, connections, duration, "run");
+
+            var elapsed = sw.Elapsed.TotalSeconds;
+            var deploys = target.Requests - before;
+            await listener.StopAsync(); // waits for requests still recording their outcome
+
+            var accepted = results.Where(r => r.Status == 202).ToList();
+            var recorded = store.List(int.MaxValue, "github").Where(d => d.Accepted && d.Outcome == "queued").Select(d => d.DeliveryId).ToHashSet();
+            var lost = accepted.Count(r => !recorded.Contains(r.Delivery));
+            var latencies = accepted.Select(r => r.Ms).OrderBy(x => x).ToArray();
+            Console.WriteLine(
+                $"projects={projectCount,-4} deliveries={results.Count,-7} deliveries/s={results.Count / elapsed,8:0} " +
+                $"p50={Percentile(latencies, 0.50):0.00}ms p99={Percentile(latencies, 0.99):0.00}ms max={latencies.LastOrDefault():0.0}ms " +
+                $"202={accepted.Count} other={results.Count - accepted.Count} deploy-requests={deploys} lost-acks={lost}");
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    // The delivery store alone: claim + complete per delivery from N concurrent callers (no HTTP).
+    public static async Task RunStoreOnlyAsync(int connections, TimeSpan duration)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "cicdops-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var store = WebhookDeliveryStore.Open(dir);
+            var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            var sw = Stopwatch.StartNew();
+            var counts = await Task.WhenAll(Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
+            {
+                var n = 0;
+                while (Stopwatch.GetTimestamp() < until)
+                {
+                    var claim = await store.TryClaimAsync(new WebhookDeliveryStart { Provider = "github", DeliveryId = $"{w}-{n}", Event = "push", Signature = "valid", Repository = "github.com/org/app", Ref = "refs/heads/main", Commit = "6113728f27ae82c7b1a177c8d03f9e96e0adf246" });
+                    await store.CompleteAsync(claim.RecordId, "queued", 202, "[]");
+                    n++;
+                }
+                return n;
+            })));
+            Console.WriteLine($"store only (claim + complete, no HTTP)   deliveries/s={counts.Sum() / sw.Elapsed.TotalSeconds,8:0}");
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    public static async Task RunBaselineAsync(int connections, TimeSpan duration)
+    {
+        var port = FreePort();
+        using var raw = new HttpListener();
+        raw.Prefixes.Add($"http://127.0.0.1:{port}/");
+        raw.Start();
+        var reply = Encoding.UTF8.GetBytes("{\"outcome\":\"queued\"}");
+        var loops = Enumerable.Range(0, 2).Select(loop => Task.Run(async () =>
+        {
+            while (raw.IsListening)
+            {
+                HttpListenerContext ctx;
+                try { ctx = await raw.GetContextAsync(); } catch (Exception) { return; }
+                _ = Task.Run(async () =>
+                {
+                    await ctx.Request.InputStream.CopyToAsync(Stream.Null);
+                    ctx.Response.StatusCode = 202;
+                    ctx.Response.ContentLength64 = reply.Length;
+                    await ctx.Response.OutputStream.WriteAsync(reply);
+                    ctx.Response.Close();
+                });
+            }
+        })).ToArray();
+        var body = Encoding.UTF8.GetBytes(PushPayload("app0"));
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false });
+        var url = new Uri($"http://127.0.0.1:{port}/webhook");
+        await Load(http, url, body, "sha256=0", connections, TimeSpan.FromSeconds(1), "warm");
+        var sw = Stopwatch.StartNew();
+        var results = await Load(http, url, body, "sha256=0", connections, duration, "run");
+        var elapsed = sw.Elapsed.TotalSeconds;
+        var latencies = results.Select(r => r.Ms).OrderBy(x => x).ToArray();
+        Console.WriteLine($"baseline (bare HttpListener, no work) deliveries/s={results.Count / elapsed,8:0} p50={Percentile(latencies, 0.50):0.00}ms p99={Percentile(latencies, 0.99):0.00}ms");
+        raw.Stop();
+    }
+
+    private static async Task<List<Result>> Load(HttpClient http, Uri url, byte[] body, string signature, int connections, TimeSpan duration, string tag)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var workers = Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
+        {
+            var list = new List<Result>(16384);
+            for (var i = 0; Stopwatch.GetTimestamp() < until; i++)
+            {
+                var id = $"{tag}-{w}-{i}-{Guid.NewGuid():N}";
+                using var req = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+                req.Content.Headers.ContentType = new("application/json");
+                req.Headers.Add("X-GitHub-Event", "push");
+                req.Headers.Add("X-GitHub-Delivery", id);
+                req.Headers.Add("X-Hub-Signature-256", signature);
+                var t0 = Stopwatch.GetTimestamp();
+                using var resp = await http.SendAsync(req);
+                await resp.Content.ReadAsByteArrayAsync();
+                list.Add(new Result(id, (int)resp.StatusCode, Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
+            }
+            return list;
+        })).ToArray();
+        return (await Task.WhenAll(workers)).SelectMany(x => x).ToList();
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+
+    private static string PushPayload(string repo) => JsonSerializer.Serialize(new
+    {
+        @ref = "refs/heads/main",
+        before = "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c",
+        after = "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+        created = false,
+        deleted = false,
+        commits = new[] { new { id = "6113728f27ae82c7b1a177c8d03f9e96e0adf246", message = "Update README", author = new { name = "Mona", email = "mona@example.com" } } },
+        head_commit = new { id = "6113728f27ae82c7b1a177c8d03f9e96e0adf246", message = "Update README" },
+        repository = new
+        {
+            name = repo, full_name = "org/" + repo, html_url = "https://github.com/org/" + repo,
+            clone_url = $"https://github.com/org/{repo}.git", ssh_url = $"git@github.com:org/{repo}.git", git_url = $"git://github.com/org/{repo}.git",
+        },
+        pusher = new { name = "mona" },
+    });
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    private sealed record Result(string Delivery, int Status, double Ms);
+}
+
+/// <summary>An in-memory deploy target with N projects (one per repository) that counts deployment requests.</summary>
+internal sealed class CountingDeployTarget : IDeployTarget
+{
+    private readonly List<Project> _projects;
+    private long _requests;
+
+    public CountingDeployTarget(int count)
+    {
+        _projects = Enumerable.Range(0, count)
+            .Select(i => new Project { Name = $"app{i}", Repository = $"git@github.com:org/app{i}.git", Branch = "main", Path = $"/srv/app{i}" })
+            .ToList();
+        // The pushed repository is the last one, so matching walks every project.
+        TargetRepository = $"app{count - 1}";
+    }
+
+    public string TargetRepository { get; }
+    public long Requests => Interlocked.Read(ref _requests);
+
+    public IReadOnlyList<Project> GetProjects() => _projects;
+
+    public Deployment RequestDeployment(DeploymentRequest request)
+    {
+        var id = Interlocked.Increment(ref _requests);
+        return new Deployment { Id = id, Project = request.Project, Branch = "main", RequestedCommit = request.Commit, Status = DeploymentStatus.Queued, LogPath = "/dev/null" };
+    }
+}

@@ -1,0 +1,38 @@
+namespace CicdOps.Engine.Webhooks;
+
+/// <summary>One webhook request as recorded (what Get-CicdWebhookDelivery / `cicdops deliveries` list).</summary>
+public sealed record WebhookDelivery
+{
+    public required long Id { get; init; }
+    /// <summary>"github", "gitlab", "gitea", "forgejo", "bitbucket" (see <see cref="WebhookProviderNames"/>).</summary>
+    public required string Provider { get; init; }
+    public required string DeliveryId { get; init; }
+    public required string Event { get; init; }
+    /// <summary>True for the one record that claimed this delivery id; false for rejected requests and duplicates.</summary>
+    public bool Accepted { get; init; }
+    /// <summary>The payload's repository, normalised (never with credentials).</summary>
+    public string? Repository { get; init; }
+    public string? Ref { get; init; }
+    public string? Commit { get; init; }
+    /// <summary>How the signature check ended (see <see cref="SignatureResult"/>).</summary>
+    public required string Signature { get; init; }
+    /// <summary>"received" while being handled, then e.g. "queued", "ignored", "pinned", "duplicate", "rejected".</summary>
+    public required string Outcome { get; init; }
+    public int StatusCode { get; init; }
+    /// <summary>Per-project results or the rejection reason (JSON or one line).</summary>
+    public string? Detail { get; init; }
+    public DateTimeOffset ReceivedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+}
+
+/// <summary>What is known about a delivery when it arrives (before it is handled).</summary>
+public sealed record WebhookDeliveryStart
+{
+    public required string Provider { get; init; }
+    public required string DeliveryId { get; init; }
+    public required string Event { get; init; }
+    public string? Repository { get; init; }
+    public string? Ref { get; init; }
+    public string? Commit { get; init; }
+    public required string Signature { get; init; }
+}

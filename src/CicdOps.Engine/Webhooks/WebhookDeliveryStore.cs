@@ -1,0 +1,221 @@
+using CicdOps.Engine.State;
+using Microsoft.Data.Sqlite;
+
+namespace CicdOps.Engine.Webhooks;
+
+/// <summary>Whether a delivery id was claimed by this request, and the record to complete.</summary>
+public readonly record struct DeliveryClaim(bool Claimed, long RecordId);
+
+/// <summary>
+/// The webhook_deliveries table. Claiming a delivery id is one INSERT under BEGIN IMMEDIATE, so two copies
+/// of the same delivery racing (in one process or several) can never both deploy.
+/// </summary>
+public sealed class WebhookDeliveryStore : IDisposable
+{
+    private readonly Database _db;
+    private readonly WriteBatcher _writes;
+    private readonly TimeProvider _clock;
+
+    internal WebhookDeliveryStore(Database db, TimeProvider? clock = null)
+    {
+        _db = db;
+        _writes = new WriteBatcher(db);
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>Opens the store in <paramref name="dataPath"/>, creating or upgrading the database as needed.</summary>
+    public static WebhookDeliveryStore Open(string dataPath)
+    {
+        var db = new Database(dataPath);
+        db.Initialize();
+        return new WebhookDeliveryStore(db);
+    }
+
+    /// <summary>
+    /// A claim left "received" longer than this belongs to a listener that died mid-request; a redelivery
+    /// may take it over instead of being answered "duplicate" and deploying nothing.
+    /// </summary>
+    public TimeSpan StaleClaimAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Claims (provider, delivery id) for an accepted delivery. When it is already claimed, records the
+    /// request as a duplicate and returns Claimed = false.
+    /// </summary>
+    public DeliveryClaim TryClaim(WebhookDeliveryStart d) => TryClaimAsync(d).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="TryClaim"/>
+    public Task<DeliveryClaim> TryClaimAsync(WebhookDeliveryStart d)
+    {
+        var now = Now();
+        return _writes.Enqueue(c =>
+        {
+            if (Insert(c, d, accepted: true, outcome: "received", statusCode: 0, detail: null, now, completed: false).ExecuteScalar() is long id)
+                return new DeliveryClaim(true, id);
+
+            {
+                var stale = c.Command("""
+                    UPDATE webhook_deliveries SET received_at = $now, event = $event, repository = $repo, ref = $ref,
+                        commit_sha = $commit, signature = $sig
+                    WHERE provider = $provider AND delivery_id = $id AND accepted = 1 AND outcome = 'received' AND received_at < $stale
+                    RETURNING id
+                    """);
+                Bind(stale, d);
+                stale.Parameters.AddWithValue("$now", now);
+                stale.Parameters.AddWithValue("$stale", now - (long)StaleClaimAfter.TotalMilliseconds);
+                if (stale.ExecuteScalar() is long taken) return new DeliveryClaim(true, taken);
+            }
+
+            var dup = Insert(c, d, accepted: false, outcome: "duplicate", statusCode: 200, detail: null, now, completed: true);
+            return new DeliveryClaim(false, (long)dup.ExecuteScalar()!);
+        });
+    }
+
+    /// <summary>Records how a claimed delivery ended.</summary>
+    public void Complete(long recordId, string outcome, int statusCode, string? detail) =>
+        CompleteAsync(recordId, outcome, statusCode, detail).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Complete"/>
+    public Task CompleteAsync(long recordId, string outcome, int statusCode, string? detail)
+    {
+        var now = Now();
+        return _writes.Enqueue(c =>
+        {
+            var cmd = c.Command("UPDATE webhook_deliveries SET outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid");
+            cmd.Parameters.AddWithValue("$o", outcome);
+            cmd.Parameters.AddWithValue("$s", statusCode);
+            cmd.Parameters.AddWithValue("$d", (object?)detail ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$now", now);
+            cmd.Parameters.AddWithValue("$rid", recordId);
+            return cmd.ExecuteNonQuery();
+        });
+    }
+
+    /// <summary>
+    /// Ends a claimed delivery that failed for a reason of ours (not the sender's): the record stays, but the
+    /// delivery id is released so the host's redelivery is handled instead of answered "duplicate".
+    /// </summary>
+    public void Release(long recordId, string outcome, int statusCode, string? detail) =>
+        ReleaseAsync(recordId, outcome, statusCode, detail).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Release"/>
+    public Task ReleaseAsync(long recordId, string outcome, int statusCode, string? detail)
+    {
+        var now = Now();
+        return _writes.Enqueue(c =>
+        {
+            var cmd = c.Command("UPDATE webhook_deliveries SET accepted = 0, outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid");
+            cmd.Parameters.AddWithValue("$o", outcome);
+            cmd.Parameters.AddWithValue("$s", statusCode);
+            cmd.Parameters.AddWithValue("$d", (object?)detail ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$now", now);
+            cmd.Parameters.AddWithValue("$rid", recordId);
+            return cmd.ExecuteNonQuery();
+        });
+    }
+
+    /// <summary>Records a request that was not accepted (bad signature, bad payload, ...); it claims nothing.</summary>
+    public long RecordRejected(WebhookDeliveryStart d, string outcome, int statusCode, string? detail) =>
+        RecordRejectedAsync(d, outcome, statusCode, detail).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="RecordRejected"/>
+    public Task<long> RecordRejectedAsync(WebhookDeliveryStart d, string outcome, int statusCode, string? detail)
+    {
+        var now = Now();
+        return _writes.Enqueue(c =>
+        {
+            return (long)Insert(c, d, accepted: false, outcome, statusCode, detail, now, completed: true).ExecuteScalar()!;
+        });
+    }
+
+    /// <summary>Deliveries newest first, optionally of one provider.</summary>
+    public IReadOnlyList<WebhookDelivery> List(int limit = 50, string? provider = null)
+    {
+        if (limit <= 0) throw new CicdException(CicdError.InvalidArgument, "The limit must be a positive number.", limit);
+        return _db.Read(c =>
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT * FROM webhook_deliveries WHERE ($p IS NULL OR provider = $p) ORDER BY id DESC LIMIT $limit";
+            cmd.Parameters.AddWithValue("$p", (object?)provider ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$limit", limit);
+            return ReadAll(cmd);
+        });
+    }
+
+    /// <summary>The accepted record of a delivery id, or null when none was accepted.</summary>
+    public WebhookDelivery? Find(string provider, string deliveryId) => _db.Read(c =>
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT * FROM webhook_deliveries WHERE provider = $p AND delivery_id = $id AND accepted = 1";
+        cmd.Parameters.AddWithValue("$p", provider);
+        cmd.Parameters.AddWithValue("$id", deliveryId);
+        return ReadAll(cmd).FirstOrDefault();
+    });
+
+    /// <summary>Closes the writer's connection (kept open between writes because opening costs as much as a batch).</summary>
+    public void Dispose() => _writes.Dispose();
+
+    private long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static SqliteCommand Insert(Statements c, WebhookDeliveryStart d, bool accepted, string outcome, int statusCode, string? detail, long now, bool completed)
+    {
+        // OR IGNORE only ever triggers on the partial unique index (accepted rows).
+        var cmd = c.Command("""
+            INSERT OR IGNORE INTO webhook_deliveries
+                (provider, delivery_id, event, accepted, repository, ref, commit_sha, signature, outcome, status_code, detail, received_at, completed_at)
+            VALUES ($provider, $id, $event, $accepted, $repo, $ref, $commit, $sig, $outcome, $status, $detail, $now, $completed)
+            RETURNING id
+            """);
+        Bind(cmd, d);
+        cmd.Parameters.AddWithValue("$accepted", accepted ? 1 : 0);
+        cmd.Parameters.AddWithValue("$outcome", outcome);
+        cmd.Parameters.AddWithValue("$status", statusCode);
+        cmd.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$now", now);
+        cmd.Parameters.AddWithValue("$completed", completed ? now : DBNull.Value);
+        return cmd;
+    }
+
+    private static void Bind(SqliteCommand cmd, WebhookDeliveryStart d)
+    {
+        cmd.Parameters.AddWithValue("$provider", d.Provider);
+        cmd.Parameters.AddWithValue("$id", d.DeliveryId);
+        cmd.Parameters.AddWithValue("$event", d.Event);
+        cmd.Parameters.AddWithValue("$repo", (object?)d.Repository ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$ref", (object?)d.Ref ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$commit", (object?)d.Commit ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$sig", d.Signature);
+    }
+
+    private static List<WebhookDelivery> ReadAll(SqliteCommand cmd)
+    {
+        var list = new List<WebhookDelivery>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add(new WebhookDelivery
+            {
+                Id = r.GetInt64(r.GetOrdinal("id")),
+                Provider = r.GetString(r.GetOrdinal("provider")),
+                DeliveryId = r.GetString(r.GetOrdinal("delivery_id")),
+                Event = r.GetString(r.GetOrdinal("event")),
+                Accepted = r.GetInt64(r.GetOrdinal("accepted")) == 1,
+                Repository = NullableString(r, "repository"),
+                Ref = NullableString(r, "ref"),
+                Commit = NullableString(r, "commit_sha"),
+                Signature = r.GetString(r.GetOrdinal("signature")),
+                Outcome = r.GetString(r.GetOrdinal("outcome")),
+                StatusCode = r.GetInt32(r.GetOrdinal("status_code")),
+                Detail = NullableString(r, "detail"),
+                ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(r.GetOrdinal("received_at"))),
+                CompletedAt = r.IsDBNull(r.GetOrdinal("completed_at")) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(r.GetOrdinal("completed_at"))),
+            });
+        }
+        return list;
+    }
+
+    private static string? NullableString(SqliteDataReader r, string column)
+    {
+        var i = r.GetOrdinal(column);
+        return r.IsDBNull(i) ? null : r.GetString(i);
+    }
+}

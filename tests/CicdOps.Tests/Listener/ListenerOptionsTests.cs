@@ -1,0 +1,103 @@
+using CicdOps.Engine;
+using CicdOps.Engine.Listener;
+using CicdOps.Engine.Webhooks;
+using Xunit;
+
+namespace CicdOps.Tests.Listener;
+
+public class ListenerOptionsTests
+{
+    [Fact]
+    public void DefaultsAreAllInterfacesOnPort9641()
+    {
+        var o = new ListenerOptions { Secret = "s"u8.ToArray() };
+        Assert.Equal("http://+:9641/", o.Prefix);
+        Assert.Null(o.Validate());
+        Assert.False(o.AcceptsUnsigned);
+    }
+
+    [Fact]
+    public void NoSecretOnAPublicInterfaceRefusesToStartInOneLine()
+    {
+        var error = new ListenerOptions().Validate();
+        Assert.NotNull(error);
+        Assert.Contains("secret", error);
+        Assert.DoesNotContain('\n', error);
+        Assert.NotNull(new ListenerOptions { BindAddress = "10.0.0.5" }.Validate());
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", "http://127.0.0.1:9641/")]
+    [InlineData("::1", "http://[::1]:9641/")]
+    [InlineData("localhost", "http://localhost:9641/")]
+    public void NoSecretIsAllowedOnLoopback(string bind, string prefix)
+    {
+        var o = new ListenerOptions { BindAddress = bind };
+        Assert.Null(o.Validate());
+        Assert.Equal(prefix, o.Prefix);
+        Assert.True(o.AcceptsUnsigned);
+    }
+
+    [Fact]
+    public void PerProjectSecretsAloneAreEnough()
+    {
+        var o = new ListenerOptions { ProjectSecret = _ => null };
+        Assert.Null(o.Validate());
+        Assert.False(o.AcceptsUnsigned); // a project without its own secret still refuses unsigned deliveries
+    }
+
+    [Fact]
+    public void NoSecretIsAllowedWhenExplicitlyUnsigned() =>
+        Assert.Null(new ListenerOptions { AllowUnsigned = true }.Validate());
+
+    [Theory]
+    [InlineData(0, "+")]
+    [InlineData(70000, "+")]
+    [InlineData(9641, "bad host/name")]
+    [InlineData(9641, "")]
+    public void BadPortOrAddressIsRefused(int port, string bind) =>
+        Assert.NotNull(new ListenerOptions { Port = port, BindAddress = bind, Secret = "s"u8.ToArray() }.Validate());
+
+    [Fact]
+    public void StartThrowsTheSameOneLineReason()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "cicdops-opts-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var listener = new WebhookListener(new ListenerOptions { Port = TestListener.FreePort() }, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir));
+            var e = Assert.Throws<CicdException>(listener.Start);
+            Assert.Equal(new ListenerOptions().Validate(), e.Message);
+            Assert.Equal("CicdInvalidArgument", e.ErrorId);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void APortInUseIsOneClearError()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "cicdops-opts-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            var listener = new WebhookListener(new ListenerOptions { Port = port, BindAddress = "127.0.0.1" }, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir));
+            var e = Assert.Throws<CicdException>(listener.Start);
+            Assert.Equal("CicdInvalidPort", e.ErrorId);
+            Assert.Contains(port.ToString(), e.Message);
+            listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        finally
+        {
+            taken.Stop();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, true);
+        }
+    }
+}
