@@ -1,0 +1,37 @@
+using CicdOps.Engine.Listener;
+
+namespace CicdOps.Engine;
+
+public sealed partial class CicdEngine
+{
+    /// <summary>How long a stopping service lets running deployments finish before it exits anyway.</summary>
+    public static readonly TimeSpan DefaultShutdownGrace = TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// The listener as a service (`cicdops listen`, Start-CicdListener): refuses bad or unsafe options in one
+    /// line, recovers what a previous run left (interrupted deployments are redeployed, waiting ones run),
+    /// serves until <paramref name="stop"/> is cancelled, then stops accepting and lets running deployments
+    /// finish within <paramref name="shutdownGrace"/>. Every event is one line through <paramref name="log"/>.
+    /// </summary>
+    public async Task RunListenerAsync(ListenerOptions options, Action<string> log, CancellationToken stop, TimeSpan? shutdownGrace = null)
+    {
+        if (options.Validate() is { } refusal) throw new CicdException(CicdError.InvalidArgument, refusal, options.Prefix);
+        options = options with { Log = options.Log ?? log };
+        await using var listener = CreateWebhookListener(options);
+        listener.Start();
+        log($"listening on {listener.Prefix} (data directory {DataPath})");
+        if (!IsSandboxed && NotSandboxedReason is { } why) log("warning: " + why);
+        foreach (var d in RecoverForService())
+            log($"recovery: project {d.Project} redeploys {d.Commit ?? d.RequestedCommit ?? "its branch tip"} (deployment {d.Id}) after an interrupted deployment");
+
+        try { await Task.Delay(Timeout.Infinite, stop); }
+        catch (OperationCanceledException) { }
+
+        log("stopping: no new requests; waiting for running deployments");
+        await listener.StopAsync();
+        var grace = shutdownGrace ?? DefaultShutdownGrace;
+        log(await ShutdownRunnersAsync(grace)
+            ? "stopped"
+            : $"stopped with deployments still running after {grace.TotalSeconds:0} s; they will be redeployed at the next start");
+    }
+}
