@@ -6,7 +6,7 @@ using CicdOps.Engine.Model;
 namespace CicdOps.Cli;
 
 /// <summary>The command tree. Each action: read the options, make one engine call, format the result.</summary>
-internal static class Commands
+internal static partial class Commands
 {
     private static readonly Option<string?> DataDir = new("--data-dir")
     {
@@ -35,6 +35,9 @@ internal static class Commands
         root.Add(Pin());
         root.Add(Unpin());
         root.Add(Rollback());
+        root.Add(Listen());
+        root.Add(Deliveries());
+        root.Add(Service());
         root.Add(Worker());
         return root;
     }

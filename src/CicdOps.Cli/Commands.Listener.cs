@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Text;
+using CicdOps.Engine;
+using CicdOps.Engine.Listener;
+using CicdOps.Engine.Service;
+
+namespace CicdOps.Cli;
+
+/// <summary>The listener as a service: `listen`, `deliveries`, `service install`.</summary>
+internal static partial class Commands
+{
+    private const string SecretEnvironmentVariable = "CICDOPS_WEBHOOK_SECRET";
+
+    private static Command Listen()
+    {
+        var port = new Option<int>("--port") { Description = "The port to listen on", HelpName = "N", DefaultValueFactory = _ => ListenerOptions.DefaultPort };
+        var bind = new Option<string>("--bind")
+        {
+            Description = "The address to bind: + for all interfaces, or e.g. 127.0.0.1 behind a reverse proxy",
+            HelpName = "ADDR", DefaultValueFactory = _ => ListenerOptions.AllInterfaces,
+        };
+        var secret = new Option<string?>("--webhook-secret")
+        {
+            Description = $"The webhook secret (visible to other users in the process list: prefer --webhook-secret-file or ${SecretEnvironmentVariable})",
+            HelpName = "SECRET",
+        };
+        var secretFile = new Option<string?>("--webhook-secret-file") { Description = "A file holding the webhook secret (trailing newline ignored)", HelpName = "FILE" };
+        var allowUnsigned = new Option<bool>("--allow-unsigned") { Description = "Accept unsigned deliveries on a public interface (not recommended)" };
+        var grace = new Option<int>("--shutdown-grace")
+        {
+            Description = "Seconds running deployments get to finish when the service stops", HelpName = "S",
+            DefaultValueFactory = _ => (int)CicdEngine.DefaultShutdownGrace.TotalSeconds,
+        };
+        var cmd = new Command("listen", "Run the webhook listener in the foreground until Ctrl+C or SIGTERM (port 9641)")
+            { port, bind, secret, secretFile, allowUnsigned, grace };
+        Act(cmd, async pr =>
+        {
+            var options = new ListenerOptions
+            {
+                Port = pr.GetValue(port),
+                BindAddress = pr.GetValue(bind)!,
+                Secret = ReadSecret(pr.GetValue(secret), pr.GetValue(secretFile)),
+                AllowUnsigned = pr.GetValue(allowUnsigned),
+            };
+            // The service runs its deployments itself, so a graceful stop can let them finish.
+            using var engine = CicdEngine.Open(new EngineOptions { DataPath = DataDirectory.Resolve(pr.GetValue(DataDir)) });
+            using (Interrupt.Catch())
+            {
+                await engine.RunListenerAsync(options, line => Console.Out.WriteLine(Output.OneLine(line)), Interrupt.Token,
+                    TimeSpan.FromSeconds(pr.GetValue(grace)));
+            }
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>The secret from the option, the file, or the environment, in that order; null when none.</summary>
+    private static byte[]? ReadSecret(string? value, string? file)
+    {
+        if (value is not null && file is not null)
+            throw new CicdException(CicdError.InvalidArgument, "Give either --webhook-secret or --webhook-secret-file, not both.");
+        if (file is not null)
+        {
+            try { value = File.ReadAllText(file).TrimEnd('\r', '\n'); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CicdException(CicdError.InvalidArgument, $"Cannot read the webhook secret file '{file}': {e.Message}", file);
+            }
+        }
+        value ??= Environment.GetEnvironmentVariable(SecretEnvironmentVariable);
+        if (value is null) return null;
+        if (value.Length == 0) throw new CicdException(CicdError.InvalidArgument, "The webhook secret is empty.");
+        return Encoding.UTF8.GetBytes(value);
+    }
+
+    private static Command Deliveries()
+    {
+        var limit = new Option<int>("--limit") { Description = "How many, newest first", HelpName = "N", DefaultValueFactory = _ => 50 };
+        var provider = new Option<string?>("--provider") { Description = "Only this provider: github, gitlab, gitea, forgejo, bitbucket", HelpName = "NAME" };
+        var json = JsonOption();
+        var cmd = new Command("deliveries", "List the webhook deliveries the listener recorded") { limit, provider, json };
+        Act(cmd, pr =>
+        {
+            using var engine = Open(pr);
+            var list = engine.GetWebhookDeliveries(pr.GetValue(limit), pr.GetValue(provider));
+            if (pr.GetValue(json)) { Output.WriteJson(list); return ExitCodes.Ok; }
+            Output.Table(new[] { "ID", "RECEIVED", "PROVIDER", "EVENT", "REPOSITORY", "REF", "COMMIT", "SIGNATURE", "OUTCOME", "HTTP" },
+                list.Select(d => (IReadOnlyList<string>)new[]
+                {
+                    d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Output.Time(d.ReceivedAt), d.Provider, d.Event,
+                    d.Repository ?? "-", d.Ref ?? "-", Output.Short(d.Commit), d.Signature, d.Outcome,
+                    d.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                }));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Service()
+    {
+        var service = new Command("service", "Run the listener as a systemd service");
+        var port = new Option<int>("--port") { Description = "The port the service listens on", HelpName = "N", DefaultValueFactory = _ => ListenerOptions.DefaultPort };
+        var bind = new Option<string>("--bind") { Description = "The address the service binds", HelpName = "ADDR", DefaultValueFactory = _ => ListenerOptions.AllInterfaces };
+        var path = new Option<string>("--unit-path") { Description = "Where to write the unit", HelpName = "FILE", DefaultValueFactory = _ => SystemdUnit.DefaultPath };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the unit; write nothing" };
+        var install = new Command("install", "Write the systemd unit for the listener and say how to enable it") { port, bind, path, dryRun };
+        Act(install, pr =>
+        {
+            var dataPath = DataDirectory.Resolve(pr.GetValue(DataDir));
+            var exec = SelfCommand().Concat(new[] { "--data-dir", dataPath, "listen", "--port", pr.GetValue(port).ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", pr.GetValue(bind)! }).ToList();
+            var unit = SystemdUnit.Render(exec, dataPath);
+            if (pr.GetValue(dryRun)) { Console.Out.Write(unit); return ExitCodes.Ok; }
+            var target = pr.GetValue(path)!;
+            WriteAtomically(target, unit);
+            Console.Out.WriteLine($"wrote {target}; enable it with: systemctl daemon-reload && systemctl enable --now {Path.GetFileNameWithoutExtension(target)}");
+            Console.Out.WriteLine($"put the webhook secret in /etc/cicdops/listener.env as {SecretEnvironmentVariable}=... (mode 0600) and uncomment EnvironmentFile in the unit");
+            return ExitCodes.Ok;
+        });
+        service.Add(install);
+        return service;
+    }
+
+    /// <summary>This program as a command line: the apphost, or `dotnet cicdops.dll`.</summary>
+    private static List<string> SelfCommand()
+    {
+        var argv = WorkerCommand("-").ToList();
+        return argv.Take(argv.IndexOf("--data-dir")).ToList();
+    }
+
+    private static void WriteAtomically(string target, string content)
+    {
+        try
+        {
+            var temp = target + ".tmp-" + Environment.ProcessId;
+            File.WriteAllText(temp, content);
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            File.Move(temp, target, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CicdException(CicdError.InvalidPath, $"Cannot write '{target}': {e.Message}", target, "Run as root, or use --dry-run to print the unit.");
+        }
+    }
+}
