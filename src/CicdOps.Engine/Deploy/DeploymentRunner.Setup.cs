@@ -22,7 +22,8 @@ internal sealed partial class DeploymentRunner
             _masker = EngineSecrets.MaskerFor(_secrets);
             _log.Masker = _masker;
             // git runs as the account with the clean environment (no secrets: git needs none).
-            _git = new GitCli(_ctx.Sandbox.PlanLaunch(_account, null, null));
+            if (_ctx.Sandbox.IsSandboxed) _trust = LocalRepositoryTrust.For(_p.Repository);
+            _git = new GitCli(_ctx.Sandbox.PlanLaunch(_account, null, null), _trust?.FilePath);
             _checkout = new Checkout(_git, _p.Path);
             Directory.CreateDirectory(_ctx.Layout.ProjectLogs(_p.Name));
             // Realigned before every deploy: git and the engine may have left root-owned files behind.

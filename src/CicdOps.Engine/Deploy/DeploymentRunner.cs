@@ -23,6 +23,7 @@ internal sealed partial class DeploymentRunner : IDisposable
     private IReadOnlyDictionary<string, string> _secrets = new Dictionary<string, string>();
     private SecretMasker _masker = SecretMasker.Empty;
     private string _pidFile = "";
+    private LocalRepositoryTrust? _trust;
     private readonly ProjectStatus _statusBefore;
     private Project _p;
     private TimeSpan _scriptTime;
@@ -145,5 +146,9 @@ internal sealed partial class DeploymentRunner : IDisposable
 
     private static string Short(string sha) => sha.Length > 12 ? sha[..12] : sha;
 
-    public void Dispose() => _log.Dispose();
+    public void Dispose()
+    {
+        _trust?.Dispose();
+        _log.Dispose();
+    }
 }

@@ -14,7 +14,9 @@ namespace CicdOps.Engine.Git;
 /// </summary>
 internal sealed class GitCli
 {
-    public GitCli(LaunchPlan? plan = null) { Plan = plan; }
+    public GitCli(LaunchPlan? plan = null, string? globalConfig = null) { Plan = plan; _globalConfig = globalConfig; }
+
+    private readonly string? _globalConfig;
 
     /// <summary>How to run git as the project's account; null runs it as the engine (registration's ls-remote).</summary>
     public LaunchPlan? Plan { get; }
@@ -46,6 +48,7 @@ internal sealed class GitCli
         psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
         psi.Environment["GIT_ALLOW_PROTOCOL"] = RepositoryUrl.AllowedGitProtocols;
         psi.Environment["LC_ALL"] = "C";
+        if (_globalConfig is not null) psi.Environment["GIT_CONFIG_GLOBAL"] = _globalConfig;
         if (!psi.Environment.ContainsKey("GIT_SSH_COMMAND")) psi.Environment["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes";
 
         var sw = Stopwatch.StartNew();

@@ -14,11 +14,13 @@ internal static class AppLauncher
     private const string RedirectAndExec = "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null";
 
     // $1 log (for the pump's own errors); $2 = N, then N NAME=VALUE pairs for the pump's environment;
-    // then M, then M words of the pump's argv; the rest is the app. pipefail: the app's exit status wins.
-    private const string PipeThroughPump =
-        "set -o pipefail; log=$1; n=$2; shift 2; penv=(\"${@:1:n}\"); shift \"$n\"; " +
+    // then M, then M words of the pump's argv; the rest is the app. The pump starts as a process
+    // substitution, then the shell execs the app with its output on the pump's pipe: the launched pid *is*
+    // the app (so liveness and exit codes are the app's), and the pump drains until the last writer closes.
+    private const string ExecIntoPump =
+        "log=$1; n=$2; shift 2; penv=(\"${@:1:n}\"); shift \"$n\"; " +
         "m=$1; shift; pump=(\"${@:1:m}\"); shift \"$m\"; " +
-        "\"$@\" 2>&1 </dev/null | env -i \"${penv[@]}\" \"${pump[@]}\" >>\"$log\" 2>&1";
+        "exec > >(exec env -i \"${penv[@]}\" \"${pump[@]}\" >>\"$log\" 2>&1) 2>&1 </dev/null; exec \"$@\"";
 
     // What the pump (the engine's own CLI) needs from our environment; none of it is secret.
     private static readonly string[] PumpEnvironment =
@@ -42,7 +44,7 @@ internal static class AppLauncher
                 .Select(k => (k, v: Environment.GetEnvironmentVariable(k)))
                 .Where(e => !string.IsNullOrEmpty(e.v))
                 .Select(e => $"{e.k}={e.v}").ToList();
-            outer = new List<string> { "/bin/bash", "-c", PipeThroughPump, "cicdops-app", logPath, penv.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            outer = new List<string> { "/bin/bash", "-c", ExecIntoPump, "cicdops-app", logPath, penv.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) };
             outer.AddRange(penv);
             outer.Add(pump.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
             outer.AddRange(pump);
