@@ -16,7 +16,8 @@ public sealed class LeastPrivilegeTests
         var ids = Path.Combine(h.StateDir, "ids");
         repo.Write(".cicd/install.sh", $"#!/bin/bash\necho \"install $(id -u) $(id -g)\" >> \"{ids}\"\n");
         repo.Write(".cicd/run.sh", $"#!/bin/bash\necho \"run $(id -u) $(id -g)\" >> \"{ids}\"\nexec sleep 300\n");
-        repo.Write(".cicd/health.sh", $"#!/bin/bash\necho \"health $(id -u) $(id -g)\" >> \"{ids}\"\n");
+        // Healthy once run.sh has recorded itself.
+        repo.Write(".cicd/health.sh", $"#!/bin/bash\ngrep -q '^run ' \"{ids}\" || exit 1\necho \"health $(id -u) $(id -g)\" >> \"{ids}\"\n");
         repo.CommitAndPush();
         var p = h.Register(repo);
 

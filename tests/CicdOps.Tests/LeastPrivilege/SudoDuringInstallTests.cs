@@ -70,7 +70,7 @@ public sealed class SudoDuringInstallTests
         })!;
         try
         {
-            QueueTests.WaitFor(() => File.Exists(Path.Combine(h.StateDir, "sudo")));
+            CicdOps.Tests.Engine.QueueTests.WaitFor(() => File.Exists(Path.Combine(h.StateDir, "sudo")));
             Assert.True(File.Exists(GrantFile(p)), "the grant must exist while install.sh runs");
 
             worker.Kill(); // SIGKILL: no finally, no Dispose runs in the engine process
