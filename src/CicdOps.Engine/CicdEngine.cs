@@ -29,6 +29,7 @@ public sealed partial class CicdEngine : IDisposable
             db.Initialize();
             // A grant left by an engine process that died mid-install is root for that project: drop it now.
             sandbox.RemoveStaleSudoGrants();
+            if (sandbox.IsSandboxed) Git.LocalRepositoryTrust.RemoveStale();
             return new CicdEngine(new EngineContext(options with { DataPath = root }, new DataLayout(root), db, sandbox));
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException or Microsoft.Data.Sqlite.SqliteException)

@@ -20,15 +20,32 @@ internal sealed class LocalRepositoryTrust : IDisposable
         if (path is null || path.Any(ch => char.IsControl(ch))) return null;
         var dirs = new List<string> { path };
         if (Path.GetFileName(path) == ".git") dirs.Add(Path.GetDirectoryName(path)!);
-        var file = Path.Combine(Path.GetTempPath(), $"cicdops-gitconfig-{Guid.NewGuid():N}");
+        // The pid in the name lets a later engine start remove what a killed process left (RemoveStale).
+        var file = Path.Combine(Path.GetTempPath(), $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         var text = "[safe]\n" + string.Concat(dirs.Select(d => $"\tdirectory = {Quote(d)}\n"));
-        using (var fs = new FileStream(file, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew, Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-        }))
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        using (var fs = new FileStream(file, options))
             fs.Write(System.Text.Encoding.UTF8.GetBytes(text));
         return new LocalRepositoryTrust(file);
+    }
+
+    private const string Prefix = "cicdops-gitconfig-";
+
+    /// <summary>At engine start: removes trust files whose creating process is gone.</summary>
+    public static void RemoveStale()
+    {
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.GetTempPath(), Prefix + "*"))
+            {
+                var rest = Path.GetFileName(file)[Prefix.Length..];
+                var dash = rest.IndexOf('-');
+                if (dash > 0 && int.TryParse(rest[..dash], out var pid) && !Processes.Posix.Exists(pid)) File.Delete(file);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* best effort */ }
     }
 
     private static string? LocalPath(string repository)
