@@ -31,7 +31,7 @@ internal sealed partial class DeploymentRunner
             _pidFile = PidFilePath();
             return null;
         }
-        catch (CicdException e) { return e.Message; }
+        catch (Exception e) when (e is CicdException or IOException or UnauthorizedAccessException) { return e.Message; }
     }
 
     /// <summary>
