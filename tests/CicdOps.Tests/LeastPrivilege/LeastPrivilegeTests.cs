@@ -37,6 +37,31 @@ public sealed class LeastPrivilegeTests
     }
 
     [RootFact]
+    public void Git_runs_as_the_account_so_a_core_fsmonitor_it_planted_in_git_config_never_runs_as_root()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        var ran = Path.Combine(h.StateDir, "fsmonitor-uid");
+        // The project's own user owns .git: here run.sh plants a command git runs on the next `git status`.
+        repo.Write(".cicd/run.sh", $$"""
+            #!/bin/bash
+            printf '#!/bin/sh\nid -u >> "%s"\n' "{{ran}}" > .git/fsm.sh
+            chmod +x .git/fsm.sh
+            git config core.fsmonitor "$PWD/.git/fsm.sh"
+            exec sleep 300
+            """).CommitAndPush();
+        var p = h.Register(repo);
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        Assert.Contains("fsm.sh", File.ReadAllText(Path.Combine(p.Path, ".git", "config")));
+
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+
+        Assert.True(File.Exists(ran), "the planted fsmonitor should have run during the second deploy's git status");
+        var uids = File.ReadAllLines(ran).Distinct().ToList();
+        Assert.Equal(new[] { Account(p.ServiceUser!).Uid }, uids);
+    }
+
+    [RootFact]
     public void One_projects_user_cannot_read_another_projects_tree_nor_the_state()
     {
         using var repoA = new TestRepository();
