@@ -115,6 +115,8 @@ public sealed partial class CicdEngine
             throw new CicdException(CicdError.InvalidPath, $"Invalid path '{full}': choose a directory of its own for the working tree.", path);
         if (_ctx.Layout.Contains(full) || full.Length <= DataPath.Length && DataPath.StartsWith(full + "/", StringComparison.Ordinal))
             throw new CicdException(CicdError.InvalidPath, $"Invalid path '{full}': it overlaps the data directory {DataPath}.", path);
+        // The tree is handed to the project's account at each deploy: refuse now what would be refused then.
+        if (_ctx.Sandbox.IsSandboxed && OperatingSystem.IsLinux()) Sandbox.ProjectPathPermissions.CheckPlacement(full, new[] { DataPath });
         return full;
     }
 

@@ -108,6 +108,12 @@ public sealed class LeastPrivilegeTests
         {
             Name = "never-registered", Repository = "file:///nonexistent/repo.git", Path = Path.Combine(h.Root, "t"),
         }));
+        // A tree the sandbox would refuse to hand over is refused at registration already.
+        var e = Assert.Throws<CicdException>(() => h.Engine.RegisterProject(new ProjectSpec
+        {
+            Name = "never-registered", Repository = "file:///nonexistent/repo.git", Path = "/usr/local",
+        }));
+        Assert.Equal("CicdInvalidPath", e.ErrorId);
         Assert.Equal(before, CicdAccounts());
     }
 
