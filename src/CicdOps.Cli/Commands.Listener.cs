@@ -43,7 +43,8 @@ internal static partial class Commands
                 AllowUnsigned = pr.GetValue(allowUnsigned),
             };
             // The service runs its deployments itself, so a graceful stop can let them finish.
-            using var engine = CicdEngine.Open(new EngineOptions { DataPath = DataDirectory.Resolve(pr.GetValue(DataDir)) });
+            var dataPath = DataDirectory.Resolve(pr.GetValue(DataDir));
+            using var engine = CicdEngine.Open(new EngineOptions { DataPath = dataPath, LogPumpCommand = LogPumpCommand.Argv(dataPath) });
             using (Interrupt.Catch())
             {
                 await engine.RunListenerAsync(options, line => Console.Out.WriteLine(Output.OneLine(line)), Interrupt.Token,

@@ -39,6 +39,7 @@ internal static partial class Commands
         root.Add(Deliveries());
         root.Add(Service());
         root.Add(Worker());
+        root.Add(LogPumpCommand.Create(DataDir));
         return root;
     }
 
@@ -372,7 +373,10 @@ internal static partial class Commands
     private static CicdEngine Open(ParseResult pr)
     {
         var dataPath = DataDirectory.Resolve(pr.GetValue(DataDir));
-        return CicdEngine.Open(new EngineOptions { DataPath = dataPath, WorkerCommand = WorkerCommand(dataPath) });
+        return CicdEngine.Open(new EngineOptions
+        {
+            DataPath = dataPath, WorkerCommand = WorkerCommand(dataPath), LogPumpCommand = LogPumpCommand.Argv(dataPath),
+        });
     }
 
     internal static IReadOnlyList<string> WorkerCommand(string dataPath)

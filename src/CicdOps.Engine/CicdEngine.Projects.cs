@@ -28,17 +28,35 @@ public sealed partial class CicdEngine
         };
         _ctx.Db.Read(c => { EnsureFree(c, project, isNew: true); return 0; });
         EnsureBranchExists(project.Repository, project.Branch);
-        _ctx.Db.Write(c =>
+        // Only now, with everything valid, may an account be created; unsandboxed, the engine's own (stored as null).
+        var account = _ctx.Sandbox.EnsureAccount(name, spec.ServiceUser);
+        project = project with { ServiceUser = _ctx.Sandbox.IsSandboxed ? account.Name : null };
+        try
         {
-            EnsureFree(c, project, isNew: true); // again, inside the transaction: another process may have won
-            ProjectStore.Insert(c, project);
-        });
+            _ctx.Db.Write(c =>
+            {
+                EnsureFree(c, project, isNew: true); // again, inside the transaction: another process may have won
+                ProjectStore.Insert(c, project);
+            });
+        }
+        catch
+        {
+            // The account was made for this registration only: leave nothing behind (the insert's error wins).
+            if (_ctx.Sandbox.IsSandboxed && spec.ServiceUser is null)
+            {
+                try { _ctx.Sandbox.RemoveAccount(account.Name); } catch (CicdException) { }
+            }
+            throw;
+        }
         return GetProject(name);
     }
 
-    public Project GetProject(string name) => _ctx.Db.Read(c => ProjectStore.Get(c, Names.ProjectName(name)));
+    public Project GetProject(string name) => WithSandbox(_ctx.Db.Read(c => ProjectStore.Get(c, Names.ProjectName(name))));
 
-    public IReadOnlyList<Project> GetProjects() => _ctx.Db.Read(ProjectStore.All);
+    public IReadOnlyList<Project> GetProjects() => _ctx.Db.Read(ProjectStore.All).Select(WithSandbox).ToList();
+
+    /// <summary>A project is sandboxed when the engine is and the project has its own account.</summary>
+    private Project WithSandbox(Project p) => p with { Sandboxed = _ctx.Sandbox.IsSandboxed && p.ServiceUser is not null };
 
     public Project UpdateProject(string name, ProjectUpdate update)
     {
@@ -62,8 +80,12 @@ public sealed partial class CicdEngine
         return GetProject(name);
     }
 
-    /// <summary>Stops the project's app and removes the project and its history; the working tree stays.</summary>
-    public Project UnregisterProject(string name)
+    /// <summary>
+    /// Stops the project's app and removes the project, its history and its secrets; the working tree stays.
+    /// With <paramref name="removeServiceUser"/>, the account CicdOps created for it is deleted too (never
+    /// one a user named).
+    /// </summary>
+    public Project UnregisterProject(string name, bool removeServiceUser = false)
     {
         var project = GetProject(name);
         var active = _ctx.Db.Read(c => DeploymentStore.FindByStatus(c, project.Name, Model.DeploymentStatus.Running));
@@ -73,6 +95,14 @@ public sealed partial class CicdEngine
         if (_ctx.Db.Read(c => ProjectStore.GetApp(c, project.Name)) is { } app && ProcFs.IsAlive(app.Pid, app.StartTicks))
             ProcessStopper.StopGroupAsync(app.Pgid, _ctx.Options.StopGracePeriod).GetAwaiter().GetResult();
         _ctx.Db.Write(c => ProjectStore.Delete(c, project.Name));
+        if (removeServiceUser && project.ServiceUser is { } user && _ctx.Sandbox.IsSandboxed
+            && Sandbox.ServiceUserName.IsManaged(user))
+        {
+            // userdel refuses an account that still runs processes (a daemon that left the app's group, say).
+            var account = _ctx.Sandbox.ResolveAccount(user);
+            AccountProcesses.KillAll(account.Uid);
+            _ctx.Sandbox.RemoveAccount(user);
+        }
         return project;
     }
 
@@ -85,6 +115,8 @@ public sealed partial class CicdEngine
             throw new CicdException(CicdError.InvalidPath, $"Invalid path '{full}': choose a directory of its own for the working tree.", path);
         if (_ctx.Layout.Contains(full) || full.Length <= DataPath.Length && DataPath.StartsWith(full + "/", StringComparison.Ordinal))
             throw new CicdException(CicdError.InvalidPath, $"Invalid path '{full}': it overlaps the data directory {DataPath}.", path);
+        // The tree is handed to the project's account at each deploy: refuse now what would be refused then.
+        if (_ctx.Sandbox.IsSandboxed && OperatingSystem.IsLinux()) Sandbox.ProjectPathPermissions.CheckPlacement(full, new[] { DataPath });
         return full;
     }
 

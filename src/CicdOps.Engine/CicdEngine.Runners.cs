@@ -36,7 +36,7 @@ public sealed partial class CicdEngine
         {
             Directory.CreateDirectory(_ctx.Layout.ProjectLogs(project));
             var argv = command.Append(project).ToList();
-            AppLauncher.Start(new LaunchSpec(argv, new Dictionary<string, string>(), CleanEnvironment: false), DataPath,
+            AppLauncher.Start(new LaunchSpec(argv, null), DataPath,
                 _ctx.Layout.WorkerLog(project)).Dispose();
             return;
         }

@@ -1,5 +1,5 @@
 using CicdOps.Engine.Deploy;
-using CicdOps.Engine.Processes;
+using CicdOps.Engine.Sandbox;
 using CicdOps.Engine.State;
 
 namespace CicdOps.Engine;
@@ -22,12 +22,15 @@ public sealed partial class CicdEngine : IDisposable
         var root = DataDirectory.Resolve(options.DataPath);
         try
         {
-            Directory.CreateDirectory(root);
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var sandbox = ProjectSandboxFactory.Create(root);
+            // 0700 before anything is written; the database is created 0600, so its -wal/-shm inherit that.
+            sandbox.SecureDataDirectory(root);
             var db = new Database(root);
             db.Initialize();
-            return new CicdEngine(new EngineContext(options with { DataPath = root }, new DataLayout(root), db, new CurrentUserSandbox()));
+            // A grant left by an engine process that died mid-install is root for that project: drop it now.
+            sandbox.RemoveStaleSudoGrants();
+            if (sandbox.IsSandboxed) Git.LocalRepositoryTrust.RemoveStale();
+            return new CicdEngine(new EngineContext(options with { DataPath = root }, new DataLayout(root), db, sandbox));
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException or Microsoft.Data.Sqlite.SqliteException)
         {
@@ -41,9 +44,10 @@ public sealed partial class CicdEngine : IDisposable
 
     /// <summary>Whether project scripts run as dedicated users; when false, <see cref="NotSandboxedReason"/> says why.</summary>
     public bool IsSandboxed => _ctx.Sandbox.IsSandboxed;
-    public string? NotSandboxedReason => _ctx.Sandbox.NotSandboxedReason;
+    /// <summary>One line for front ends to show once per session when projects are not sandboxed; null when they are.</summary>
+    public string? NotSandboxedReason => _ctx.Sandbox.Warning;
 
     internal EngineContext Context => _ctx;
 
-    public void Dispose() { }
+    public void Dispose() => _ctx.Secrets.Dispose();
 }

@@ -1,20 +1,23 @@
-using CicdOps.Engine.Processes;
+using CicdOps.Engine.Sandbox;
+using CicdOps.Engine.Secrets;
 using CicdOps.Engine.State;
 
 namespace CicdOps.Engine;
 
-/// <summary>What the engine's parts share: the database, the data layout, the options and the sandbox.</summary>
+/// <summary>What the engine's parts share: the database, the data layout, the options, the sandbox and the secrets.</summary>
 internal sealed class EngineContext
 {
-    public EngineContext(EngineOptions options, DataLayout layout, Database db, IScriptSandbox sandbox)
+    public EngineContext(EngineOptions options, DataLayout layout, Database db, IProjectSandbox sandbox)
     {
         Options = options; Layout = layout; Db = db; Sandbox = sandbox;
+        Secrets = new EngineSecrets(db, layout.Root);
     }
 
     public EngineOptions Options { get; }
     public DataLayout Layout { get; }
     public Database Db { get; }
-    public IScriptSandbox Sandbox { get; }
+    public IProjectSandbox Sandbox { get; }
+    public EngineSecrets Secrets { get; }
     /// <summary>Pulsed whenever this process changes a deployment, so in-process waiters wake at once.</summary>
     public ChangeSignal Changes { get; } = new();
 }

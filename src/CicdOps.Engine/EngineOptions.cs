@@ -16,4 +16,12 @@ public sealed record EngineOptions
     /// no runner is active). Null: the engine drains in-process on a background thread.
     /// </summary>
     public IReadOnlyList<string>? WorkerCommand { get; init; }
+
+    /// <summary>
+    /// The command that masks secrets in an app's output and appends it to app.log (the CLI's hidden
+    /// <c>log-pump</c>); the engine appends the project name. It outlives the deploying process, so it
+    /// must be a process of its own. Null: app output goes to app.log directly, unmasked (the deployment
+    /// log says so).
+    /// </summary>
+    public IReadOnlyList<string>? LogPumpCommand { get; init; }
 }

@@ -17,7 +17,7 @@ internal sealed partial class DeploymentRunner
             if (!_checkout.Exists)
             {
                 _log.Write("sync", $"no checkout at {_p.Path}: cloning {_p.Repository}");
-                await _checkout.InitAsync(ct);
+                await _checkout.InitAsync(path => _ctx.Sandbox.PrepareProjectPath(path, _account), ct);
             }
             else await SaveLocalModificationsAsync(ct);
             await _checkout.FetchAsync(_p.Repository, _p.Branch, ct);
@@ -63,7 +63,11 @@ internal sealed partial class DeploymentRunner
             if (hash is null) return (StageOutcome.Skipped, null, "no .cicd/install.sh");
             if (!force && hash == lastHash) return (StageOutcome.Skipped, null, "install.sh unchanged");
             _log.Write("install", force ? "running install.sh (forced)" : "running install.sh (changed)");
-            var r = await RunScriptAsync(ScriptNames.Install, sha, _p.InstallTimeout, "install", ct);
+            var allowSudo = _p.AllowSudoDuringInstall && _ctx.Sandbox.IsSandboxed;
+            ScriptResult r;
+            // The grant lives exactly as long as install.sh: removed on success, failure, timeout and cancel.
+            using (allowSudo ? _ctx.Sandbox.GrantSudo(_account) : null)
+                r = await RunScriptAsync(ScriptNames.Install, sha, _p.InstallTimeout, "install", ct, allowSudo);
             if (r.Cancelled) throw new OperationCanceledException(ct);
             if (!r.Succeeded) { failure = r.Describe("install.sh"); return (StageOutcome.Failed, r.ExitCode, failure); }
             Update(c => ProjectStore.Set(c, _p.Name, "install_hash", hash));
@@ -72,9 +76,9 @@ internal sealed partial class DeploymentRunner
         return failure;
     }
 
-    private async Task<ScriptResult> RunScriptAsync(string script, string sha, TimeSpan timeout, string source, CancellationToken ct)
+    private async Task<ScriptResult> RunScriptAsync(string script, string sha, TimeSpan timeout, string source, CancellationToken ct, bool allowSudo = false)
     {
-        var psi = ProcessLaunch.Create(Spec(new[] { "bash", script }, sha), _p.Path);
+        var psi = ProcessLaunch.Create(Spec(new[] { "bash", script }, sha, allowSudo), _p.Path);
         var r = await ScriptRunner.RunAsync(psi, timeout, line => _log.Write(source, line),
             pgid => Update(c => DeploymentStore.SetChildGroup(c, _d.Id, pgid)), ct);
         Update(c => DeploymentStore.SetChildGroup(c, _d.Id, null));
@@ -111,24 +115,29 @@ internal sealed partial class DeploymentRunner
     private async Task<(Process Process, AppProcess Record)> StartAppAsync(string sha, bool rollback)
     {
         (Process, AppProcess) started = default;
-        await Stage(DeploymentStage.Run, rollback, () =>
+        await Stage(DeploymentStage.Run, rollback, async () =>
         {
             var script = Path.Combine(_p.Path, ScriptNames.Run);
             if (!File.Exists(script)) throw new CicdException(CicdError.CheckoutFailed, $"{ScriptNames.Run} is missing at commit {Short(sha)}");
-            var pidFile = _ctx.Layout.PidFile(_p.Name);
-            File.Delete(pidFile);
-            var process = AppLauncher.Start(Spec(new[] { "bash", ScriptNames.Run }, sha), _p.Path, _ctx.Layout.AppLog(_p.Name));
+            await ClearPidFileAsync(CancellationToken.None);
+            var pump = _ctx.Options.LogPumpCommand is { Count: > 0 } command ? command.Append(_p.Name).ToList() : null;
+            if (pump is null)
+                _log.Write("run", "app output is not masked: no log pump is configured, so it goes to app.log as printed");
+            var process = AppLauncher.Start(Spec(new[] { "bash", ScriptNames.Run }, sha), _p.Path, _ctx.Layout.AppLog(_p.Name), pump);
             var record = new AppProcess(process.Id, process.Id, ProcFs.StartTicks(process.Id));
             Update(c => ProjectStore.SetApp(c, _p.Name, record));
             _log.Write("run", $"started run.sh as pid {process.Id}; output in {_ctx.Layout.AppLog(_p.Name)}");
             started = (process, record);
-            return Task.FromResult<(StageOutcome, int?, string?)>((StageOutcome.Succeeded, null, null));
+            return (StageOutcome.Succeeded, (int?)null, (string?)null);
         });
         return started;
     }
 
-    /// <summary>The launch spec for a project script: its argument list plus the CICD_* environment.</summary>
-    private LaunchSpec Spec(IReadOnlyList<string> argv, string sha)
+    /// <summary>
+    /// The launch spec for a project script: its argument list, run as the project's account with a clean
+    /// environment of the CICD_* variables and the project's secrets.
+    /// </summary>
+    private LaunchSpec Spec(IReadOnlyList<string> argv, string sha, bool allowSudo = false)
     {
         var env = new Dictionary<string, string>
         {
@@ -136,10 +145,10 @@ internal sealed partial class DeploymentRunner
             ["CICD_COMMIT"] = sha,
             ["CICD_BRANCH"] = _p.Branch,
             ["CICD_DEPLOYMENT_ID"] = _d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["CICD_PID_FILE"] = _ctx.Layout.PidFile(_p.Name),
+            ["CICD_PID_FILE"] = _pidFile,
         };
         if (_p.Port is { } port) env["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return _ctx.Sandbox.Wrap(_p, argv, env);
+        return new LaunchSpec(argv, _ctx.Sandbox.PlanLaunch(_account, env, _secrets, allowSudo));
     }
 
     /// <summary>Runs one stage, recording its start, outcome, exit code and detail.</summary>
@@ -149,7 +158,7 @@ internal sealed partial class DeploymentRunner
         try
         {
             var (outcome, exit, detail) = await body();
-            Update(c => DeploymentStore.FinishStage(c, _d.Id, seq, outcome, exit, detail));
+            Update(c => DeploymentStore.FinishStage(c, _d.Id, seq, outcome, exit, Mask(detail)));
         }
         catch (OperationCanceledException)
         {
@@ -158,7 +167,7 @@ internal sealed partial class DeploymentRunner
         }
         catch (CicdException e)
         {
-            Update(c => DeploymentStore.FinishStage(c, _d.Id, seq, StageOutcome.Failed, null, e.Message));
+            Update(c => DeploymentStore.FinishStage(c, _d.Id, seq, StageOutcome.Failed, null, Mask(e.Message)));
             throw;
         }
     }
@@ -196,7 +205,9 @@ internal sealed partial class DeploymentRunner
     });
 
     private void Finish(DeploymentStatus status, string? reason, string? restored) =>
-        Update(c => DeploymentStore.Finish(c, _d.Id, status, reason, restored));
+        Update(c => DeploymentStore.Finish(c, _d.Id, status, Mask(reason), restored));
+
+    private string? Mask(string? text) => text is null ? null : _masker.Mask(text);
 
     private T Update<T>(Func<SqliteConnection, T> write)
     {

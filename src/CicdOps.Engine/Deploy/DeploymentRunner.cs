@@ -2,6 +2,8 @@ using System.Diagnostics;
 using CicdOps.Engine.Git;
 using CicdOps.Engine.Model;
 using CicdOps.Engine.Processes;
+using CicdOps.Engine.Sandbox;
+using CicdOps.Engine.Secrets;
 using CicdOps.Engine.State;
 
 namespace CicdOps.Engine.Deploy;
@@ -15,8 +17,13 @@ internal sealed partial class DeploymentRunner : IDisposable
     private readonly EngineContext _ctx;
     private readonly Deployment _d;
     private readonly DeploymentLog _log;
-    private readonly GitCli _git = new();
-    private readonly Checkout _checkout;
+    private GitCli _git = new();
+    private Checkout _checkout;
+    private ServiceAccount _account = null!;
+    private IReadOnlyDictionary<string, string> _secrets = new Dictionary<string, string>();
+    private SecretMasker _masker = SecretMasker.Empty;
+    private string _pidFile = "";
+    private LocalRepositoryTrust? _trust;
     private readonly ProjectStatus _statusBefore;
     private Project _p;
     private TimeSpan _scriptTime;
@@ -37,8 +44,8 @@ internal sealed partial class DeploymentRunner : IDisposable
     {
         var clock = Stopwatch.StartNew();
         _log.Write("deploy", $"deployment {_d.Id} of {_p.Name}: branch {_p.Branch}, {(_d.RequestedCommit is { } c ? "commit " + c : "branch tip")}, trigger {_d.Trigger}");
-        _ctx.Sandbox.PrepareProject(_p, new[] { _ctx.Layout.RunDirectory(_p.Name), _ctx.Layout.ProjectLogs(_p.Name) });
-        var (status, reason, restored) = await RunPipelineAsync(ct);
+        var setupFailure = Prepare();
+        var (status, reason, restored) = setupFailure is null ? await RunPipelineAsync(ct) : await SetupFailedAsync(setupFailure);
         // The log is complete before the status changes: whoever sees the status finished can read it all.
         _log.Write("deploy", $"{status}{(reason is null ? "" : ": " + reason)}");
         _log.Write("timing", $"total={clock.Elapsed.TotalMilliseconds:0}ms git={_git.Elapsed.TotalMilliseconds:0}ms scripts={_scriptTime.TotalMilliseconds:0}ms");
@@ -129,7 +136,7 @@ internal sealed partial class DeploymentRunner : IDisposable
         string? failure = null;
         await Stage(DeploymentStage.Health, rollback, async () =>
         {
-            var checker = new HealthChecker(_p, app.Process, _ctx.Layout.PidFile(_p.Name), _ctx.Options.SettlePeriod,
+            var checker = new HealthChecker(_p, app.Process, _pidFile, _ctx.Options.SettlePeriod,
                 () => Spec(new[] { "bash", ScriptNames.Health }, sha), line => _log.Write("health", line));
             try { failure = await checker.CheckAsync(app.Record, ct); }
             finally
@@ -144,5 +151,9 @@ internal sealed partial class DeploymentRunner : IDisposable
 
     private static string Short(string sha) => sha.Length > 12 ? sha[..12] : sha;
 
-    public void Dispose() => _log.Dispose();
+    public void Dispose()
+    {
+        _trust?.Dispose();
+        _log.Dispose();
+    }
 }

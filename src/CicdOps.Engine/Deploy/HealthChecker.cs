@@ -95,9 +95,20 @@ internal sealed class HealthChecker
         return "run.sh exited without leaving a process: keep it in the foreground, or write the app's PID to $CICD_PID_FILE";
     }
 
+    /// <summary>
+    /// The PID file may live in the project account's home: only a small regular file is read (a symlink, a
+    /// FIFO or a huge file planted there must not make the engine follow it, block or read much).
+    /// </summary>
     private int? ReadPidFile()
     {
-        try { return int.TryParse(File.ReadAllText(_pidFile).Trim(), out var pid) && pid > 1 ? pid : null; }
-        catch (IOException) { return null; }
+        try
+        {
+            var info = new FileInfo(_pidFile);
+            if (!info.Exists || info.LinkTarget is not null || info.Length is 0 or > 32) return null;
+            var read = Task.Run(() => File.ReadAllText(_pidFile));
+            if (!read.Wait(TimeSpan.FromSeconds(1))) return null;
+            return int.TryParse(read.Result.Trim(), out var pid) && pid > 1 ? pid : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or AggregateException) { return null; }
     }
 }

@@ -26,13 +26,17 @@ internal sealed class Checkout
         return r.StdOut.Contains("refs/heads/" + branch);
     }
 
-    /// <summary>Creates an empty repository at the path, which must be absent or empty.</summary>
-    public async Task InitAsync(CancellationToken ct)
+    /// <summary>
+    /// Creates an empty repository at the path, which must be absent or empty. <paramref name="giveAway"/>
+    /// hands the new directory to the project's account before git writes into it.
+    /// </summary>
+    public async Task InitAsync(Action<string> giveAway, CancellationToken ct)
     {
         if (Directory.Exists(_path) && Directory.EnumerateFileSystemEntries(_path).Any())
             throw new CicdException(CicdError.CheckoutFailed,
                 $"Path '{_path}' is not empty and holds no git checkout; empty it or choose another path.", _path);
         Directory.CreateDirectory(_path);
+        giveAway(_path);
         Must(await _git.RunAsync(_path, new[] { "init", "--quiet" }, ct), "git init");
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using CicdOps.Engine.Sandbox;
 using CicdOps.Engine.Validation;
 
 namespace CicdOps.Engine.Git;
@@ -8,9 +9,18 @@ namespace CicdOps.Engine.Git;
 /// Runs the git CLI. Arguments always travel as a list (no shell), user-supplied refs follow
 /// --end-of-options, only the protocols in <see cref="RepositoryUrl.AllowedGitProtocols"/> are allowed
 /// (no "ext::" remote helpers), and git never prompts: a missing credential fails fast instead of hanging.
+/// With a <see cref="Plan"/>, git runs as the project's account with its clean environment: that account
+/// owns .git, so hooks, core.fsmonitor or filters someone put in .git/config must never run as root.
 /// </summary>
 internal sealed class GitCli
 {
+    public GitCli(LaunchPlan? plan = null, string? globalConfig = null) { Plan = plan; _globalConfig = globalConfig; }
+
+    private readonly string? _globalConfig;
+
+    /// <summary>How to run git as the project's account; null runs it as the engine (registration's ls-remote).</summary>
+    public LaunchPlan? Plan { get; }
+
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>Time spent inside git by this instance (the benchmark subtracts it from the total).</summary>
@@ -33,9 +43,12 @@ internal sealed class GitCli
             psi.ArgumentList.Add("safe.directory=" + workingDirectory);
         }
         foreach (var a in args) psi.ArgumentList.Add(a);
+        Plan?.Apply(psi);
+        // After the plan: it replaces the environment, and LC_ALL is not a name it lets callers set.
         psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
         psi.Environment["GIT_ALLOW_PROTOCOL"] = RepositoryUrl.AllowedGitProtocols;
         psi.Environment["LC_ALL"] = "C";
+        if (_globalConfig is not null) psi.Environment["GIT_CONFIG_GLOBAL"] = _globalConfig;
         if (!psi.Environment.ContainsKey("GIT_SSH_COMMAND")) psi.Environment["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes";
 
         var sw = Stopwatch.StartNew();

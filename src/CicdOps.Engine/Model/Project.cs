@@ -18,6 +18,11 @@ public sealed record Project
     /// <summary>The account install/run/health run as; null means the engine's own account.</summary>
     public string? ServiceUser { get; init; }
     public bool AllowSudoDuringInstall { get; init; }
+    /// <summary>
+    /// True when the project's scripts run as its own account; false when the engine is not root (or the
+    /// project has no account), so they run as the engine's user. Computed by the engine when read.
+    /// </summary>
+    public bool Sandboxed { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 

@@ -3,23 +3,64 @@ using System.Diagnostics;
 namespace CicdOps.Engine.Processes;
 
 /// <summary>
-/// Starts .cicd/run.sh detached: its own session and process group, stdin from /dev/null, stdout and
-/// stderr appended to the project's app log by the child itself, so the app keeps running (and keeps
-/// logging) after the CLI call or pwsh session that deployed it has ended.
+/// Starts .cicd/run.sh detached: its own session and process group, stdin from /dev/null, output appended
+/// to the project's app log, so the app keeps running (and logging) after the CLI call or pwsh session that
+/// deployed it has ended. The shell around the app runs as the engine (it opens the root-only log, or feeds
+/// the masking log pump); only the app itself goes through the plan's privilege drop.
 /// </summary>
 internal static class AppLauncher
 {
-    // A constant script: the log path and the command arrive as positional arguments, never spliced in.
+    // Constant scripts: the log path, the pump and the app's argv arrive as positional arguments, never spliced in.
     private const string RedirectAndExec = "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null";
 
-    /// <summary>Starts <paramref name="spec"/> detached, its output appended to <paramref name="logPath"/>.</summary>
-    public static Process Start(LaunchSpec spec, string workingDirectory, string logPath)
+    // $1 log (for the pump's own errors); $2 = N, then N NAME=VALUE pairs for the pump's environment;
+    // then M, then M words of the pump's argv; the rest is the app. The pump starts as a process
+    // substitution, then the shell execs the app with its output on the pump's pipe: the launched pid *is*
+    // the app (so liveness and exit codes are the app's), and the pump drains until the last writer closes.
+    private const string ExecIntoPump =
+        "log=$1; n=$2; shift 2; penv=(\"${@:1:n}\"); shift \"$n\"; " +
+        "m=$1; shift; pump=(\"${@:1:m}\"); shift \"$m\"; " +
+        "exec > >(exec env -i \"${penv[@]}\" \"${pump[@]}\" >>\"$log\" 2>&1) 2>&1 </dev/null; exec \"$@\"";
+
+    // What the pump (the engine's own CLI) needs from our environment; none of it is secret.
+    private static readonly string[] PumpEnvironment =
+        { "PATH", "HOME", "LANG", "DOTNET_ROOT", "DOTNET_ROOT_X64", "DOTNET_CLI_HOME", DataDirectory.EnvironmentVariable, Secrets.MasterKey.EnvironmentVariable };
+
+    /// <summary>
+    /// Starts <paramref name="app"/> detached, its output appended to <paramref name="logPath"/>: through
+    /// <paramref name="pump"/> (an argv that masks secrets and appends to the log itself) when given,
+    /// otherwise redirected directly.
+    /// </summary>
+    public static Process Start(LaunchSpec app, string workingDirectory, string logPath, IReadOnlyList<string>? pump = null)
     {
-        var full = new List<string> { "/bin/sh", "-c", RedirectAndExec, "cicdops-run", logPath };
-        full.AddRange(spec.Argv);
-        var psi = ProcessLaunch.Create(spec with { Argv = full }, workingDirectory);
-        var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        p.Start();
-        return p;
+        var inner = new List<string>();
+        if (app.Plan is { } plan) inner.AddRange(plan.Prefix);
+        inner.AddRange(app.Argv);
+
+        List<string> outer;
+        if (pump is { Count: > 0 })
+        {
+            var penv = PumpEnvironment
+                .Select(k => (k, v: Environment.GetEnvironmentVariable(k)))
+                .Where(e => !string.IsNullOrEmpty(e.v))
+                .Select(e => $"{e.k}={e.v}").ToList();
+            outer = new List<string> { "/bin/bash", "-c", ExecIntoPump, "cicdops-app", logPath, penv.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            outer.AddRange(penv);
+            outer.Add(pump.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            outer.AddRange(pump);
+        }
+        else outer = new List<string> { "/bin/sh", "-c", RedirectAndExec, "cicdops-run", logPath };
+        outer.AddRange(inner);
+
+        // The plan's environment is the whole environment (its prefix is already in the argv).
+        var psi = ProcessLaunch.Create(new LaunchSpec(outer, null), workingDirectory);
+        if (app.Plan is { } p)
+        {
+            psi.Environment.Clear();
+            foreach (var (k, v) in p.Environment) psi.Environment[k] = v;
+        }
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        process.Start();
+        return process;
     }
 }

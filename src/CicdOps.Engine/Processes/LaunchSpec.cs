@@ -1,7 +1,10 @@
+using CicdOps.Engine.Sandbox;
+
 namespace CicdOps.Engine.Processes;
 
 /// <summary>
-/// What to run for a project script: the argument list and the environment. When
-/// <see cref="CleanEnvironment"/> is set the child gets exactly <see cref="Environment"/> and nothing of ours.
+/// What to start: the argument list, and the plan that runs it as the project's account with its clean
+/// environment. A null <see cref="Plan"/> runs it as the engine itself with the engine's environment
+/// (the engine's own worker process, never a project's script).
 /// </summary>
-internal sealed record LaunchSpec(IReadOnlyList<string> Argv, IReadOnlyDictionary<string, string> Environment, bool CleanEnvironment);
+internal sealed record LaunchSpec(IReadOnlyList<string> Argv, LaunchPlan? Plan);

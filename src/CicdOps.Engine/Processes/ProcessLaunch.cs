@@ -5,7 +5,8 @@ namespace CicdOps.Engine.Processes;
 /// <summary>
 /// Builds the ProcessStartInfo for a project script: the argument list, working directory and environment.
 /// Every script starts in a session and process group of its own (setsid), so the engine can stop it and
-/// everything it started with one signal, and so an app outlives the process that deployed it.
+/// everything it started with one signal, and so an app outlives the process that deployed it. setsid runs
+/// first (as the engine), then the plan's prefix drops to the project's account.
 /// </summary>
 internal static class ProcessLaunch
 {
@@ -16,16 +17,14 @@ internal static class ProcessLaunch
 
     public static ProcessStartInfo Create(LaunchSpec spec, string workingDirectory)
     {
-        var argv = spec.Argv;
-        var psi = new ProcessStartInfo
+        var psi = new ProcessStartInfo { FileName = spec.Argv[0], WorkingDirectory = workingDirectory, UseShellExecute = false };
+        foreach (var a in spec.Argv.Skip(1)) psi.ArgumentList.Add(a);
+        spec.Plan?.Apply(psi);
+        if (SetsidPath is not null)
         {
-            FileName = SetsidPath ?? argv[0],
-            WorkingDirectory = workingDirectory,
-            UseShellExecute = false,
-        };
-        foreach (var a in SetsidPath is null ? argv.Skip(1) : argv) psi.ArgumentList.Add(a);
-        if (spec.CleanEnvironment) psi.Environment.Clear();
-        foreach (var (k, v) in spec.Environment) psi.Environment[k] = v;
+            psi.ArgumentList.Insert(0, psi.FileName);
+            psi.FileName = SetsidPath;
+        }
         return psi;
     }
 }

@@ -37,6 +37,21 @@ internal static class ProjectPathPermissions
     {
         if (string.IsNullOrWhiteSpace(path) || !Path.IsPathFullyQualified(path))
             throw new CicdException(CicdError.InvalidPath, $"The project path '{Secrets.SafeText.Printable(path)}' must be absolute.", path);
+        var full = CheckPlacement(path, protectedPaths);
+        var info = new DirectoryInfo(full);
+        if (!info.Exists)
+            throw new CicdException(CicdError.InvalidPath, $"The project path '{full}' does not exist.", path);
+        if (info.LinkTarget is not null)
+            throw new CicdException(CicdError.InvalidPath, $"The project path '{full}' is a symbolic link; use the real directory.", path);
+        return full;
+    }
+
+    /// <summary>
+    /// The checks that need no directory yet (registration runs them before an account is made): not a
+    /// system directory, not overlapping <paramref name="protectedPaths"/>. Returns the normalized path.
+    /// </summary>
+    internal static string CheckPlacement(string path, IEnumerable<string> protectedPaths)
+    {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         if (Forbidden.Contains(full, StringComparer.Ordinal))
             throw new CicdException(CicdError.InvalidPath, $"'{full}' is a system directory; it cannot be a project path.", path);
@@ -46,11 +61,6 @@ internal static class ProjectPathPermissions
             if (IsSameOrUnder(prot, full) || IsSameOrUnder(full, prot))
                 throw new CicdException(CicdError.InvalidPath, $"The project path '{full}' overlaps '{prot}', which must stay root-only.", path);
         }
-        var info = new DirectoryInfo(full);
-        if (!info.Exists)
-            throw new CicdException(CicdError.InvalidPath, $"The project path '{full}' does not exist.", path);
-        if (info.LinkTarget is not null)
-            throw new CicdException(CicdError.InvalidPath, $"The project path '{full}' is a symbolic link; use the real directory.", path);
         return full;
     }
 

@@ -28,7 +28,7 @@ internal sealed class Database
     /// <summary>Creates the file if needed and applies every schema version not yet applied, in order.</summary>
     public void Initialize()
     {
-        var isNew = !File.Exists(FilePath);
+        CreateRestricted(FilePath);
         using var c = Open();
         using (var wal = c.CreateCommand())
         {
@@ -36,11 +36,24 @@ internal sealed class Database
             wal.ExecuteNonQuery();
         }
         Schema.Upgrade(c);
-        if (isNew && !OperatingSystem.IsWindows())
+    }
+
+    /// <summary>
+    /// Creates the database file 0600 before SQLite opens it: SQLite gives -wal and -shm the database's
+    /// mode, so state is never readable by other accounts, not even for a moment.
+    /// </summary>
+    private static void CreateRestricted(string path)
+    {
+        if (File.Exists(path) || OperatingSystem.IsWindows()) return;
+        try
         {
-            // State holds what the runner trusts: only the engine's account may read it.
-            File.SetUnixFileMode(FilePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            using var _ = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
         }
+        catch (IOException) when (File.Exists(path)) { /* another process created it first */ }
     }
 
     public SqliteConnection Open()

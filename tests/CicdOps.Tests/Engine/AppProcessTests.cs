@@ -98,7 +98,11 @@ public sealed class AppProcessTests
         Assert.Contains($"CICD_COMMIT={d.Commit}", env);
         Assert.Contains("CICD_BRANCH=main", env);
         Assert.Contains($"CICD_DEPLOYMENT_ID={d.Id}", env);
-        Assert.Contains("CICD_PID_FILE=" + Path.Combine(h.DataPath, "run", "app", "app.pid"), env);
+        var account = h.Engine.GetProject("app").ServiceUser;
+        var pidFile = h.Engine.IsSandboxed
+            ? Path.Combine(Run.Command("getent", null, "passwd", account!).Split(':')[5], ".cicdops", "run", "app", "app.pid")
+            : Path.Combine(h.DataPath, "run", "app", "app.pid");
+        Assert.Contains("CICD_PID_FILE=" + pidFile, env);
         Assert.Contains($"PORT={port}", env);
     }
 

@@ -24,7 +24,7 @@ public sealed class FirstDeployTests
         Assert.Equal(sha, p.LastGoodCommit);
         Assert.Equal(new[] { DeploymentStage.Sync, DeploymentStage.Install, DeploymentStage.Stop, DeploymentStage.Run, DeploymentStage.Health },
             d.Stages.Select(s => s.Stage));
-        Assert.Contains("starting v1 commit " + sha, File.ReadAllText(Path.Combine(h.DataPath, "logs", "app", "app.log")));
+        Assert.Contains("starting v1 commit " + sha, h.AppLog("app", "starting v1 commit " + sha));
     }
 
     [Fact]

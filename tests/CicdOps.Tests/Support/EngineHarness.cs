@@ -4,24 +4,50 @@ using CicdOps.Engine.Model;
 namespace CicdOps.Tests.Support;
 
 /// <summary>
-/// A real engine on a temporary data directory, with short grace periods so tests run fast. Disposing
-/// stops every app the tests started, so no process outlives the test.
+/// A real engine on a temporary data directory, with short grace periods so tests run fast. As root the
+/// engine is sandboxed for real: each project gets its own account, removed on Dispose with the project,
+/// and app output goes through the real masking log pump (the built CLI). Disposing stops every app the
+/// tests started, so no process (and no cicd_* account) outlives the test.
 /// </summary>
 public sealed class EngineHarness : IDisposable
 {
     private readonly TempDirectory _dir = new("cicdops-home");
 
-    public EngineHarness(EngineOptions? options = null)
+    public EngineHarness(EngineOptions? options = null, bool logPump = true)
     {
+        var dataPath = _dir.Combine("data");
         Options = (options ?? new EngineOptions()) with
         {
-            DataPath = _dir.Combine("data"),
+            DataPath = dataPath,
+            LogPumpCommand = logPump ? LogPump(dataPath) : null,
             StopGracePeriod = TimeSpan.FromSeconds(2),
             SettlePeriod = TimeSpan.FromMilliseconds(300),
         };
         Engine = CicdEngine.Open(Options);
         StateDir = _dir.Combine("state");
         Directory.CreateDirectory(StateDir);
+        // Test apps run as their projects' accounts and write here: world-writable, sticky like /tmp.
+        File.SetUnixFileMode(StateDir, (UnixFileMode)0b1_111_111_111);
+    }
+
+    /// <summary>The real CLI's hidden log-pump, run from the test output (the tests reference the CLI project).</summary>
+    public static IReadOnlyList<string> LogPump(string dataPath)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "/usr/bin/dotnet";
+        return new[] { dotnet, Path.Combine(AppContext.BaseDirectory, "cicdops.dll"), "--data-dir", dataPath, "log-pump" };
+    }
+
+    /// <summary>The project's app.log once it contains <paramref name="expected"/> (the pump may still be starting), or as it is after a while.</summary>
+    public string AppLog(string project, string expected)
+    {
+        var path = Path.Combine(DataPath, "logs", project, "app.log");
+        var until = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var text = File.Exists(path) ? File.ReadAllText(path) : "";
+            if (text.Contains(expected) || DateTime.UtcNow > until) return text;
+            Thread.Sleep(50);
+        }
     }
 
     public EngineOptions Options { get; }
@@ -55,7 +81,8 @@ public sealed class EngineHarness : IDisposable
     {
         foreach (var p in Engine.GetProjects())
         {
-            try { Engine.UnregisterProject(p.Name); } catch (CicdException) { }
+            try { Engine.UnregisterProject(p.Name, removeServiceUser: true); }
+            catch (CicdException e) { Console.Error.WriteLine($"cleanup of project {p.Name} failed: {e.Message}"); }
         }
         Engine.Dispose();
         _dir.Dispose();

@@ -7,6 +7,8 @@ public sealed class TempDirectory : IDisposable
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)]);
         Directory.CreateDirectory(Path);
+        // Project accounts must traverse to their trees inside (and read test repositories).
+        File.SetUnixFileMode(Path, (UnixFileMode)0b111_101_101);
     }
 
     public string Path { get; }

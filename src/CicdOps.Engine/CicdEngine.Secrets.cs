@@ -1,0 +1,35 @@
+using CicdOps.Engine.Secrets;
+
+namespace CicdOps.Engine;
+
+public sealed partial class CicdEngine
+{
+    /// <summary>Sets (or replaces) a project's secret; it reaches that project's install/run/health as an environment variable.</summary>
+    public SecretInfo SetSecret(string project, string name, ReadOnlySpan<char> value)
+    {
+        var p = GetProject(project).Name;
+        return _ctx.Secrets.Store.Set(p, name, value);
+    }
+
+    /// <summary>Sets (or replaces) a project's secret from UTF-8 bytes (the caller may zero them afterwards).</summary>
+    public SecretInfo SetSecret(string project, string name, byte[] value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var p = GetProject(project).Name;
+        return _ctx.Secrets.Store.Set(p, name, (ReadOnlySpan<byte>)value);
+    }
+
+    /// <summary>Names and update times of a project's secrets. Values can never be read back.</summary>
+    public IReadOnlyList<SecretInfo> GetSecrets(string project)
+    {
+        var p = GetProject(project).Name;
+        return _ctx.Secrets.Store.List(p);
+    }
+
+    /// <summary>Removes a project's secret; CicdSecretNotFound when it has none of that name.</summary>
+    public void RemoveSecret(string project, string name)
+    {
+        var p = GetProject(project).Name;
+        _ctx.Secrets.Store.Remove(p, name);
+    }
+}

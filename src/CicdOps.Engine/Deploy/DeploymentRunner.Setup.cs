@@ -1,0 +1,68 @@
+using CicdOps.Engine.Git;
+using CicdOps.Engine.Model;
+using CicdOps.Engine.Processes;
+using CicdOps.Engine.Secrets;
+using CicdOps.Engine.State;
+
+namespace CicdOps.Engine.Deploy;
+
+/// <summary>Before the pipeline: who the project runs as, its secrets, its tree's owner and its PID file.</summary>
+internal sealed partial class DeploymentRunner
+{
+    // Constant script run as the project's account: data (the directory and file) arrive as arguments.
+    private const string MakePidDirectory = "mkdir -p -- \"$1\" && rm -f -- \"$2\"";
+
+    /// <returns>Null when ready, otherwise why the deployment cannot start.</returns>
+    private string? Prepare()
+    {
+        try
+        {
+            _account = _ctx.Sandbox.ResolveAccount(_p.ServiceUser);
+            _secrets = _ctx.Secrets.Load(_p.Name);
+            _masker = EngineSecrets.MaskerFor(_secrets);
+            _log.Masker = _masker;
+            // git runs as the account with the clean environment (no secrets: git needs none).
+            if (_ctx.Sandbox.IsSandboxed) _trust = LocalRepositoryTrust.For(_p.Repository);
+            _git = new GitCli(_ctx.Sandbox.PlanLaunch(_account, null, null), _trust?.FilePath);
+            _checkout = new Checkout(_git, _p.Path);
+            Directory.CreateDirectory(_ctx.Layout.ProjectLogs(_p.Name));
+            // Realigned before every deploy: git and the engine may have left root-owned files behind.
+            if (Directory.Exists(_p.Path)) _ctx.Sandbox.PrepareProjectPath(_p.Path, _account);
+            _pidFile = PidFilePath();
+            return null;
+        }
+        catch (Exception e) when (e is CicdException or IOException or UnauthorizedAccessException) { return e.Message; }
+    }
+
+    /// <summary>
+    /// Where run.sh may hand over its app's PID. The data directory is root-only, so a sandboxed project's
+    /// file lives under its account's home (see <see cref="ClearPidFileAsync"/>: the account makes it).
+    /// </summary>
+    private string PidFilePath() => _ctx.Sandbox.IsSandboxed
+        ? Path.Combine(_account.Home, ".cicdops", "run", _p.Name, "app.pid")
+        : _ctx.Layout.PidFile(_p.Name);
+
+    /// <summary>
+    /// Before each start of run.sh: the directory exists and no stale PID (of the previous app) is left.
+    /// Sandboxed, the account does it itself, so root never creates or deletes anything in the account's home.
+    /// </summary>
+    private async Task ClearPidFileAsync(CancellationToken ct)
+    {
+        var dir = Path.GetDirectoryName(_pidFile)!;
+        if (!_ctx.Sandbox.IsSandboxed)
+        {
+            Directory.CreateDirectory(dir);
+            File.Delete(_pidFile);
+            return;
+        }
+        var spec = new LaunchSpec(new[] { "/bin/sh", "-c", MakePidDirectory, "cicdops-pid", dir, _pidFile }, _ctx.Sandbox.PlanLaunch(_account, null, null));
+        var r = await ScriptRunner.RunAsync(ProcessLaunch.Create(spec, "/"), TimeSpan.FromSeconds(30), line => _log.Write("run", line), null, ct);
+        if (!r.Succeeded) _log.Write("run", $"$CICD_PID_FILE ({_pidFile}) cannot be prepared as {_account.Name}: {r.Describe("mkdir")}");
+    }
+
+    private Task<(DeploymentStatus, string?, string?)> SetupFailedAsync(string reason)
+    {
+        Update(c => ProjectStore.Set(c, _p.Name, "status", _statusBefore.ToString()));
+        return Task.FromResult<(DeploymentStatus, string?, string?)>((DeploymentStatus.Failed, reason, null));
+    }
+}
