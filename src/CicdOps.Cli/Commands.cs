@@ -35,6 +35,7 @@ internal static partial class Commands
         root.Add(Pin());
         root.Add(Unpin());
         root.Add(Rollback());
+        root.Add(Secret());
         root.Add(Listen());
         root.Add(Deliveries());
         root.Add(Service());
@@ -65,11 +66,13 @@ internal static partial class Commands
         var port = new Option<int?>("--port") { Description = "The port the app listens on (passed to it as $PORT)", HelpName = "N" };
         var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take (default 15)", HelpName = "S" };
         var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take (default 1800)", HelpName = "S" };
+        var user = new Option<string?>("--service-user") { Description = "Run the project as this existing account (as root; default: a new dedicated cicd_<name>-<hex> user)", HelpName = "USER" };
+        var sudo = new Option<bool>("--allow-sudo-during-install") { Description = "Grant the project's user passwordless sudo while .cicd/install.sh runs (removed afterwards)" };
         var deploy = new Option<bool>("--deploy") { Description = "Deploy the branch tip right away (and wait, unless --no-wait)" };
         var noWait = NoWaitOption("the deployment");
         var json = JsonOption();
         var cmd = new Command("add", "Register a project (the repository must answer; nothing is stored otherwise)")
-            { name, repo, path, branch, port, health, install, deploy, noWait, json };
+            { name, repo, path, branch, port, health, install, user, sudo, deploy, noWait, json };
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
@@ -78,6 +81,7 @@ internal static partial class Commands
                 Name = pr.GetValue(name)!, Repository = pr.GetValue(repo)!, Path = pr.GetValue(path)!,
                 Branch = pr.GetValue(branch) ?? ProjectDefaults.Branch, Port = pr.GetValue(port),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
+                ServiceUser = pr.GetValue(user), AllowSudoDuringInstall = pr.GetValue(sudo),
             });
             WarnIfNotSandboxed(engine);
             var asJson = pr.GetValue(json);
@@ -135,15 +139,16 @@ internal static partial class Commands
         var clearPort = new Option<bool>("--clear-port") { Description = "Remove the port" };
         var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take", HelpName = "S" };
         var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take", HelpName = "S" };
+        var sudo = new Option<bool?>("--allow-sudo-during-install") { Description = "true or false: passwordless sudo for the project's user while install.sh runs", HelpName = "BOOL" };
         var json = JsonOption();
         var cmd = new Command("set", "Change a project's settings (they apply from the next deployment)")
-            { name, repo, branch, path, port, clearPort, health, install, json };
+            { name, repo, branch, path, port, clearPort, health, install, sudo, json };
         cmd.Validators.Add(r =>
         {
             if (r.GetResult(port) is not null && r.GetResult(clearPort) is not null)
                 r.AddError("--port and --clear-port cannot be used together.");
-            else if (new Option[] { repo, branch, path, port, clearPort, health, install }.All(o => r.GetResult(o) is null))
-                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --install-timeout.");
+            else if (new Option[] { repo, branch, path, port, clearPort, health, install, sudo }.All(o => r.GetResult(o) is null))
+                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --install-timeout, --allow-sudo-during-install.");
         });
         Act(cmd, pr =>
         {
@@ -153,6 +158,7 @@ internal static partial class Commands
                 Repository = pr.GetValue(repo), Branch = pr.GetValue(branch), Path = pr.GetValue(path),
                 Port = pr.GetValue(port), ClearPort = pr.GetValue(clearPort),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
+                AllowSudoDuringInstall = pr.GetValue(sudo),
             });
             if (pr.GetValue(json)) Output.WriteJson(p);
             else Output.Project(p);
@@ -164,12 +170,13 @@ internal static partial class Commands
     private static Command ProjectRemove()
     {
         var name = NameArgument();
+        var removeUser = new Option<bool>("--remove-service-user") { Description = "Also delete the dedicated user CicdOps created for the project" };
         var json = JsonOption();
-        var cmd = new Command("remove", "Stop a project's app and forget the project and its history (the working tree stays)") { name, json };
+        var cmd = new Command("remove", "Stop a project's app and forget the project and its history (the working tree stays)") { name, removeUser, json };
         Act(cmd, pr =>
         {
             using var engine = Open(pr);
-            var p = engine.UnregisterProject(pr.GetValue(name)!);
+            var p = engine.UnregisterProject(pr.GetValue(name)!, pr.GetValue(removeUser));
             if (pr.GetValue(json)) Output.WriteJson(p);
             else Console.Out.WriteLine($"{p.Name}: removed (working tree left in {p.Path})");
             return ExitCodes.Ok;

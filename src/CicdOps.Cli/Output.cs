@@ -85,6 +85,8 @@ internal static class Output
         ("Current commit", p.CurrentCommit), ("Last good commit", p.LastGoodCommit), ("Pinned commit", p.PinnedCommit),
         ("Install timeout", Span(p.InstallTimeout)), ("Health timeout", Span(p.HealthTimeout)),
         ("Service user", p.ServiceUser ?? "(engine's own account)"),
+        ("Sandboxed", p.Sandboxed ? "yes" : "no: scripts run as the engine's own account"),
+        ("Sudo during install", p.AllowSudoDuringInstall ? "allowed" : "no"),
         ("Created", Time(p.CreatedAt)), ("Updated", Time(p.UpdatedAt)),
     });
 

@@ -71,7 +71,9 @@ public sealed class HttpListenerServer : IHttpServer
     public void Dispose()
     {
         Stop();
-        try { _listener.Close(); } catch (ObjectDisposedException) { }
+        // Managed HttpListener re-resolves its endpoint on Close after Stop; when another listener has the port by
+        // then it throws "Address already in use" although nothing of ours is left to release.
+        try { _listener.Close(); } catch (Exception e) when (e is ObjectDisposedException or HttpListenerException) { }
     }
 
     private sealed class Exchange(HttpListenerContext context) : IHttpExchange

@@ -69,7 +69,7 @@ public sealed class CliBasicsTests
         Assert.Matches(@"(?m)^Health timeout:\s+7\.0s$", shown);
         Assert.Matches(@"(?m)^Port:\s+-$", shown);
 
-        var removed = cli.Run("project", "remove", "web", "--json").ShouldExit(0).Json<Project>();
+        var removed = cli.Run("project", "remove", "web", "--remove-service-user", "--json").ShouldExit(0).Json<Project>();
         Assert.Equal("web", removed.Name);
         Assert.Empty(cli.Projects());
     }

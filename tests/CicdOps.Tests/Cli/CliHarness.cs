@@ -24,6 +24,8 @@ public sealed class CliHarness : IDisposable
         DataPath = _dir.Combine("data");
         StateDir = _dir.Combine("state");
         Directory.CreateDirectory(StateDir);
+        // As root, test apps run as their projects' own users: they must be able to write here (sticky, like /tmp).
+        File.SetUnixFileMode(StateDir, (UnixFileMode)0b1_111_111_111);
     }
 
     public string DataPath { get; }
@@ -119,7 +121,7 @@ public sealed class CliHarness : IDisposable
             foreach (var p in Projects())
             {
                 Run("cancel", p.Name);
-                for (var i = 0; i < 20 && Run("project", "remove", p.Name).Code != 0; i++) Thread.Sleep(250);
+                for (var i = 0; i < 20 && Run("project", "remove", p.Name, "--remove-service-user").Code != 0; i++) Thread.Sleep(250);
             }
         }
         finally
