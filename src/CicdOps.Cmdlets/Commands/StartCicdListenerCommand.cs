@@ -74,13 +74,16 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
         var cleanup = ModuleCleanup.RegisterScoped(() =>
         {
             try { stop.Cancel(); } catch (ObjectDisposedException) { }
-            run.Wait((grace ?? CicdEngine.DefaultShutdownGrace) + TimeSpan.FromSeconds(10));
+            // Waits without rethrowing: how the run ended was (or will be) reported by the cmdlet.
+            ((IAsyncResult)run).AsyncWaitHandle.WaitOne((grace ?? CicdEngine.DefaultShutdownGrace) + TimeSpan.FromSeconds(10));
         });
-        // Whenever the run ends (possibly after this cmdlet returned), forget it and release the source.
+        // Whenever the run ends (possibly after this cmdlet returned), forget it, release the source and
+        // zero the secret (the engine no longer needs it).
         run.ContinueWith(_ =>
         {
             cleanup.Dispose();
             stop.Dispose();
+            if (options.Secret is { } secret) Array.Clear(secret);
         }, TaskScheduler.Default);
 
         var token = CancellationToken;
@@ -90,7 +93,7 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
             {
                 // Ctrl+C: the pipeline is stopping and can no longer be written to. The engine stops accepting
                 // at once; running deployments finish in the background within the grace.
-                run.Wait(StopWait);
+                ((IAsyncResult)run).AsyncWaitHandle.WaitOne(StopWait);
                 return;
             }
             if (lines.TryTake(out var line, PollInterval)) WriteLine(line);
