@@ -112,4 +112,15 @@ public sealed class CmdletHelperTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [Fact]
+    public void The_service_unit_object_shows_the_ExecStart_the_engine_rendered()
+    {
+        var content = CicdOps.Engine.Service.SystemdUnit.Render(
+            new[] { "/usr/local/bin/cicdops", "listen", "--port", "9641", "--bind", "+" }, "/var/lib/cicdops");
+        var unit = new CicdOps.Cmdlets.Output.ListenerServiceUnit("/etc/systemd/system/cicdops.service", content, written: false);
+        Assert.Equal("/usr/local/bin/cicdops listen --port 9641 --bind +", unit.ExecStart);
+        Assert.Equal(content, unit.ToString());
+        Assert.False(unit.Written);
+    }
 }
