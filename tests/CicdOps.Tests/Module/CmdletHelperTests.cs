@@ -123,4 +123,26 @@ public sealed class CmdletHelperTests
         Assert.Equal(content, unit.ToString());
         Assert.False(unit.Written);
     }
+
+    [Fact]
+    public void Engines_opened_after_a_module_removal_are_disposed_by_the_next_one()
+    {
+        var dir = Directory.CreateTempSubdirectory("cicdops-cache-").FullName;
+        try
+        {
+            var first = EngineCache.Get(dir);
+            Assert.Same(first, EngineCache.Get(dir));
+            ModuleCleanup.RunAll(); // Remove-Module
+            var second = EngineCache.Get(dir); // Import-Module again
+            Assert.NotSame(first, second);
+            ModuleCleanup.RunAll(); // the second removal must dispose it too
+            var third = EngineCache.Get(dir);
+            Assert.NotSame(second, third);
+            ModuleCleanup.RunAll();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
