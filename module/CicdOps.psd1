@@ -23,6 +23,9 @@
         'Stop-CicdDeployment'
         'Set-CicdPin'
         'Invoke-CicdRollback'
+        'Start-CicdListener'
+        'Get-CicdWebhookDelivery'
+        'Install-CicdListenerService'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
@@ -32,7 +35,7 @@
             Tags         = @('CICD', 'Deployment', 'GitOps', 'Webhook', 'Rollback', 'Linux')
             LicenseUri   = 'https://github.com/cicdops/cicdops/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/cicdops/cicdops'
-            ReleaseNotes = 'First release: project registry, deployments with progress, logs, pins and rollback.'
+            ReleaseNotes = 'Project registry, deployments with progress, logs, pins and rollback; the webhook listener (Start-CicdListener, Get-CicdWebhookDelivery, Install-CicdListenerService).'
         }
     }
 }

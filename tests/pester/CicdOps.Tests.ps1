@@ -16,8 +16,9 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestRepository.psm1') -Force
 
     $script:ExpectedCmdlets = @(
-        'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Invoke-CicdRollback', 'Register-CicdProject',
-        'Set-CicdPin', 'Set-CicdProject', 'Start-CicdDeployment', 'Stop-CicdDeployment', 'Unregister-CicdProject')
+        'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdWebhookDelivery', 'Install-CicdListenerService',
+        'Invoke-CicdRollback', 'Register-CicdProject', 'Set-CicdPin', 'Set-CicdProject', 'Start-CicdDeployment', 'Start-CicdListener',
+        'Stop-CicdDeployment', 'Unregister-CicdProject')
 
     function script:New-TestProject {
         param([Parameter(Mandatory)] [string] $Name, [string] $Health = 'exit 0')
@@ -48,8 +49,9 @@ Describe 'The module' {
     }
 
     It 'shows help with examples for <_>' -ForEach @(
-        'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Invoke-CicdRollback', 'Register-CicdProject',
-        'Set-CicdPin', 'Set-CicdProject', 'Start-CicdDeployment', 'Stop-CicdDeployment', 'Unregister-CicdProject') {
+        'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdWebhookDelivery', 'Install-CicdListenerService',
+        'Invoke-CicdRollback', 'Register-CicdProject', 'Set-CicdPin', 'Set-CicdProject', 'Start-CicdDeployment', 'Start-CicdListener',
+        'Stop-CicdDeployment', 'Unregister-CicdProject') {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
         @($help.examples.example).Count | Should -BeGreaterOrEqual 2
@@ -222,6 +224,207 @@ Describe 'Pins and rollback' {
         $rollback | Should -BeOfType 'CicdOps.Engine.Model.Deployment'
         $rollback | Get-CicdDeploymentLog -Follow | Out-Null
         (Get-CicdProject -Name pinned).CurrentCommit | Should -Be $script:Good
+    }
+}
+
+Describe 'Listener' {
+    BeforeAll {
+        $script:SavedSecret = $env:CICDOPS_WEBHOOK_SECRET
+        $env:CICDOPS_WEBHOOK_SECRET = $null
+        $script:Hooked = New-TestProject -Name hooked
+        $script:Secret = 'pester webhook secret'
+
+        function script:Get-FreeLoopbackPort {
+            $probe = [System.Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0)
+            $probe.Start()
+            try { $probe.LocalEndpoint.Port } finally { $probe.Stop() }
+        }
+
+        function script:Send-GitHubPush {
+            param([int] $Port, [string] $Commit, [string] $RepositoryUrl, [string] $Secret, [string] $DeliveryId = [guid]::NewGuid().ToString())
+            $body = [ordered]@{
+                ref        = 'refs/heads/main'
+                before     = '0000000000000000000000000000000000000000'
+                after      = $Commit
+                created    = $false
+                deleted    = $false
+                forced     = $false
+                commits    = @(@{ id = $Commit; message = 'pushed; $(rm -rf /) `whoami`' })
+                head_commit = @{ id = $Commit; message = 'pushed; $(rm -rf /) `whoami`' }
+                repository = @{ name = 'hooked'; full_name = 'pester/hooked'; clone_url = $RepositoryUrl; default_branch = 'main' }
+                pusher     = @{ name = 'pester'; email = 'pester@cicdops.invalid' }
+            } | ConvertTo-Json -Depth 5 -Compress
+            $bytes = [System.Text.Encoding]::UTF8.GetBytes($body)
+            $hmac = [System.Security.Cryptography.HMACSHA256]::new([System.Text.Encoding]::UTF8.GetBytes($Secret))
+            try { $signature = 'sha256=' + [System.Convert]::ToHexString($hmac.ComputeHash($bytes)).ToLowerInvariant() }
+            finally { $hmac.Dispose() }
+            $headers = @{ 'X-GitHub-Event' = 'push'; 'X-GitHub-Delivery' = $DeliveryId; 'X-Hub-Signature-256' = $signature }
+            Invoke-WebRequest -Method Post -Uri "http://127.0.0.1:$Port/webhook" -Body $bytes -ContentType 'application/json' `
+                -Headers $headers -SkipHttpErrorCheck -TimeoutSec 30
+        }
+
+        # The listener runs in its own runspace of this process, as it would in a second terminal;
+        # PowerShell.Stop() is what Ctrl+C does: it calls StopProcessing.
+        $script:Port = Get-FreeLoopbackPort
+        $script:Runner = [powershell]::Create()
+        $null = $script:Runner.AddScript({
+                param($Manifest, $DataPath, $Port, $Secret)
+                Import-Module $Manifest
+                Start-CicdListener -BindAddress 127.0.0.1 -Port $Port -DataPath $DataPath `
+                    -WebhookSecret (ConvertTo-SecureString $Secret -AsPlainText -Force) -ShutdownGrace (New-TimeSpan -Seconds 10) -Confirm:$false
+            }).AddArgument($script:ManifestPath).AddArgument($env:CICDOPS_HOME).AddArgument($script:Port).AddArgument($script:Secret)
+        $script:Run = $script:Runner.BeginInvoke()
+
+        $deadline = [datetime]::UtcNow.AddSeconds(30)
+        $script:Ready = $false
+        while (-not $script:Ready -and [datetime]::UtcNow -lt $deadline -and -not $script:Run.IsCompleted) {
+            try {
+                $script:Ready = (Invoke-WebRequest -Uri "http://127.0.0.1:$script:Port/healthz" -TimeoutSec 2 -SkipHttpErrorCheck).StatusCode -eq 200
+            }
+            catch { Start-Sleep -Milliseconds 200 }
+        }
+    }
+
+    AfterAll {
+        if ($script:Runner) {
+            if (-not $script:Run.IsCompleted) { $script:Runner.Stop() }
+            $script:Runner.Dispose()
+        }
+        $env:CICDOPS_WEBHOOK_SECRET = $script:SavedSecret
+    }
+
+    It 'starts on a free loopback port and logs to the information stream' {
+        $script:Runner.Streams.Error | Should -BeNullOrEmpty
+        $script:Ready | Should -BeTrue
+        $lines = @($script:Runner.Streams.Information | Where-Object Tags -Contains 'CicdOps.Listener' | ForEach-Object { "$($_.MessageData)" })
+        $lines -match "listening on http://127\.0\.0\.1:$script:Port/" | Should -Not -BeNullOrEmpty
+    }
+
+    It 'deploys a signed GitHub push, and Get-CicdWebhookDelivery shows it' {
+        $commit = Save-TestCommit -Work $script:Hooked.Repository.Work -Message 'pushed through the webhook'
+        $delivery = [guid]::NewGuid().ToString()
+        $response = Send-GitHubPush -Port $script:Port -Commit $commit -RepositoryUrl $script:Hooked.Repository.Url -Secret $script:Secret -DeliveryId $delivery
+        $response.StatusCode | Should -Be 202
+
+        $deadline = [datetime]::UtcNow.AddSeconds(60)
+        do {
+            Start-Sleep -Milliseconds 250
+            $deployment = Get-CicdDeployment -Name hooked -Last 1
+        } until (($deployment.Commit -eq $commit -and $deployment.IsFinished) -or [datetime]::UtcNow -gt $deadline)
+        $deployment.Commit | Should -Be $commit
+        $deployment.Trigger | Should -Be 'Webhook'
+        $deployment.Status | Should -Be 'Succeeded'
+
+        $recorded = Get-CicdWebhookDelivery -Provider GitHub -Last 10 | Where-Object DeliveryId -eq $delivery
+        $recorded | Should -HaveCount 1
+        $recorded.Outcome | Should -Be 'queued'
+        $recorded | Should -BeOfType 'CicdOps.Engine.Webhooks.WebhookDelivery'
+        $recorded.Event | Should -Be 'push'
+        $recorded.Commit | Should -Be $commit
+        $recorded.Signature | Should -Be 'valid'
+        $recorded.StatusCode | Should -Be 202
+        ($recorded | Format-Table | Out-String) | Should -Match 'Received\s+Provider\s+Event'
+    }
+
+    It 'answers a redelivery 200 and deploys nothing more' {
+        $first = Get-CicdWebhookDelivery -Provider GitHub -Last 1
+        $before = @(Get-CicdDeployment -Name hooked).Count
+        $response = Send-GitHubPush -Port $script:Port -Commit $first.Commit -RepositoryUrl $script:Hooked.Repository.Url `
+            -Secret $script:Secret -DeliveryId $first.DeliveryId
+        $response.StatusCode | Should -Be 200
+        @(Get-CicdDeployment -Name hooked).Count | Should -Be $before
+        # Recording may finish just after the reply: wait for it.
+        $deadline = [datetime]::UtcNow.AddSeconds(10)
+        while ($true) {
+            $latest = Get-CicdWebhookDelivery -Last 1
+            if ($latest.Outcome -eq 'duplicate' -or [datetime]::UtcNow -gt $deadline) { break }
+            Start-Sleep -Milliseconds 100
+        }
+        $latest.Outcome | Should -Be 'duplicate'
+        $latest.DeliveryId | Should -Be $first.DeliveryId
+    }
+
+    It 'rejects a wrongly signed push with 401 and records it' {
+        $response = Send-GitHubPush -Port $script:Port -Commit $script:Hooked.Repository.FirstCommit `
+            -RepositoryUrl $script:Hooked.Repository.Url -Secret 'not the secret'
+        $response.StatusCode | Should -Be 401
+        $rejected = Get-CicdWebhookDelivery -Provider GitHub -Last 1
+        $rejected.Outcome | Should -Be 'rejected'
+        $rejected.StatusCode | Should -Be 401
+        @(Get-CicdWebhookDelivery -Provider GitLab) | Should -HaveCount 0
+    }
+
+    It 'stops promptly on Ctrl+C (PowerShell.Stop) and frees the port' {
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $script:Runner.Stop()
+        $watch.Stop()
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+        { Invoke-WebRequest -Uri "http://127.0.0.1:$script:Port/healthz" -TimeoutSec 2 } | Should -Throw
+    }
+
+    It 'refuses to listen on every interface without a secret: CicdInvalidArgument' {
+        { Start-CicdListener -Port (Get-FreeLoopbackPort) -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdInvalidArgument,CicdOps.Cmdlets.Commands.StartCicdListenerCommand'
+    }
+
+    It 'reports an empty secret file as CicdInvalidArgument' {
+        $file = Join-Path $TestDrive 'empty.secret'
+        Set-Content -Path $file -Value '' -NoNewline
+        { Start-CicdListener -BindAddress 127.0.0.1 -Port (Get-FreeLoopbackPort) -WebhookSecretFile $file -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdInvalidArgument,CicdOps.Cmdlets.Commands.StartCicdListenerCommand'
+    }
+
+    It 'Start-CicdListener -WhatIf listens on nothing' {
+        $port = Get-FreeLoopbackPort
+        Start-CicdListener -BindAddress 127.0.0.1 -Port $port -WhatIf | Should -BeNullOrEmpty
+        { Invoke-WebRequest -Uri "http://127.0.0.1:$port/healthz" -TimeoutSec 2 } | Should -Throw
+    }
+
+    It 'takes the secret as a SecureString only' {
+        (Get-Command Start-CicdListener).Parameters['WebhookSecret'].ParameterType | Should -Be ([securestring])
+        { Start-CicdListener -BindAddress 127.0.0.1 -WebhookSecret 'plain text' -WhatIf } | Should -Throw
+    }
+}
+
+Describe 'Listener service unit' {
+    BeforeAll {
+        $script:FakeCicdOps = Join-Path $TestDrive 'bin/cicdops'
+        New-Item -ItemType Directory -Path (Split-Path $script:FakeCicdOps) -Force | Out-Null
+        Set-Content -Path $script:FakeCicdOps -Value "#!/bin/sh`nexit 0`n" -NoNewline
+        & chmod +x $script:FakeCicdOps
+    }
+
+    It 'Install-CicdListenerService -WhatIf writes nothing and outputs the unit' {
+        $path = Join-Path $TestDrive 'systemd/cicdops.service'
+        $unit = Install-CicdListenerService -Path $path -CicdOpsPath $script:FakeCicdOps -Port 9700 -BindAddress 127.0.0.1 -WhatIf
+        Test-Path $path | Should -BeFalse
+        Test-Path (Split-Path $path) | Should -BeFalse
+        $unit | Should -BeOfType 'CicdOps.Cmdlets.Output.ListenerServiceUnit'
+        $unit.Written | Should -BeFalse
+        $unit.Path | Should -Be $path
+        $unit.ExecStart | Should -Be "$script:FakeCicdOps listen --port 9700 --bind 127.0.0.1"
+        $unit.Content | Should -Match '(?m)^\[Service\]$'
+        $unit.Content | Should -Match "(?m)^Environment=CICDOPS_HOME=$([regex]::Escape($env:CICDOPS_HOME))$"
+    }
+
+    It 'writes the unit, finding cicdops on PATH' {
+        $path = Join-Path $TestDrive 'systemd/written.service'
+        $savedPath = $env:PATH
+        try {
+            $env:PATH = (Split-Path $script:FakeCicdOps) + [System.IO.Path]::PathSeparator + $savedPath
+            $unit = Install-CicdListenerService -Path $path -Confirm:$false
+        }
+        finally { $env:PATH = $savedPath }
+        $unit.Written | Should -BeTrue
+        Get-Content -Path $path -Raw | Should -Be $unit.Content
+        $unit.ExecStart | Should -Be "$script:FakeCicdOps listen --port 9641 --bind +"
+    }
+
+    It 'reports a missing cicdops executable as CicdExecutableNotFound and writes nothing' {
+        $path = Join-Path $TestDrive 'systemd/missing.service'
+        { Install-CicdListenerService -Path $path -CicdOpsPath (Join-Path $TestDrive 'nosuch/cicdops') -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdExecutableNotFound,CicdOps.Cmdlets.Commands.InstallCicdListenerServiceCommand'
+        Test-Path $path | Should -BeFalse
     }
 }
 

@@ -12,7 +12,7 @@ public static class EngineCache
     private static readonly ConcurrentDictionary<string, CicdEngine> Engines = new(StringComparer.Ordinal);
     private static readonly object OpenLock = new();
 
-    static EngineCache() => ModuleCleanup.Register(DisposeAll);
+    private static bool _cleanupRegistered;
 
     public static CicdEngine Get(string? explicitPath)
     {
@@ -21,12 +21,20 @@ public static class EngineCache
         if (Engines.TryGetValue(key, out var engine)) return engine;
         lock (OpenLock)
         {
+            // Registered again after each Remove-Module (which runs and forgets the cleanup actions), so engines
+            // opened after a re-import are disposed too.
+            if (!_cleanupRegistered)
+            {
+                ModuleCleanup.Register(DisposeAll);
+                _cleanupRegistered = true;
+            }
             return Engines.GetOrAdd(key, path => CicdEngine.Open(new EngineOptions { DataPath = path }));
         }
     }
 
     public static void DisposeAll()
     {
+        lock (OpenLock) _cleanupRegistered = false;
         foreach (var key in Engines.Keys.ToArray())
             if (Engines.TryRemove(key, out var engine))
                 engine.Dispose();

@@ -15,6 +15,31 @@ public static class ModuleCleanup
         lock (Gate) Actions.Add(stop);
     }
 
+    /// <summary>
+    /// Registers <paramref name="stop"/> for as long as the returned handle is not disposed: for things that
+    /// can also end on their own (a listener stopped with Ctrl+C), so finished ones do not pile up.
+    /// </summary>
+    public static IDisposable RegisterScoped(Action stop)
+    {
+        Register(stop);
+        return new Registration(stop);
+    }
+
+    private static void Unregister(Action stop)
+    {
+        lock (Gate) Actions.Remove(stop);
+    }
+
+    private sealed class Registration(Action stop) : IDisposable
+    {
+        private Action? _stop = stop;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _stop, null) is { } s) Unregister(s);
+        }
+    }
+
     /// <summary>Runs every registered action once (newest first) and forgets them; one failure does not stop the rest.</summary>
     public static IReadOnlyList<Exception> RunAll()
     {

@@ -7,4 +7,6 @@ internal static class ParameterSets
     public const string ByInputObject = "InputObject";
     public const string ById = "Id";
     public const string Clear = "Clear";
+    public const string BySecret = "Secret";
+    public const string BySecretFile = "SecretFile";
 }

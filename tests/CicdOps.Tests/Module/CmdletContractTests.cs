@@ -26,11 +26,12 @@ public sealed class CmdletContractTests
     public static IEnumerable<object[]> Cmdlets() => CmdletCatalog.Names();
 
     [Fact]
-    public void The_module_has_the_ten_cmdlets_of_the_issue()
+    public void The_module_has_the_cmdlets_of_the_issues()
     {
         Assert.Equal(
-            new[] { "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdProject", "Invoke-CicdRollback", "Register-CicdProject",
-                "Set-CicdPin", "Set-CicdProject", "Start-CicdDeployment", "Stop-CicdDeployment", "Unregister-CicdProject" },
+            new[] { "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdProject", "Get-CicdWebhookDelivery", "Install-CicdListenerService",
+                "Invoke-CicdRollback", "Register-CicdProject", "Set-CicdPin", "Set-CicdProject", "Start-CicdDeployment", "Start-CicdListener",
+                "Stop-CicdDeployment", "Unregister-CicdProject" },
             CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
     }
 
@@ -61,6 +62,55 @@ public sealed class CmdletContractTests
 
     [Theory, MemberData(nameof(Cmdlets))]
     public void Output_type_is_declared(string name) => Assert.NotEmpty(CmdletCatalog.Get(name).OutputTypes);
+
+    [Theory, MemberData(nameof(Cmdlets))]
+    public void Only_the_foreground_listener_outputs_nothing(string name)
+    {
+        // Start-CicdListener runs until Ctrl+C, when the pipeline can no longer be written to: it declares
+        // [OutputType([void])] and reports through the information stream instead.
+        var outputs = CmdletCatalog.Get(name).OutputTypes;
+        if (name == "Start-CicdListener") Assert.Equal(new[] { "System.Void" }, outputs);
+        else Assert.DoesNotContain("System.Void", outputs);
+    }
+
+    [Fact]
+    public void The_webhook_secret_is_a_SecureString_never_a_plain_string()
+    {
+        var c = CmdletCatalog.Get("Start-CicdListener");
+        Assert.Equal("System.Security.SecureString", c.Parameters.Single(p => p.Name == "WebhookSecret").Type.FullName);
+        Assert.Equal("System.String", c.Parameters.Single(p => p.Name == "WebhookSecretFile").Type.FullName);
+        // The secret and its file exclude each other; neither is the default (the environment variable is).
+        Assert.Equal("Secret", c.DefaultParameterSetName);
+        Assert.False(c.Parameters.Single(p => p.Name == "WebhookSecret").Sets.Single().Mandatory);
+        Assert.Equal("SecretFile", c.Parameters.Single(p => p.Name == "WebhookSecretFile").Sets.Single().Name);
+        Assert.DoesNotContain(CmdletCatalog.Cmdlets.SelectMany(x => x.Parameters),
+            p => p.Name.Contains("Secret", StringComparison.Ordinal) && !p.Name.EndsWith("File", StringComparison.Ordinal) && p.Type.FullName == "System.String");
+    }
+
+    [Fact]
+    public void Listener_cmdlets_default_to_the_engine_port_and_every_interface()
+    {
+        foreach (var name in new[] { "Start-CicdListener", "Install-CicdListenerService" })
+        {
+            var c = CmdletCatalog.Get(name);
+            Assert.Equal("System.Int32", c.Parameters.Single(p => p.Name == "Port").Type.FullName);
+            Assert.Equal("System.String", c.Parameters.Single(p => p.Name == "BindAddress").Type.FullName);
+        }
+        var grace = CmdletCatalog.Get("Start-CicdListener").Parameters.Single(p => p.Name == "ShutdownGrace").Type;
+        Assert.True(grace.IsGenericType, "-ShutdownGrace should be optional (TimeSpan?), so the engine's default applies");
+        Assert.Equal("System.TimeSpan", grace.GetGenericArguments()[0].FullName);
+        Assert.Equal("System.Management.Automation.SwitchParameter",
+            CmdletCatalog.Get("Start-CicdListener").Parameters.Single(p => p.Name == "AllowUnsigned").Type.FullName);
+    }
+
+    [Fact]
+    public void Webhook_deliveries_filter_by_a_provider_enum()
+    {
+        var provider = CmdletCatalog.Get("Get-CicdWebhookDelivery").Parameters.Single(p => p.Name == "Provider").Type;
+        var enumType = provider.IsGenericType ? provider.GetGenericArguments()[0] : provider;
+        Assert.Equal("CicdOps.Engine.Webhooks.WebhookProvider", enumType.FullName);
+        Assert.Contains("GitHub", enumType.GetEnumNames());
+    }
 
     [Theory, MemberData(nameof(Cmdlets))]
     public void Parameter_sets_resolve(string name)

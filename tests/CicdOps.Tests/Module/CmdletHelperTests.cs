@@ -57,4 +57,92 @@ public sealed class CmdletHelperTests
         Assert.Equal(Enumerable.Range(0, 100), taken);
         Assert.False(progress.TryTake(out _, TimeSpan.FromMilliseconds(10)));
     }
+
+    [Fact]
+    public void A_scoped_cleanup_runs_on_removal_but_not_once_disposed()
+    {
+        var ran = new List<string>();
+        var finished = ModuleCleanup.RegisterScoped(() => ran.Add("finished listener"));
+        using var running = ModuleCleanup.RegisterScoped(() => ran.Add("running listener"));
+        finished.Dispose();
+        finished.Dispose();
+        ModuleCleanup.RunAll();
+        Assert.Equal(new[] { "running listener" }, ran);
+    }
+
+    [Fact]
+    public void A_SecureString_webhook_secret_becomes_its_UTF8_bytes()
+    {
+        using var secret = new System.Security.SecureString();
+        foreach (var c in "s3cr\u00e9t \"$(x)") secret.AppendChar(c);
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes("s3cr\u00e9t \"$(x)"), WebhookSecrets.FromSecureString(secret));
+        using var empty = new System.Security.SecureString();
+        Assert.Null(WebhookSecrets.FromSecureString(empty));
+    }
+
+    [Fact]
+    public void A_secret_file_loses_its_trailing_newline_only()
+    {
+        Assert.Equal("  top secret"u8.ToArray(), WebhookSecrets.FromFileBytes("  top secret\r\n"u8.ToArray()));
+        Assert.Equal("a\nb"u8.ToArray(), WebhookSecrets.FromFileBytes("a\nb\n"u8.ToArray()));
+        Assert.Null(WebhookSecrets.FromFileBytes("\n"u8.ToArray()));
+        Assert.Null(WebhookSecrets.FromFileBytes(Array.Empty<byte>()));
+    }
+
+    [Fact]
+    public void The_cicdops_executable_is_found_on_absolute_PATH_entries_only()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var root = Directory.CreateTempSubdirectory("cicdops-path-").FullName;
+        try
+        {
+            var notExecutable = Directory.CreateDirectory(Path.Combine(root, "a")).FullName;
+            var bin = Directory.CreateDirectory(Path.Combine(root, "b")).FullName;
+            File.WriteAllText(Path.Combine(notExecutable, "cicdops"), "");
+            File.SetUnixFileMode(Path.Combine(notExecutable, "cicdops"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.WriteAllText(Path.Combine(bin, "cicdops"), "#!/bin/sh\n");
+            File.SetUnixFileMode(Path.Combine(bin, "cicdops"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var path = string.Join(Path.PathSeparator, "relative/bin", notExecutable, bin);
+            Assert.Equal(Path.Combine(bin, "cicdops"), ExecutableLookup.FindOnPath("cicdops", path));
+            Assert.Null(ExecutableLookup.FindOnPath("cicdops", notExecutable));
+            Assert.Null(ExecutableLookup.FindOnPath("../cicdops", bin));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_service_unit_object_shows_the_ExecStart_the_engine_rendered()
+    {
+        var content = CicdOps.Engine.Service.SystemdUnit.Render(
+            new[] { "/usr/local/bin/cicdops", "listen", "--port", "9641", "--bind", "+" }, "/var/lib/cicdops");
+        var unit = new CicdOps.Cmdlets.Output.ListenerServiceUnit("/etc/systemd/system/cicdops.service", content, written: false);
+        Assert.Equal("/usr/local/bin/cicdops listen --port 9641 --bind +", unit.ExecStart);
+        Assert.Equal(content, unit.ToString());
+        Assert.False(unit.Written);
+    }
+
+    [Fact]
+    public void Engines_opened_after_a_module_removal_are_disposed_by_the_next_one()
+    {
+        var dir = Directory.CreateTempSubdirectory("cicdops-cache-").FullName;
+        try
+        {
+            var first = EngineCache.Get(dir);
+            Assert.Same(first, EngineCache.Get(dir));
+            ModuleCleanup.RunAll(); // Remove-Module
+            var second = EngineCache.Get(dir); // Import-Module again
+            Assert.NotSame(first, second);
+            ModuleCleanup.RunAll(); // the second removal must dispose it too
+            var third = EngineCache.Get(dir);
+            Assert.NotSame(second, third);
+            ModuleCleanup.RunAll();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

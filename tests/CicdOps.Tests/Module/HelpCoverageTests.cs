@@ -105,7 +105,8 @@ public sealed class HelpCoverageTests
     {
         var text = File.ReadAllText(Path.Combine(ModulePaths.ModuleDirectory, "en-US", "about_CicdOps.help.txt"));
         Assert.StartsWith("TOPIC\n    about_CicdOps\n", text);
-        foreach (var concept in new[] { "SHORT DESCRIPTION", "LONG DESCRIPTION", "PINS", "ROLLBACK", "install.sh", "run.sh", "health.sh", "CICDOPS_HOME" })
+        foreach (var concept in new[] { "SHORT DESCRIPTION", "LONG DESCRIPTION", "PINS", "ROLLBACK", "install.sh", "run.sh", "health.sh", "CICDOPS_HOME",
+            "LISTENER", "9641", "CICDOPS_WEBHOOK_SECRET", "AllowUnsigned", "Get-CicdWebhookDelivery" })
             Assert.Contains(concept, text);
     }
 }
