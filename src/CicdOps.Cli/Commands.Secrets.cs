@@ -55,6 +55,33 @@ internal static partial class Commands
         return value;
     }
 
+    private static Command ProjectWebhookSecret()
+    {
+        var project = NameArgument();
+        var clear = new Option<bool>("--clear") { Description = "Remove the project's own secret (the listener's global secret applies again)" };
+        var cmd = new Command("webhook-secret", "Set the project's own webhook secret from stdin; it overrides the listener's global secret for this project")
+            { project, clear };
+        Act(cmd, pr =>
+        {
+            using var engine = Open(pr);
+            var name = engine.GetProject(pr.GetValue(project)!).Name;
+            if (pr.GetValue(clear))
+            {
+                Console.Out.WriteLine(engine.RemoveProjectWebhookSecret(name)
+                    ? $"{name}: webhook secret removed (the listener's global secret applies)"
+                    : $"{name}: had no webhook secret of its own");
+                return ExitCodes.Ok;
+            }
+            if (!Console.IsInputRedirected) Console.Error.WriteLine("Enter the webhook secret, then Ctrl+D:");
+            var value = ReadValue();
+            try { engine.SetProjectWebhookSecret(name, value); }
+            finally { Array.Clear(value); }
+            Console.Out.WriteLine($"{name}: webhook secret set (a running listener picks it up on its next start)");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
     private static Command SecretList()
     {
         var project = NameArgument();

@@ -54,6 +54,7 @@ internal static partial class Commands
         project.Add(ProjectShow());
         project.Add(ProjectSet());
         project.Add(ProjectRemove());
+        project.Add(ProjectWebhookSecret());
         return project;
     }
 

@@ -33,3 +33,23 @@ public sealed partial class CicdEngine
         _ctx.Secrets.Store.Remove(p, name);
     }
 }
+
+public sealed partial class CicdEngine
+{
+    /// <summary>
+    /// Sets the project's own webhook secret: deliveries for this project must be signed with it, whatever the
+    /// listener's global secret is. Stored encrypted; never injected into the project's scripts.
+    /// </summary>
+    public void SetProjectWebhookSecret(string project, byte[] value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        _ctx.Secrets.Store.SetWebhookSecret(GetProject(project).Name, value);
+    }
+
+    /// <summary>Removes the project's webhook secret (the global one applies again); false when it had none.</summary>
+    public bool RemoveProjectWebhookSecret(string project) => _ctx.Secrets.Store.RemoveWebhookSecret(GetProject(project).Name);
+
+    /// <summary>The per-project secret lookup the listener uses, or null when no project has one.</summary>
+    internal Func<string, byte[]?>? ProjectWebhookSecrets() =>
+        SecretStore.AnyWebhookSecret(_ctx.Db) ? name => _ctx.Secrets.Store.GetWebhookSecret(name) : null;
+}

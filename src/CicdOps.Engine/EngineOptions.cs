@@ -9,6 +9,11 @@ public sealed record EngineOptions
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Without health.sh: how long the app must stay alive to count as started.</summary>
     public TimeSpan SettlePeriod { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// After a deployment, the next waiting one starts only once no newer request has arrived for this long, so a
+    /// burst of pushes deploys at most twice (the first, then the last) however long the burst lasts.
+    /// </summary>
+    public TimeSpan BurstSettle { get; init; } = TimeSpan.FromMilliseconds(300);
     /// <summary>How long a runner's lease lasts without renewal before another process may take over.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
     /// <summary>

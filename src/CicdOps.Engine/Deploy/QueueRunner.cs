@@ -24,13 +24,36 @@ internal sealed class QueueRunner
         if (!TryAcquire()) return;
         try
         {
-            while (!stopTakingNew.IsCancellationRequested && TakeNext() is var (next, previous) && next is not null)
+            var first = true;
+            while (!stopTakingNew.IsCancellationRequested)
+            {
+                if (!first) await SettleAsync(stopTakingNew);
+                first = false;
+                var (next, previous) = TakeNext();
+                if (next is null) break;
                 await RunOneAsync(next, previous);
+            }
         }
         finally
         {
             _ctx.Db.Write(c => LeaseStore.Release(c, _project, _owner));
             _ctx.Changes.Pulse();
+        }
+    }
+
+    /// <summary>
+    /// Waits while requests are still arriving: the waiting deployment starts once it is BurstSettle old (each newer
+    /// request replaces it and restarts the wait), so the last commit of a burst is the one that runs.
+    /// </summary>
+    private async Task SettleAsync(CancellationToken stop)
+    {
+        var settle = _ctx.Options.BurstSettle;
+        while (settle > TimeSpan.Zero && !stop.IsCancellationRequested)
+        {
+            var waiting = _ctx.Db.Read(c => DeploymentStore.FindByStatus(c, _project, DeploymentStatus.Queued));
+            var age = waiting is null ? settle : DateTimeOffset.UtcNow - waiting.QueuedAt;
+            if (age >= settle) return;
+            try { await Task.Delay(settle - age, stop); } catch (OperationCanceledException) { return; }
         }
     }
 

@@ -43,11 +43,55 @@ internal sealed class SecretStore
         }
     }
 
+    /// <summary>
+    /// The project's own webhook secret is stored like the others, under a name that is not a valid variable
+    /// name: it is never injected into scripts, listed, or reachable through the secret commands.
+    /// </summary>
+    internal const string WebhookSecretName = "@webhook";
+
     /// <summary>Sets (or replaces) a secret from UTF-8 bytes (it becomes an environment variable: valid UTF-8, no NUL).</summary>
     public SecretInfo Set(string project, string name, ReadOnlySpan<byte> value)
     {
-        ValidateProject(project);
         SecretName.Validate(name);
+        return Store(project, name, value);
+    }
+
+    internal SecretInfo SetWebhookSecret(string project, ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty) throw new CicdException(CicdError.InvalidArgument, $"The webhook secret of project '{project}' is empty.", project);
+        return Store(project, WebhookSecretName, value);
+    }
+
+    /// <summary>The project's webhook secret, or null when it has none.</summary>
+    internal byte[]? GetWebhookSecret(string project)
+    {
+        ValidateProject(project);
+        var row = _db.Read<SealedSecret?>(c =>
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT nonce, ciphertext, tag FROM secrets WHERE project = $project AND name = $name";
+            cmd.Parameters.AddWithValue("$project", project);
+            cmd.Parameters.AddWithValue("$name", WebhookSecretName);
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? new SealedSecret((byte[])r[0], (byte[])r[1], (byte[])r[2]) : null;
+        });
+        return row is { } sealedSecret ? SecretCipher.Open(_key, project, WebhookSecretName, sealedSecret) : null;
+    }
+
+    internal bool RemoveWebhookSecret(string project) => Delete(project, WebhookSecretName) > 0;
+
+    /// <summary>Projects that have their own webhook secret (no key needed: nothing is decrypted).</summary>
+    internal static bool AnyWebhookSecret(Database db) => db.Read(c =>
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT 1 FROM secrets WHERE name = $name LIMIT 1";
+        cmd.Parameters.AddWithValue("$name", WebhookSecretName);
+        return cmd.ExecuteScalar() is not null;
+    });
+
+    private SecretInfo Store(string project, string name, ReadOnlySpan<byte> value)
+    {
+        ValidateProject(project);
         if (value.Length > MaxValueBytes)
             throw new CicdException(CicdError.InvalidArgument, $"Secret '{name}' of project '{project}' is longer than {MaxValueBytes} bytes.", name);
         if (!Utf8.IsValid(value) || value.IndexOf((byte)0) >= 0)
@@ -90,7 +134,8 @@ internal sealed class SecretStore
         return _db.Read(c =>
         {
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT name, updated_at FROM secrets WHERE project = $project ORDER BY name";
+            cmd.CommandText = "SELECT name, updated_at FROM secrets WHERE project = $project AND name <> $webhook ORDER BY name";
+            cmd.Parameters.AddWithValue("$webhook", WebhookSecretName);
             cmd.Parameters.AddWithValue("$project", project);
             using var r = cmd.ExecuteReader();
             var list = new List<SecretInfo>();
@@ -105,17 +150,18 @@ internal sealed class SecretStore
     {
         ValidateProject(project);
         SecretName.Validate(name);
-        var removed = _db.Write(c =>
-        {
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "DELETE FROM secrets WHERE project = $project AND name = $name";
-            cmd.Parameters.AddWithValue("$project", project);
-            cmd.Parameters.AddWithValue("$name", name);
-            return cmd.ExecuteNonQuery();
-        });
-        if (removed == 0)
+        if (Delete(project, name) == 0)
             throw new CicdException(CicdError.SecretNotFound, $"Project '{project}' has no secret named '{name}'.", name);
     }
+
+    private int Delete(string project, string name) => _db.Write(c =>
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "DELETE FROM secrets WHERE project = $project AND name = $name";
+        cmd.Parameters.AddWithValue("$project", project);
+        cmd.Parameters.AddWithValue("$name", name);
+        return cmd.ExecuteNonQuery();
+    });
 
     /// <summary>
     /// Every secret of <paramref name="project"/>, decrypted: only for the environment of that project's
@@ -128,7 +174,8 @@ internal sealed class SecretStore
         var rows = _db.Read(c =>
         {
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT name, nonce, ciphertext, tag FROM secrets WHERE project = $project ORDER BY name";
+            cmd.CommandText = "SELECT name, nonce, ciphertext, tag FROM secrets WHERE project = $project AND name <> $webhook ORDER BY name";
+            cmd.Parameters.AddWithValue("$webhook", WebhookSecretName);
             cmd.Parameters.AddWithValue("$project", project);
             using var r = cmd.ExecuteReader();
             var list = new List<(string Name, SealedSecret Value)>();

@@ -27,6 +27,28 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public void A_burst_longer_than_a_deploy_still_runs_at_most_twice_and_the_last_commit_wins()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        var commits = Enumerable.Range(1, 12).Select(i => repo.WriteSleeper($"v{i}", h.StateDir).CommitAndPush($"v{i}")).ToList();
+        h.Register(repo);
+
+        // One request every 150 ms for ~1.8 s: several deploys' worth of time.
+        var requests = new List<Deployment>();
+        foreach (var sha in commits)
+        {
+            requests.Add(h.Engine.RequestDeployment(new DeploymentRequest { Project = "app", Commit = sha }));
+            Thread.Sleep(150);
+        }
+        var last = h.Wait(requests[^1]);
+
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, last);
+        Assert.Equal(commits[^1], last.Commit);
+        Assert.InRange(h.Engine.GetDeployments("app").Count(d => d.StartedAt is not null), 1, 2);
+    }
+
+    [Fact]
     public void While_pinned_requests_are_skipped_and_unpinning_resumes()
     {
         using var repo = new TestRepository();
