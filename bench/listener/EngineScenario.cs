@@ -51,6 +51,46 @@ internal static class EngineScenario
     }
 
     /// <summary>
+    /// The two engine calls the listener makes per push, without HTTP, from N concurrent callers and from one:
+    /// GetProjects (every project row, per delivery) and RequestDeployment (a BEGIN IMMEDIATE transaction of its
+    /// own plus a lease read, outside the delivery store's group commit).
+    /// </summary>
+    public static async Task RunEngineCallsAsync(int projectCount, int connections, TimeSpan duration)
+    {
+        await using var f = await Fixture.CreateAsync(projectCount);
+        var load = Uptime.Load();
+        var (getRate, getLat) = await Calls(connections, duration, _ => f.Engine.GetProjects());
+        var (reqRate, reqLat) = await Calls(connections, duration, i => f.Engine.RequestDeployment(
+            new DeploymentRequest { Project = f.Target, Commit = f.Commits[i % CommitCount], Trigger = DeploymentTrigger.Webhook }));
+        var (req1Rate, req1Lat) = await Calls(1, duration, i => f.Engine.RequestDeployment(
+            new DeploymentRequest { Project = f.Target, Commit = f.Commits[i % CommitCount], Trigger = DeploymentTrigger.Webhook }));
+        await f.WaitIdleAsync();
+        Console.WriteLine(
+            $"engine calls projects={projectCount,-4} GetProjects x{connections}: {getRate,6:0}/s p99={Scenario.Percentile(getLat, 0.99):0.00}ms | " +
+            $"RequestDeployment x{connections}: {reqRate,5:0}/s p50={Scenario.Percentile(reqLat, 0.5):0.00}ms p99={Scenario.Percentile(reqLat, 0.99):0.00}ms | " +
+            $"x1: {req1Rate,5:0}/s p99={Scenario.Percentile(req1Lat, 0.99):0.00}ms load={load}");
+    }
+
+    private static async Task<(double Rate, double[] Sorted)> Calls(int callers, TimeSpan duration, Action<int> call)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var sw = Stopwatch.StartNew();
+        var lists = await Task.WhenAll(Enumerable.Range(0, callers).Select(w => Task.Run(() =>
+        {
+            var list = new List<double>();
+            for (var i = w; Stopwatch.GetTimestamp() < until; i++)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                call(i);
+                list.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+            return list;
+        })));
+        var all = lists.SelectMany(x => x).OrderBy(x => x).ToArray();
+        return (all.Length / sw.Elapsed.TotalSeconds, all);
+    }
+
+    /// <summary>
     /// N pushes to one deployed, idle project as fast as 16 connections send them (N-1 concurrently, then the
     /// last one once those are answered, so "last" is well defined); then waits for the queue to drain.
     /// </summary>
@@ -85,11 +125,13 @@ internal static class EngineScenario
 
         var (requests, runs, byStatus) = f.DeploymentsAfter(before);
         var (lastSucceeded, current) = f.FinalCommits();
+        var runTimes = f.RunTimes(before);
         var lastWon = lastSucceeded == last && current == last;
         Console.WriteLine(
             $"engine burst   pushes={n} in {burstMs:0}ms 202={results.Count(r => r.Status == 202)} deploy-requests={requests} " +
             $"deploys-run={runs} (goal <= 2: {(runs <= 2 ? "met" : "NOT met")}) [{byStatus}] last-commit-won={(lastWon ? "yes" : "NO")} " +
             $"(last pushed {last[..8]}, last Succeeded {lastSucceeded?[..8] ?? "-"}, serving {current?[..8] ?? "-"}) idle-after={idle.TotalSeconds:0.0}s load={load}");
+        Console.WriteLine($"               runs (ms from the first push's queueing: started-finished): {runTimes}");
     }
 
     private static HttpClient NewClient(int connections) =>
@@ -241,6 +283,22 @@ internal static class EngineScenario
             using var c = Open();
             return (Scalar<string?>(c, $"SELECT commit_sha FROM deployments WHERE project = '{Target}' AND status = 'Succeeded' ORDER BY id DESC LIMIT 1"),
                     Scalar<string?>(c, $"SELECT current_commit FROM projects WHERE name = '{Target}'"));
+        }
+
+        /// <summary>Start and finish of each deployment that ran after <paramref name="before"/>, in ms from the first one queued.</summary>
+        public string RunTimes(long before)
+        {
+            using var c = Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = $"""
+                SELECT started_at - (SELECT MIN(queued_at) FROM deployments WHERE id > {before}),
+                       finished_at - (SELECT MIN(queued_at) FROM deployments WHERE id > {before}), status
+                FROM deployments WHERE id > {before} AND started_at IS NOT NULL ORDER BY id
+                """;
+            var parts = new List<string>();
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) parts.Add($"{r.GetInt64(0)}-{r.GetInt64(1)} {r.GetString(2)}");
+            return string.Join(", ", parts);
         }
 
         /// <summary>Waits until no deployment is Queued or Running; returns how long that took.</summary>

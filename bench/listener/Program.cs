@@ -13,16 +13,22 @@ using CicdOps.Engine.Webhooks;
 var connections = args.Length > 0 ? int.Parse(args[0]) : 16;
 var seconds = args.Length > 1 ? double.Parse(args[1]) : 5;
 Console.WriteLine($"listener benchmark: {connections} connections, {seconds:0.#} s per scenario, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-await Scenario.RunStoreOnlyAsync(connections, TimeSpan.FromSeconds(seconds));
-// Baseline in the same run: a bare HttpListener answering 202 at once (the ceiling for this machine now).
-await Scenario.RunBaselineAsync(connections, TimeSpan.FromSeconds(seconds));
-foreach (var projects in (Environment.GetEnvironmentVariable("ORDER") ?? "1,200").Split(",").Select(int.Parse))
-    await Scenario.RunAsync(projects, connections, TimeSpan.FromSeconds(seconds));
+if (Environment.GetEnvironmentVariable("INMEMORY") != "0")
+{
+    await Scenario.RunStoreOnlyAsync(connections, TimeSpan.FromSeconds(seconds));
+    // Baseline in the same run: a bare HttpListener answering 202 at once (the ceiling for this machine now).
+    await Scenario.RunBaselineAsync(connections, TimeSpan.FromSeconds(seconds));
+    foreach (var projects in (Environment.GetEnvironmentVariable("ORDER") ?? "1,200").Split(",").Select(int.Parse))
+        await Scenario.RunAsync(projects, connections, TimeSpan.FromSeconds(seconds));
+}
 // The real engine behind the listener: SQLite queue, real projects on a local bare repository, real deploys.
 if (Environment.GetEnvironmentVariable("ENGINE") != "0")
 {
     foreach (var projects in (Environment.GetEnvironmentVariable("ORDER") ?? "1,200").Split(",").Select(int.Parse))
         await EngineScenario.RunThroughputAsync(projects, connections, TimeSpan.FromSeconds(seconds));
+    if (Environment.GetEnvironmentVariable("CALLS") != "0")
+        foreach (var projects in (Environment.GetEnvironmentVariable("ORDER") ?? "1,200").Split(",").Select(int.Parse))
+            await EngineScenario.RunEngineCallsAsync(projects, connections, TimeSpan.FromSeconds(Math.Min(seconds, 2)));
     await EngineScenario.RunBurstAsync(int.TryParse(Environment.GetEnvironmentVariable("BURST"), out var n) ? n : 200, connections);
 }
 
