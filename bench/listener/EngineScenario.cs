@@ -32,9 +32,12 @@ internal static class EngineScenario
         await Scenario.Load(http, f.Url, payloads, connections, TimeSpan.FromSeconds(3), "warm"); // JIT, pools; starts a deploy
         var before = f.MaxDeploymentId();
         var load = Uptime.Load();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var results = await Scenario.Load(http, f.Url, payloads, connections, duration, "run");
         var elapsed = sw.Elapsed.TotalSeconds;
+        // This process only (client, listener, engine, runner threads); git and the app are child processes, not counted.
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / Math.Max(1, results.Count);
         await f.Listener.StopAsync(); // waits for requests still recording their outcome
         var idle = await f.WaitIdleAsync();
 
@@ -47,7 +50,7 @@ internal static class EngineScenario
             $"engine projects={projectCount,-4} deliveries={results.Count,-6} deliveries/s={results.Count / elapsed,6:0} " +
             $"p50={Scenario.Percentile(latencies, 0.50):0.00}ms p99={Scenario.Percentile(latencies, 0.99):0.00}ms max={latencies.LastOrDefault():0.0}ms " +
             $"202={accepted.Count} other={results.Count - accepted.Count} lost-acks={lost} deploy-requests={requests} deploys-run={runs} " +
-            $"[{byStatus}] idle-after={idle.TotalSeconds:0.0}s load={load}");
+            $"[{byStatus}] idle-after={idle.TotalSeconds:0.0}s cpu/delivery={cpu:0.00}ms load={load}");
     }
 
     /// <summary>

@@ -59,10 +59,12 @@ internal static class Scenario
             var payloads = new[] { (body, signature) };
             await Load(http, url, payloads, connections, TimeSpan.FromSeconds(3), "warm"); // JIT tiering, pools
             var before = target.Requests;
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             var results = await Load(http, url, payloads, connections, duration, "run");
 
             var elapsed = sw.Elapsed.TotalSeconds;
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / Math.Max(1, results.Count);
             var deploys = target.Requests - before;
             await listener.StopAsync(); // waits for requests still recording their outcome
 
@@ -73,7 +75,7 @@ internal static class Scenario
             Console.WriteLine(
                 $"projects={projectCount,-4} deliveries={results.Count,-7} deliveries/s={results.Count / elapsed,8:0} " +
                 $"p50={Percentile(latencies, 0.50):0.00}ms p99={Percentile(latencies, 0.99):0.00}ms max={latencies.LastOrDefault():0.0}ms " +
-                $"202={accepted.Count} other={results.Count - accepted.Count} deploy-requests={deploys} lost-acks={lost} load={Uptime.Load()}");
+                $"202={accepted.Count} other={results.Count - accepted.Count} deploy-requests={deploys} lost-acks={lost} cpu/delivery={cpu:0.00}ms load={Uptime.Load()}");
         }
         finally
         {
