@@ -13,11 +13,24 @@ using CicdOps.Engine.Webhooks;
 var connections = args.Length > 0 ? int.Parse(args[0]) : 16;
 var seconds = args.Length > 1 ? double.Parse(args[1]) : 5;
 Console.WriteLine($"listener benchmark: {connections} connections, {seconds:0.#} s per scenario, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-await Scenario.RunStoreOnlyAsync(connections, TimeSpan.FromSeconds(seconds));
-// Baseline in the same run: a bare HttpListener answering 202 at once (the ceiling for this machine now).
-await Scenario.RunBaselineAsync(connections, TimeSpan.FromSeconds(seconds));
-foreach (var projects in (Environment.GetEnvironmentVariable("ORDER") ?? "1,200").Split(",").Select(int.Parse))
-    await Scenario.RunAsync(projects, connections, TimeSpan.FromSeconds(seconds));
+if (Environment.GetEnvironmentVariable("INMEMORY") != "0")
+{
+    await Scenario.RunStoreOnlyAsync(connections, TimeSpan.FromSeconds(seconds));
+    // Baseline in the same run: a bare HttpListener answering 202 at once (the ceiling for this machine now).
+    await Scenario.RunBaselineAsync(connections, TimeSpan.FromSeconds(seconds));
+    foreach (var projects in (Environment.GetEnvironmentVariable("ORDER") ?? "1,200").Split(",").Select(int.Parse))
+        await Scenario.RunAsync(projects, connections, TimeSpan.FromSeconds(seconds));
+}
+// The real engine behind the listener: SQLite queue, real projects on a local bare repository, real deploys.
+if (Environment.GetEnvironmentVariable("ENGINE") != "0")
+{
+    foreach (var projects in (Environment.GetEnvironmentVariable("ORDER") ?? "1,200").Split(",").Select(int.Parse))
+        await EngineScenario.RunThroughputAsync(projects, connections, TimeSpan.FromSeconds(seconds));
+    if (Environment.GetEnvironmentVariable("CALLS") != "0")
+        foreach (var projects in (Environment.GetEnvironmentVariable("ORDER") ?? "1,200").Split(",").Select(int.Parse))
+            await EngineScenario.RunEngineCallsAsync(projects, connections, TimeSpan.FromSeconds(Math.Min(seconds, 2)));
+    await EngineScenario.RunBurstAsync(int.TryParse(Environment.GetEnvironmentVariable("BURST"), out var n) ? n : 200, connections);
+}
 
 internal static class Scenario
 {
@@ -43,12 +56,15 @@ internal static class Scenario
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false });
             var url = new Uri($"http://127.0.0.1:{port}/webhook");
 
-            await Load(http, url, body, signature, connections, TimeSpan.FromSeconds(3), "warm"); // JIT tiering, pools
+            var payloads = new[] { (body, signature) };
+            await Load(http, url, payloads, connections, TimeSpan.FromSeconds(3), "warm"); // JIT tiering, pools
             var before = target.Requests;
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
-            var results = await Load(http, url, body, signature, connections, duration, "run");
+            var results = await Load(http, url, payloads, connections, duration, "run");
 
             var elapsed = sw.Elapsed.TotalSeconds;
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / Math.Max(1, results.Count);
             var deploys = target.Requests - before;
             await listener.StopAsync(); // waits for requests still recording their outcome
 
@@ -59,7 +75,7 @@ internal static class Scenario
             Console.WriteLine(
                 $"projects={projectCount,-4} deliveries={results.Count,-7} deliveries/s={results.Count / elapsed,8:0} " +
                 $"p50={Percentile(latencies, 0.50):0.00}ms p99={Percentile(latencies, 0.99):0.00}ms max={latencies.LastOrDefault():0.0}ms " +
-                $"202={accepted.Count} other={results.Count - accepted.Count} deploy-requests={deploys} lost-acks={lost}");
+                $"202={accepted.Count} other={results.Count - accepted.Count} deploy-requests={deploys} lost-acks={lost} cpu/delivery={cpu:0.00}ms load={Uptime.Load()}");
         }
         finally
         {
@@ -89,7 +105,7 @@ internal static class Scenario
                 }
                 return n;
             })));
-            Console.WriteLine($"store only (claim + complete, no HTTP)   deliveries/s={counts.Sum() / sw.Elapsed.TotalSeconds,8:0}");
+            Console.WriteLine($"store only (claim + complete, no HTTP)   deliveries/s={counts.Sum() / sw.Elapsed.TotalSeconds,8:0} load={Uptime.Load()}");
         }
         finally
         {
@@ -124,16 +140,18 @@ internal static class Scenario
         var body = Encoding.UTF8.GetBytes(PushPayload("app0"));
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false });
         var url = new Uri($"http://127.0.0.1:{port}/webhook");
-        await Load(http, url, body, "sha256=0", connections, TimeSpan.FromSeconds(1), "warm");
+        var payloads = new[] { (body, "sha256=0") };
+        await Load(http, url, payloads, connections, TimeSpan.FromSeconds(1), "warm");
         var sw = Stopwatch.StartNew();
-        var results = await Load(http, url, body, "sha256=0", connections, duration, "run");
+        var results = await Load(http, url, payloads, connections, duration, "run");
         var elapsed = sw.Elapsed.TotalSeconds;
         var latencies = results.Select(r => r.Ms).OrderBy(x => x).ToArray();
-        Console.WriteLine($"baseline (bare HttpListener, no work) deliveries/s={results.Count / elapsed,8:0} p50={Percentile(latencies, 0.50):0.00}ms p99={Percentile(latencies, 0.99):0.00}ms");
+        Console.WriteLine($"baseline (bare HttpListener, no work) deliveries/s={results.Count / elapsed,8:0} p50={Percentile(latencies, 0.50):0.00}ms p99={Percentile(latencies, 0.99):0.00}ms load={Uptime.Load()}");
         raw.Stop();
     }
 
-    private static async Task<List<Result>> Load(HttpClient http, Uri url, byte[] body, string signature, int connections, TimeSpan duration, string tag)
+    /// <summary>N connections posting as fast as they can until <paramref name="duration"/> ends, rotating through the payloads.</summary>
+    internal static async Task<List<Result>> Load(HttpClient http, Uri url, (byte[] Body, string Signature)[] payloads, int connections, TimeSpan duration, string tag)
     {
         var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var workers = Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
@@ -142,6 +160,7 @@ internal static class Scenario
             for (var i = 0; Stopwatch.GetTimestamp() < until; i++)
             {
                 var id = $"{tag}-{w}-{i}-{Guid.NewGuid():N}";
+                var (body, signature) = payloads[(w + i) % payloads.Length];
                 using var req = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
                 req.Content.Headers.ContentType = new("application/json");
                 req.Headers.Add("X-GitHub-Event", "push");
@@ -157,7 +176,21 @@ internal static class Scenario
         return (await Task.WhenAll(workers)).SelectMany(x => x).ToList();
     }
 
-    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+    /// <summary>One signed push delivery; returns its delivery id, status and latency to the response.</summary>
+    internal static async Task<Result> PostAsync(HttpClient http, Uri url, byte[] body, string signature, string id)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        req.Content.Headers.ContentType = new("application/json");
+        req.Headers.Add("X-GitHub-Event", "push");
+        req.Headers.Add("X-GitHub-Delivery", id);
+        req.Headers.Add("X-Hub-Signature-256", signature);
+        var t0 = Stopwatch.GetTimestamp();
+        using var resp = await http.SendAsync(req);
+        await resp.Content.ReadAsByteArrayAsync();
+        return new Result(id, (int)resp.StatusCode, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+    }
+
+    internal static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 
     private static string PushPayload(string repo) => JsonSerializer.Serialize(new
     {
@@ -176,7 +209,7 @@ internal static class Scenario
         pusher = new { name = "mona" },
     });
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
@@ -185,7 +218,7 @@ internal static class Scenario
         return port;
     }
 
-    private sealed record Result(string Delivery, int Status, double Ms);
+    internal sealed record Result(string Delivery, int Status, double Ms);
 }
 
 /// <summary>An in-memory deploy target with N projects (one per repository) that counts deployment requests.</summary>
