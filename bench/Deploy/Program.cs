@@ -10,6 +10,8 @@ using CicdOps.Engine.Model;
 
 var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
 var root = Directory.CreateTempSubdirectory("cicdops-bench-").FullName;
+// As root, projects run as their own users, who must be able to reach their trees below this directory.
+File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
 try
 {
     var bare = Path.Combine(root, "origin.git");

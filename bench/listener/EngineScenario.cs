@@ -156,6 +156,8 @@ internal static class EngineScenario
         public static async Task<Fixture> CreateAsync(int projectCount)
         {
             var root = Directory.CreateTempSubdirectory("cicdops-lbench-").FullName;
+            // As root, projects run as their own users, who must be able to reach their trees below this directory.
+            File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
             try
             {
                 var bare = Path.Combine(root, "origin.git");

@@ -11,7 +11,8 @@ public sealed record EngineOptions
     public TimeSpan SettlePeriod { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>
     /// After a deployment, the next waiting one starts only once no newer request has arrived for this long, so a
-    /// burst of pushes deploys at most twice (the first, then the last) however long the burst lasts.
+    /// burst of pushes deploys at most twice (the first, then the last) for bursts up to ten times this long;
+    /// a stream that never pauses still gets a deploy of its newest commit every ten settle periods.
     /// </summary>
     public TimeSpan BurstSettle { get; init; } = TimeSpan.FromMilliseconds(300);
     /// <summary>How long a runner's lease lasts without renewal before another process may take over.</summary>

@@ -48,7 +48,9 @@ internal sealed class QueueRunner
     private async Task SettleAsync(CancellationToken stop)
     {
         var settle = _ctx.Options.BurstSettle;
-        while (settle > TimeSpan.Zero && !stop.IsCancellationRequested)
+        // A never-ending stream of requests must not starve the project: after this long the newest one runs.
+        var giveUp = DateTimeOffset.UtcNow + 10 * settle;
+        while (settle > TimeSpan.Zero && !stop.IsCancellationRequested && DateTimeOffset.UtcNow < giveUp)
         {
             var waiting = _ctx.Db.Read(c => DeploymentStore.FindByStatus(c, _project, DeploymentStatus.Queued));
             var age = waiting is null ? settle : DateTimeOffset.UtcNow - waiting.QueuedAt;
