@@ -26,16 +26,19 @@
         'Start-CicdListener'
         'Get-CicdWebhookDelivery'
         'Install-CicdListenerService'
+        'Set-CicdSecret'
+        'Get-CicdSecret'
+        'Remove-CicdSecret'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()
     PrivateData            = @{
         PSData = @{
-            Tags         = @('CICD', 'Deployment', 'GitOps', 'Webhook', 'Rollback', 'Linux')
+            Tags         = @('CICD', 'Deployment', 'GitOps', 'Webhook', 'Rollback', 'Linux', 'Secrets')
             LicenseUri   = 'https://github.com/cicdops/cicdops/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/cicdops/cicdops'
-            ReleaseNotes = 'Project registry, deployments with progress, logs, pins and rollback; the webhook listener (Start-CicdListener, Get-CicdWebhookDelivery, Install-CicdListenerService).'
+            ReleaseNotes = 'Project registry, deployments with progress, logs, pins and rollback; the webhook listener (Start-CicdListener, Get-CicdWebhookDelivery, Install-CicdListenerService); project secrets (Set-CicdSecret, Get-CicdSecret, Remove-CicdSecret), masked in logs; least-privilege service users (Unregister-CicdProject -RemoveServiceUser) and a Sandboxed column in Get-CicdProject.'
         }
     }
 }

@@ -18,7 +18,7 @@ BeforeAll {
     $script:ExpectedCmdlets = @(
         'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdWebhookDelivery', 'Install-CicdListenerService',
         'Invoke-CicdRollback', 'Register-CicdProject', 'Set-CicdPin', 'Set-CicdProject', 'Start-CicdDeployment', 'Start-CicdListener',
-        'Stop-CicdDeployment', 'Unregister-CicdProject')
+        'Stop-CicdDeployment', 'Unregister-CicdProject', 'Set-CicdSecret', 'Get-CicdSecret', 'Remove-CicdSecret')
 
     function script:New-TestProject {
         param([Parameter(Mandatory)] [string] $Name, [string] $Health = 'exit 0')
@@ -51,7 +51,7 @@ Describe 'The module' {
     It 'shows help with examples for <_>' -ForEach @(
         'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdWebhookDelivery', 'Install-CicdListenerService',
         'Invoke-CicdRollback', 'Register-CicdProject', 'Set-CicdPin', 'Set-CicdProject', 'Start-CicdDeployment', 'Start-CicdListener',
-        'Stop-CicdDeployment', 'Unregister-CicdProject') {
+        'Stop-CicdDeployment', 'Unregister-CicdProject', 'Set-CicdSecret', 'Get-CicdSecret', 'Remove-CicdSecret') {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
         @($help.examples.example).Count | Should -BeGreaterOrEqual 2
@@ -425,6 +425,105 @@ Describe 'Listener service unit' {
         { Install-CicdListenerService -Path $path -CicdOpsPath (Join-Path $TestDrive 'nosuch/cicdops') -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'CicdExecutableNotFound,CicdOps.Cmdlets.Commands.InstallCicdListenerServiceCommand'
         Test-Path $path | Should -BeFalse
+    }
+}
+
+Describe 'Secrets' {
+    BeforeAll {
+        $script:SecretValue = 'sk-live-7f3a9c1e5b'
+        $script:Vault = New-TestProject -Name vault
+        # install.sh writes to the deployment log, run.sh to the app log: the value, its base64, and the value in two writes.
+        $echo = 'printf "key=%s\n" "$API_KEY"; printf "%s" "$API_KEY" | base64; printf "split=%s" "$(printf "%s" "$API_KEY" | cut -c1-5)"; printf "%s\n" "$(printf "%s" "$API_KEY" | cut -c6-)"'
+        Set-TestScript -Work $script:Vault.Repository.Work -Name 'install.sh' -Body $echo
+        Set-TestScript -Work $script:Vault.Repository.Work -Name 'run.sh' -Body "$echo`nexec sleep 600"
+        Save-TestCommit -Work $script:Vault.Repository.Work -Message 'echo the secret' | Out-Null
+        $script:Secure = ConvertTo-SecureString $script:SecretValue -AsPlainText -Force
+    }
+
+    It 'Set-CicdSecret -WhatIf stores nothing' {
+        Set-CicdSecret -Project vault -Name API_KEY -Value $script:Secure -WhatIf
+        Get-CicdSecret -Project vault | Should -BeNullOrEmpty
+    }
+
+    It 'takes the value as a SecureString only' {
+        (Get-Command Set-CicdSecret).Parameters['Value'].ParameterType | Should -Be ([securestring])
+        { Set-CicdSecret -Project vault -Name API_KEY -Value $script:SecretValue -ErrorAction Stop } | Should -Throw
+        Get-CicdSecret -Project vault | Should -BeNullOrEmpty
+    }
+
+    It 'sets a secret and -PassThru shows its name, never its value' {
+        $info = Set-CicdSecret -Project vault -Name API_KEY -Value $script:Secure -PassThru
+        $info | Should -BeOfType 'CicdOps.Engine.Secrets.SecretInfo'
+        $info.Name | Should -Be 'API_KEY'
+        $info.Project | Should -Be 'vault'
+    }
+
+    It 'Get-CicdSecret lists the name and update time and has no value property' {
+        $s = Get-CicdSecret -Project vault
+        @($s).Count | Should -Be 1
+        $s.Name | Should -Be 'API_KEY'
+        $s.UpdatedAt | Should -BeOfType [datetimeoffset]
+        $s.PSObject.Properties.Name | Should -Not -Contain 'Value'
+        ($s | Out-String) | Should -Match 'API_KEY'
+        ($s | Format-List * | Out-String) | Should -Not -Match ([regex]::Escape($script:SecretValue))
+        Get-CicdSecret -Project vault -Name 'API_*' | Should -Not -BeNullOrEmpty
+        Get-CicdSecret -Project vault -Name 'NOPE_*' | Should -BeNullOrEmpty
+    }
+
+    It 'a deployment whose scripts echo the secret logs only ***' {
+        $d = Start-CicdDeployment -Name vault
+        $d.Status | Should -Be 'Succeeded'
+        $deployLog = ($d | Get-CicdDeploymentLog) -join "`n"
+        $deployLog | Should -Match 'key=\*\*\*'
+        $deployLog | Should -Not -Match ([regex]::Escape($script:SecretValue))
+        $base64 = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($script:SecretValue))
+        $deployLog | Should -Not -Match ([regex]::Escape($base64))
+
+        $appLog = Join-Path $env:CICDOPS_HOME 'logs/vault/app.log'
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while ([DateTime]::UtcNow -lt $deadline -and -not ((Test-Path $appLog) -and (Get-Content -Raw $appLog) -match 'split=')) { Start-Sleep -Milliseconds 100 }
+        $app = Get-Content -Raw $appLog
+        $app | Should -Match 'key=\*\*\*'
+        $app | Should -Not -Match ([regex]::Escape($script:SecretValue))
+        $app | Should -Not -Match ([regex]::Escape($base64))
+    }
+
+    It 'reports a bad name as CicdInvalidSecretName and stores nothing' -ForEach @('CICD_TOKEN', 'LD_PRELOAD', 'PATH', '1BAD', 'has space') {
+        $name = $_
+        { Set-CicdSecret -Project vault -Name $name -Value $script:Secure -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdInvalidSecretName,CicdOps.Cmdlets.Commands.SetCicdSecretCommand'
+        (@(Get-CicdSecret -Project vault).Name -join ',') | Should -Be 'API_KEY'
+    }
+
+    It 'reports a missing secret as CicdSecretNotFound, for that item only' {
+        Set-CicdSecret -Project vault -Name OTHER_KEY -Value $script:Secure
+        Remove-CicdSecret -Project vault -Name 'NOPE', 'OTHER_KEY' -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -Be 'CicdSecretNotFound,CicdOps.Cmdlets.Commands.RemoveCicdSecretCommand'
+        $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        (@(Get-CicdSecret -Project vault).Name -join ',') | Should -Be 'API_KEY'
+        { Get-CicdSecret -Project vault -Name NOPE -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdSecretNotFound,CicdOps.Cmdlets.Commands.GetCicdSecretCommand'
+    }
+
+    It 'Remove-CicdSecret -WhatIf changes nothing' {
+        Get-CicdSecret -Project vault | Remove-CicdSecret -WhatIf
+        (@(Get-CicdSecret -Project vault).Name -join ',') | Should -Be 'API_KEY'
+    }
+
+    It 'removes secrets piped from Get-CicdSecret; the project then has none' {
+        Get-CicdSecret -Project vault | Remove-CicdSecret -Confirm:$false
+        Get-CicdSecret -Project vault | Should -BeNullOrEmpty
+    }
+
+    It 'Get-CicdProject shows the Sandboxed column' {
+        (Get-CicdProject -Name vault | Format-Table | Out-String) | Should -Match 'Sandboxed'
+        (Get-CicdProject -Name vault).Sandboxed | Should -BeOfType [bool]
+    }
+
+    It 'Unregister-CicdProject -RemoveServiceUser -WhatIf keeps the project' {
+        Unregister-CicdProject -Name vault -RemoveServiceUser -WhatIf
+        Get-CicdProject -Name vault | Should -Not -BeNullOrEmpty
     }
 }
 

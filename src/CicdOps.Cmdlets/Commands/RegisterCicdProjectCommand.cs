@@ -51,6 +51,7 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
     protected override void ProcessRecord()
     {
         if (!ShouldProcess(Name, $"Register project from {Repository} ({Branch}) into {Path}")) return;
+        WarnIfNotSandboxed();
         var spec = new ProjectSpec
         {
             Name = Name,

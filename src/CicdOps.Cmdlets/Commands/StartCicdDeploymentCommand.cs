@@ -45,6 +45,7 @@ public sealed class StartCicdDeploymentCommand : CicdCmdlet
         foreach (var name in names)
         {
             if (!ShouldProcess(name, $"Deploy {Commit ?? "the branch tip"}")) continue;
+            WarnIfNotSandboxed();
             Deployment queued;
             try
             {

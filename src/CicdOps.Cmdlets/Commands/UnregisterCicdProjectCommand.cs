@@ -26,6 +26,10 @@ public sealed class UnregisterCicdProjectCommand : CicdCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Also deletes the project's dedicated service user (cicd_&lt;name&gt;-&lt;hex&gt;), when CicdOps created one.</summary>
+    [Parameter]
+    public SwitchParameter RemoveServiceUser { get; set; }
+
     /// <summary>Writes the removed project (its last state) to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -35,12 +39,14 @@ public sealed class UnregisterCicdProjectCommand : CicdCmdlet
         var names = ParameterSetName == ParameterSets.ByInputObject ? InputObject.Select(p => p.Name) : Name;
         foreach (var name in names)
         {
-            if (!ShouldProcess(name, "Stop the app and unregister the project, deleting its deployment history")) continue;
+            if (!ShouldProcess(name, RemoveServiceUser
+                    ? "Stop the app and unregister the project, deleting its deployment history and its service user"
+                    : "Stop the app and unregister the project, deleting its deployment history")) continue;
             if (!Force && !ShouldContinue($"Project '{name}' and its deployment history will be deleted. Continue?",
                     "Unregister project", ref _yesToAll, ref _noToAll)) continue;
             TryInvoke(() =>
             {
-                var removed = Engine.UnregisterProject(name);
+                var removed = Engine.UnregisterProject(name, removeServiceUser: RemoveServiceUser);
                 if (PassThru) WriteObject(removed);
             });
         }

@@ -65,6 +65,19 @@ public abstract class CicdCmdlet : PSCmdlet, IDisposable
         _cancellation = null;
     }
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CicdEngine, object> WarnedNotSandboxed = new();
+
+    /// <summary>
+    /// Once per engine (so once per session and data directory): warns that projects run as this account,
+    /// not sandboxed, because CicdOps is not root. Called on the pipeline thread by the cmdlets that run scripts.
+    /// </summary>
+    protected void WarnIfNotSandboxed()
+    {
+        var engine = Engine;
+        if (engine.NotSandboxedReason is not { } reason) return;
+        if (WarnedNotSandboxed.TryAdd(engine, new object())) WriteWarning(reason);
+    }
+
     /// <summary>Reports one failed item; the pipeline goes on with the next.</summary>
     protected void WriteCicdError(CicdException ex) => WriteError(CicdErrorRecords.From(ex));
 

@@ -29,9 +29,9 @@ public sealed class CmdletContractTests
     public void The_module_has_the_cmdlets_of_the_issues()
     {
         Assert.Equal(
-            new[] { "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdProject", "Get-CicdWebhookDelivery", "Install-CicdListenerService",
-                "Invoke-CicdRollback", "Register-CicdProject", "Set-CicdPin", "Set-CicdProject", "Start-CicdDeployment", "Start-CicdListener",
-                "Stop-CicdDeployment", "Unregister-CicdProject" },
+            new[] { "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdProject", "Get-CicdSecret", "Get-CicdWebhookDelivery",
+                "Install-CicdListenerService", "Invoke-CicdRollback", "Register-CicdProject", "Remove-CicdSecret", "Set-CicdPin", "Set-CicdProject",
+                "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Unregister-CicdProject" },
             CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
     }
 
@@ -85,6 +85,57 @@ public sealed class CmdletContractTests
         Assert.Equal("SecretFile", c.Parameters.Single(p => p.Name == "WebhookSecretFile").Sets.Single().Name);
         Assert.DoesNotContain(CmdletCatalog.Cmdlets.SelectMany(x => x.Parameters),
             p => p.Name.Contains("Secret", StringComparison.Ordinal) && !p.Name.EndsWith("File", StringComparison.Ordinal) && p.Type.FullName == "System.String");
+    }
+
+    private static readonly string[] SecretCmdlets = { "Set-CicdSecret", "Get-CicdSecret", "Remove-CicdSecret" };
+
+    [Fact]
+    public void A_secret_value_is_a_mandatory_SecureString_and_no_secret_valued_parameter_is_a_plain_string()
+    {
+        var value = CmdletCatalog.Get("Set-CicdSecret").Parameters.Single(p => p.Name == "Value");
+        Assert.Equal("System.Security.SecureString", value.Type.FullName);
+        Assert.All(value.Sets, s => Assert.True(s.Mandatory, "-Value should be mandatory, so PowerShell prompts for it masked"));
+        Assert.All(value.Sets, s => Assert.False(s.ByValue || s.ByPropertyName, "-Value should not bind from the pipeline"));
+        // Anything that could carry a secret's value: no plain string or string array, in any cmdlet.
+        var valued = new[] { "Value", "Password", "Token", "Key", "Credential", "Plain", "Secret" };
+        Assert.DoesNotContain(CmdletCatalog.Cmdlets.SelectMany(c => c.Parameters.Select(p => (Cmdlet: c.Name, p))),
+            x => valued.Any(v => x.p.Name.Contains(v, StringComparison.OrdinalIgnoreCase)) && !x.p.Name.EndsWith("File", StringComparison.Ordinal)
+                 && x.p.Type.FullName is "System.String" or "System.String[]" or "System.Object" or "System.Object[]");
+    }
+
+    [Theory]
+    [InlineData("Remove-CicdSecret")]
+    [InlineData("Set-CicdSecret")]
+    public void Secret_info_from_Get_CicdSecret_binds_to_the_secret_cmdlets(string name)
+    {
+        // `Get-CicdSecret -Project app | Remove-CicdSecret`: every mandatory parameter except -Value must bind by
+        // property name from a SecretInfo property, so nothing is left to prompt for and Project and Name stay paired.
+        var output = CmdletCatalog.Get("Get-CicdSecret").OutputTypes.Single();
+        Assert.Equal("CicdOps.Engine.Secrets.SecretInfo", output);
+        var info = CmdletCatalog.LoadedAssembly("CicdOps.Engine").GetType(output, throwOnError: true)!;
+        var properties = info.GetProperties().Select(p => p.Name).ToHashSet();
+        Assert.DoesNotContain("Value", properties);
+        var c = CmdletCatalog.Get(name);
+        foreach (var set in c.ParameterSets)
+        {
+            var mandatory = c.Parameters.Where(p => p.Sets.Any(s => s.AppliesTo(set) && s.Mandatory) && p.Name != "Value").ToList();
+            Assert.Equal(new[] { "Name", "Project" }, mandatory.Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal));
+            foreach (var p in mandatory)
+            {
+                Assert.Contains(p.Name, properties);
+                Assert.True(p.Sets.Where(s => s.AppliesTo(set)).All(s => s.ByPropertyName), $"{name} -{p.Name} should bind by property name");
+                Assert.True(p.Type.FullName is "System.String" or "System.String[]", $"{name} -{p.Name} should take the string SecretInfo.{p.Name} is");
+            }
+            Assert.DoesNotContain(c.Parameters, p => p.Sets.Any(s => s.AppliesTo(set) && s.ByValue));
+        }
+    }
+
+    [Fact]
+    public void Removing_the_service_user_is_an_opt_in_switch()
+    {
+        var p = CmdletCatalog.Get("Unregister-CicdProject").Parameters.Single(p => p.Name == "RemoveServiceUser");
+        Assert.Equal("System.Management.Automation.SwitchParameter", p.Type.FullName);
+        Assert.All(p.Sets, s => Assert.False(s.Mandatory));
     }
 
     [Fact]
@@ -155,8 +206,10 @@ public sealed class CmdletContractTests
         var c = CmdletCatalog.Get(name);
         foreach (var p in c.Parameters)
         {
-            // Register-CicdProject's -Name is a new name: nothing to complete.
+            // Register-CicdProject's -Name is a new name: nothing to complete. A secret cmdlet's -Name is a secret of -Project.
             if (p.Name == "Name" && name != "Register-CicdProject")
+                Assert.Equal(SecretCmdlets.Contains(name) ? "CicdOps.Cmdlets.Completion.SecretNameCompleter" : "CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
+            if (p.Name == "Project")
                 Assert.Equal("CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
             if (p.Name == "Commit")
                 Assert.Equal("CicdOps.Cmdlets.Completion.CommitCompleter", p.Completer);

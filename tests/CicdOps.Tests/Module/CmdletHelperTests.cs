@@ -81,6 +81,18 @@ public sealed class CmdletHelperTests
     }
 
     [Fact]
+    public void A_SecureString_secret_value_reaches_the_call_as_its_characters_only_for_the_call()
+    {
+        using var secret = new System.Security.SecureString();
+        foreach (var c in "p\u00e4ss \"$(x)") secret.AppendChar(c);
+        Assert.Equal("p\u00e4ss \"$(x)", SecretValues.WithChars(secret, chars => chars.ToString()));
+        using var empty = new System.Security.SecureString();
+        Assert.Equal(0, SecretValues.WithChars(empty, chars => chars.Length));
+        // A failing engine call still propagates (the buffers are zeroed in finally).
+        Assert.Throws<InvalidOperationException>(() => SecretValues.WithChars<int>(secret, _ => throw new InvalidOperationException()));
+    }
+
+    [Fact]
     public void A_secret_file_loses_its_trailing_newline_only()
     {
         Assert.Equal("  top secret"u8.ToArray(), WebhookSecrets.FromFileBytes("  top secret\r\n"u8.ToArray()));

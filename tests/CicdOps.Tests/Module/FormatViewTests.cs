@@ -41,7 +41,8 @@ public sealed class FormatViewTests
     public void Project_and_deployment_tables_show_the_columns_users_expect()
     {
         string[] Headers(string type) => TableViews()[type].Descendants("Label").Select(l => l.Value).ToArray();
-        Assert.Equal(new[] { "Name", "Status", "Branch", "Commit", "Pinned", "Port" }, Headers("CicdOps.Engine.Model.Project"));
+        Assert.Equal(new[] { "Name", "Status", "Branch", "Commit", "Pinned", "Port", "Sandboxed" }, Headers("CicdOps.Engine.Model.Project"));
+        Assert.Equal(new[] { "Project", "Name", "UpdatedAt" }, Headers("CicdOps.Engine.Secrets.SecretInfo"));
         Assert.Equal(new[] { "Id", "Project", "Commit", "Status", "Trigger", "Started", "Duration" }, Headers("CicdOps.Engine.Model.Deployment"));
         Assert.Equal(new[] { "Received", "Provider", "Event", "Repository", "Ref", "Commit", "Signature", "Outcome", "StatusCode" },
             Headers("CicdOps.Engine.Webhooks.WebhookDelivery"));

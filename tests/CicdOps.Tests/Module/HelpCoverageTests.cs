@@ -106,7 +106,9 @@ public sealed class HelpCoverageTests
         var text = File.ReadAllText(Path.Combine(ModulePaths.ModuleDirectory, "en-US", "about_CicdOps.help.txt"));
         Assert.StartsWith("TOPIC\n    about_CicdOps\n", text);
         foreach (var concept in new[] { "SHORT DESCRIPTION", "LONG DESCRIPTION", "PINS", "ROLLBACK", "install.sh", "run.sh", "health.sh", "CICDOPS_HOME",
-            "LISTENER", "9641", "CICDOPS_WEBHOOK_SECRET", "AllowUnsigned", "Get-CicdWebhookDelivery" })
+            "LISTENER", "9641", "CICDOPS_WEBHOOK_SECRET", "AllowUnsigned", "Get-CicdWebhookDelivery",
+            "SECRETS", "AES-256-GCM", "CICDOPS_MASTER_KEY_FILE", "***", "base64", "stderr", "CICD_", "LD_", "CicdInvalidSecretName",
+            "LEAST PRIVILEGE", "cicd_<name>-<6 hex>", "0750", "setpriv", "AllowSudoDuringInstall", "RemoveServiceUser" })
             Assert.Contains(concept, text);
     }
 }
