@@ -32,7 +32,7 @@ BeforeAll {
 
 AfterAll {
     # Stop every app the suite started, then let OnRemove dispose the engine.
-    Get-CicdProject -ErrorAction SilentlyContinue | Unregister-CicdProject -Force -Confirm:$false -ErrorAction SilentlyContinue
+    Get-CicdProject -ErrorAction SilentlyContinue | Unregister-CicdProject -RemoveServiceUser -Force -Confirm:$false -ErrorAction SilentlyContinue
     Remove-Module CicdOps -Force -ErrorAction SilentlyContinue
     $env:CICDOPS_HOME = $script:PreviousHome
 }
