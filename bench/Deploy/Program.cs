@@ -76,7 +76,7 @@ try
     Report("baseline: git fetch+rev-parse+reset", rawGit);
     Report("baseline: bare run.sh start → health.sh passes", rawRun);
     Console.WriteLine($"goal: overhead p50 < 100 ms → {(Percentile(overhead, 50) < 100 ? "met" : "NOT met")}; push-to-healthy p50 < 1500 ms → {(Percentile(pushToHealthy, 50) < 1500 ? "met" : "NOT met")}");
-    engine.UnregisterProject("bench");
+    engine.UnregisterProject("bench", removeServiceUser: true);
 }
 finally
 {

@@ -326,7 +326,7 @@ internal static class EngineScenario
             await Engine.ShutdownRunnersAsync(TimeSpan.FromSeconds(30));
             foreach (var p in Projects)
             {
-                try { Engine.UnregisterProject(p); }
+                try { Engine.UnregisterProject(p, removeServiceUser: true); }
                 catch (CicdException e) { Console.WriteLine($"  cleanup: {p}: {e.Message}"); }
             }
             Engine.Dispose();

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Security;
 using CicdOps.Cmdlets.Completion;
 using CicdOps.Cmdlets.Infrastructure;
 using CicdOps.Engine.Model;
@@ -47,11 +48,22 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
     [Parameter]
     public SwitchParameter AllowSudoDuringInstall { get; set; }
 
+    /// <summary>The project's own webhook secret; it overrides the listener's global secret for this project.</summary>
+    [Parameter]
+    public SecureString? WebhookSecret { get; set; }
+
+    /// <summary>Remove the project's own webhook secret (the listener's global secret applies again).</summary>
+    [Parameter]
+    public SwitchParameter ClearWebhookSecret { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
+        if (WebhookSecret is not null && ClearWebhookSecret)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -WebhookSecret or -ClearWebhookSecret, not both."),
+                "CicdInvalidArgument", ErrorCategory.InvalidArgument, null));
         var update = new ProjectUpdate
         {
             Repository = Repository,
@@ -73,6 +85,13 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
             TryInvoke(() =>
             {
                 var project = Engine.UpdateProject(name, update);
+                if (ClearWebhookSecret) Engine.RemoveProjectWebhookSecret(name);
+                if (WebhookSecret is not null)
+                {
+                    var bytes = WebhookSecrets.FromSecureString(WebhookSecret) ?? Array.Empty<byte>();
+                    try { Engine.SetProjectWebhookSecret(name, bytes); }
+                    finally { Array.Clear(bytes); }
+                }
                 if (PassThru) WriteObject(project);
             });
         }
