@@ -28,9 +28,23 @@ public static class EngineCache
                 ModuleCleanup.Register(DisposeAll);
                 _cleanupRegistered = true;
             }
-            return Engines.GetOrAdd(key, path => CicdEngine.Open(new EngineOptions { DataPath = path }));
+            return Engines.GetOrAdd(key, path => CicdEngine.Open(Options(path, ExecutableLookup.FindOnPath("cicdops"))));
         }
     }
+
+    /// <summary>
+    /// With the `cicdops` executable installed, deployments run in its detached worker (they outlive the pwsh
+    /// session) and app output goes through its masking log pump; without it, deployments run in this session and
+    /// app output is not masked (each deployment log says so).
+    /// </summary>
+    public static EngineOptions Options(string dataPath, string? cicdops) => cicdops is null
+        ? new EngineOptions { DataPath = dataPath }
+        : new EngineOptions
+        {
+            DataPath = dataPath,
+            WorkerCommand = new[] { cicdops, "--data-dir", dataPath, "worker" },
+            LogPumpCommand = new[] { cicdops, "--data-dir", dataPath, "log-pump" },
+        };
 
     public static void DisposeAll()
     {

@@ -45,6 +45,10 @@ public sealed class MaskingFilter
 
         // A match starting at or after `hold` might still be incomplete; everything before it is decided.
         var hold = final ? buffer.Length : Math.Max(0, buffer.Length - (_masker.MaxPatternLength - 1));
+        // A finished line cannot hold the start of a match that continues later, so it goes out now: an app that
+        // prints a line and then waits must not have that line held back indefinitely.
+        if (!final && _masker.LinesAreIndependent)
+            hold = Math.Max(hold, buffer.AsSpan().LastIndexOf((byte)'\n') + 1);
         Emit(buffer, marked, hold, output);
         _pending = buffer[hold..];
         _pendingMarked = marked[hold..];

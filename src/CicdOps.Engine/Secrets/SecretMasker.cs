@@ -28,6 +28,7 @@ public sealed class SecretMasker
             _byFirstByte[group.Key] = group.OrderByDescending(p => p.Length).ToArray();
         FirstBytes = SearchValues.Create(patterns.Select(p => p[0]).Distinct().ToArray());
         MaxPatternLength = patterns.Count == 0 ? 0 : patterns.Max(p => p.Length);
+        LinesAreIndependent = patterns.All(p => Array.IndexOf(p, (byte)'\n') < 0);
         PatternCount = patterns.Count;
     }
 
@@ -54,6 +55,9 @@ public sealed class SecretMasker
     }
 
     internal int MaxPatternLength { get; }
+
+    /// <summary>No pattern contains a newline, so no match can span one: a finished line is decided.</summary>
+    internal bool LinesAreIndependent { get; }
     internal int PatternCount { get; }
     internal SearchValues<byte> FirstBytes { get; }
     public bool IsEmpty => PatternCount == 0;

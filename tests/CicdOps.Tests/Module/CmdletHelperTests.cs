@@ -158,3 +158,46 @@ public sealed class CmdletHelperTests
         }
     }
 }
+
+/// <summary>How the cmdlets open the engine when the `cicdops` executable is installed: worker and log pump are used for real.</summary>
+public sealed class EngineCacheOptionsTests
+{
+    [Fact]
+    public void With_cicdops_installed_deployments_run_in_its_worker_and_app_output_is_masked()
+    {
+        using var repo = new CicdOps.Tests.Support.TestRepository();
+        using var dir = new CicdOps.Tests.Support.TempDirectory();
+        var cicdops = Path.Combine(AppContext.BaseDirectory, "cicdops"); // the CLI's apphost, built beside the tests
+        var options = EngineCache.Options(dir.Combine("data"), cicdops);
+        using var engine = CicdOps.Engine.CicdEngine.Open(options);
+        repo.Write(".cicd/run.sh", "#!/bin/bash\necho \"token=$API_TOKEN\"\nexec sleep 300\n").CommitAndPush();
+        engine.RegisterProject(new CicdOps.Engine.Model.ProjectSpec { Name = "app", Repository = repo.Url, Path = dir.Combine("tree") });
+        try
+        {
+            engine.SetSecret("app", "API_TOKEN", "s3cr3t-value-for-the-pump");
+            var d = engine.RequestDeployment(new CicdOps.Engine.Model.DeploymentRequest { Project = "app" });
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            d = engine.WaitForDeploymentAsync(d.Id, null, timeout.Token).GetAwaiter().GetResult();
+
+            Assert.Equal(CicdOps.Engine.Model.DeploymentStatus.Succeeded, d.Status);
+            Assert.True(File.Exists(Path.Combine(options.DataPath!, "logs", "app", "worker.log")), "the deployment ran in the detached worker");
+            var appLog = Path.Combine(options.DataPath!, "logs", "app", "app.log");
+            CicdOps.Tests.Engine.QueueTests.WaitFor(() => File.Exists(appLog) && File.ReadAllText(appLog).Contains("token="));
+            var text = File.ReadAllText(appLog);
+            Assert.Contains("token=***", text);
+            Assert.DoesNotContain("s3cr3t-value-for-the-pump", text);
+        }
+        finally
+        {
+            engine.UnregisterProject("app", removeServiceUser: true);
+        }
+    }
+
+    [Fact]
+    public void Without_cicdops_the_session_runs_deployments_itself()
+    {
+        var options = EngineCache.Options("/tmp/x", null);
+        Assert.Null(options.WorkerCommand);
+        Assert.Null(options.LogPumpCommand);
+    }
+}
