@@ -75,20 +75,8 @@ public sealed class WebhookDeliveryStore : IDisposable
         CompleteAsync(recordId, outcome, statusCode, detail).GetAwaiter().GetResult();
 
     /// <inheritdoc cref="Complete"/>
-    public Task CompleteAsync(long recordId, string outcome, int statusCode, string? detail)
-    {
-        var now = Now();
-        return _writes.Enqueue(c =>
-        {
-            var cmd = c.Command("UPDATE webhook_deliveries SET outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid");
-            cmd.Parameters.AddWithValue("$o", outcome);
-            cmd.Parameters.AddWithValue("$s", statusCode);
-            cmd.Parameters.AddWithValue("$d", (object?)detail ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$now", now);
-            cmd.Parameters.AddWithValue("$rid", recordId);
-            return cmd.ExecuteNonQuery();
-        });
-    }
+    public Task CompleteAsync(long recordId, string outcome, int statusCode, string? detail) =>
+        FinishAsync(recordId, keepClaim: true, outcome, statusCode, detail);
 
     /// <summary>
     /// Ends a claimed delivery that failed for a reason of ours (not the sender's): the record stays, but the
@@ -98,12 +86,18 @@ public sealed class WebhookDeliveryStore : IDisposable
         ReleaseAsync(recordId, outcome, statusCode, detail).GetAwaiter().GetResult();
 
     /// <inheritdoc cref="Release"/>
-    public Task ReleaseAsync(long recordId, string outcome, int statusCode, string? detail)
+    public Task ReleaseAsync(long recordId, string outcome, int statusCode, string? detail) =>
+        FinishAsync(recordId, keepClaim: false, outcome, statusCode, detail);
+
+    /// <summary>Writes a claimed delivery's outcome; without <paramref name="keepClaim"/> its delivery id is freed.</summary>
+    private Task FinishAsync(long recordId, bool keepClaim, string outcome, int statusCode, string? detail)
     {
         var now = Now();
         return _writes.Enqueue(c =>
         {
-            var cmd = c.Command("UPDATE webhook_deliveries SET accepted = 0, outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid");
+            var cmd = c.Command(keepClaim
+                ? "UPDATE webhook_deliveries SET outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid"
+                : "UPDATE webhook_deliveries SET accepted = 0, outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid");
             cmd.Parameters.AddWithValue("$o", outcome);
             cmd.Parameters.AddWithValue("$s", statusCode);
             cmd.Parameters.AddWithValue("$d", (object?)detail ?? DBNull.Value);
