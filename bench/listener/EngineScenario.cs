@@ -29,7 +29,7 @@ internal static class EngineScenario
         var payloads = f.Commits.Select(c => f.Signed(c)).ToArray();
         using var http = NewClient(connections);
 
-        await Scenario.Load(http, f.Url, payloads, connections, TimeSpan.FromSeconds(3), "warm"); // JIT, pools; starts a deploy
+        await Scenario.Load(http, f.Url, payloads, connections, Scenario.WarmUp, "warm"); // JIT tiering, pools; starts a deploy
         var before = f.MaxDeploymentId();
         var load = Uptime.Load();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;

@@ -13,37 +13,25 @@ public sealed partial class CicdEngine
     {
         var name = Names.ProjectName(request.Project);
         var commit = request.Commit is null ? null : Names.Commit(request.Commit);
-        var d = Enqueue(name, commit, request.Trigger, request.ForceInstall);
-        if (d.Status == DeploymentStatus.Queued) EnsureRunner(name);
+        var (d, queued) = Enqueue(name, commit, request.Trigger, request.ForceInstall);
+        Queued(queued);
         return d;
     }
 
-    /// <summary>
-    /// Inserts the request in one write transaction: a pinned project records it Skipped; otherwise it
-    /// replaces (supersedes) the deployment already waiting, so at most one waits per project.
-    /// </summary>
-    internal Deployment Enqueue(string project, string? commit, DeploymentTrigger trigger, bool forceInstall)
-    {
-        var d = _ctx.Db.Write(c =>
+    /// <summary>Writes the request to the project's queue in a transaction of its own; starts no runner (see <see cref="Queued"/>).</summary>
+    internal (Deployment Deployment, QueuedDeployment Queued) Enqueue(string project, string? commit, DeploymentTrigger trigger, bool forceInstall) =>
+        _ctx.Db.Write(c =>
         {
-            var p = ProjectStore.Get(c, project);
-            var logs = _ctx.Layout.DeploymentLogs(project);
-            // Pin and rollback are how an operator moves a pin; a recovery may redo the pinned commit itself.
-            var bypassesPin = trigger is DeploymentTrigger.Pin or DeploymentTrigger.Rollback ||
-                (trigger == DeploymentTrigger.Recovery && commit is not null && p.PinnedCommit is { } pinned && pinned.StartsWith(commit, StringComparison.Ordinal));
-            if (p.PinnedCommit is { } pin && !bypassesPin)
-            {
-                var skipped = DeploymentStore.Insert(c, project, p.Branch, commit, trigger, DeploymentStatus.Skipped,
-                    $"pinned to {pin}", forceInstall, logs);
-                return DeploymentStore.Get(c, skipped);
-            }
-            var waiting = DeploymentStore.FindByStatus(c, project, DeploymentStatus.Queued);
-            var id = DeploymentStore.Insert(c, project, p.Branch, commit, trigger, DeploymentStatus.Queued, null, forceInstall, logs);
-            if (waiting is not null) DeploymentStore.Supersede(c, waiting.Id, id);
-            return DeploymentStore.Get(c, id);
+            using var s = Statements.Borrow(c);
+            var q = DeploymentQueue.Enqueue(s, _ctx.Layout, project, commit, trigger, forceInstall);
+            return (DeploymentStore.Get(c, q.Id), q);
         });
+
+    /// <summary>After the transaction that queued <paramref name="q"/> committed: wake waiters, start a runner when none holds the lease.</summary>
+    internal void Queued(QueuedDeployment q)
+    {
         _ctx.Changes.Pulse();
-        return d;
+        if (q.NeedsRunner) StartRunner(q.Project);
     }
 
     public async Task<Deployment> WaitForDeploymentAsync(long deploymentId, IProgress<DeploymentProgress>? progress, CancellationToken cancellationToken)

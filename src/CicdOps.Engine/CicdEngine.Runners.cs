@@ -31,7 +31,11 @@ public sealed partial class CicdEngine
     /// </summary>
     private void EnsureRunner(string project)
     {
-        if (RunnerIsLive(project)) return;
+        if (!RunnerIsLive(project)) StartRunner(project);
+    }
+
+    private void StartRunner(string project)
+    {
         if (_ctx.Options.WorkerCommand is { Count: > 0 } command)
         {
             Directory.CreateDirectory(_ctx.Layout.ProjectLogs(project));

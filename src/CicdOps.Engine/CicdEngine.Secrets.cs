@@ -49,7 +49,10 @@ public sealed partial class CicdEngine
     /// <summary>Removes the project's webhook secret (the global one applies again); false when it had none.</summary>
     public bool RemoveProjectWebhookSecret(string project) => _ctx.Secrets.Store.RemoveWebhookSecret(GetProject(project).Name);
 
-    /// <summary>The per-project secret lookup the listener uses, or null when no project has one.</summary>
-    internal Func<string, byte[]?>? ProjectWebhookSecrets() =>
-        SecretStore.AnyWebhookSecret(_ctx.Db) ? name => _ctx.Secrets.Store.GetWebhookSecret(name) : null;
+    /// <summary>Whether any project has its own webhook secret (nothing is decrypted).</summary>
+    internal bool AnyProjectWebhookSecret() => SecretStore.AnyWebhookSecret(_ctx.Db);
+
+    /// <summary>Every project's own webhook secret (empty without touching the master key when there is none).</summary>
+    internal Dictionary<string, byte[]> LoadProjectWebhookSecrets() =>
+        AnyProjectWebhookSecret() ? _ctx.Secrets.Store.AllWebhookSecrets() : new Dictionary<string, byte[]>();
 }

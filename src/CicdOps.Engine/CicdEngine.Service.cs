@@ -15,8 +15,6 @@ public sealed partial class CicdEngine
     /// </summary>
     public async Task RunListenerAsync(ListenerOptions options, Action<string> log, CancellationToken stop, TimeSpan? shutdownGrace = null)
     {
-        options = options with { ProjectSecret = options.ProjectSecret ?? ProjectWebhookSecrets() };
-        if (options.Validate() is { } refusal) throw new CicdException(CicdError.InvalidArgument, refusal, options.Prefix);
         options = options with { Log = options.Log ?? log };
         await using var listener = CreateWebhookListener(options);
         listener.Start();

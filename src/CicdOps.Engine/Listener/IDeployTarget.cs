@@ -1,26 +1,37 @@
+using CicdOps.Engine.Deploy;
 using CicdOps.Engine.Model;
+using CicdOps.Engine.State;
+using CicdOps.Engine.Validation;
 
 namespace CicdOps.Engine.Listener;
 
 /// <summary>
-/// What the listener needs from the engine: the registered projects and a way to queue a deployment.
-/// CicdEngine has both methods; adapt it with <c>new EngineDeployTarget(engine)</c>.
+/// What the listener needs from the engine: the registered projects, and a way to queue a deployment inside
+/// the delivery's own write transaction, so recording a delivery and queueing its deployments is one commit
+/// (shared with the other deliveries of the same group commit). The engine's is <see cref="EngineDeployTarget"/>.
 /// </summary>
-public interface IDeployTarget
+internal interface IDeployTarget
 {
     IReadOnlyList<Project> GetProjects();
 
-    /// <summary>Queues a deployment, or records it Skipped when the project is pinned. Must not wait for it to run.</summary>
-    Deployment RequestDeployment(DeploymentRequest request);
+    /// <summary>
+    /// Queues a webhook deployment of <paramref name="commit"/>, or records it Skipped when the project is pinned,
+    /// in the caller's transaction <paramref name="tx"/>. Must not wait for it to run. Throws
+    /// <see cref="CicdException"/> (before writing anything) when the project no longer exists.
+    /// </summary>
+    QueuedDeployment Queue(Statements tx, string project, string commit);
+
+    /// <summary>Called once the transaction that queued <paramref name="queued"/> has committed.</summary>
+    void Committed(QueuedDeployment queued);
 }
 
 /// <summary>
 /// The engine itself as the listener's deploy target. The project list is read at most once per
 /// <see cref="RefreshInterval"/>: every delivery needs it for matching, and reading every project row per request
 /// dominated the cost with many projects. A registration or change reaches a running listener within that time;
-/// pins are checked by the engine when the deployment is requested, so they apply at once.
+/// pins are read in the queueing transaction, so they apply at once.
 /// </summary>
-public sealed class EngineDeployTarget(CicdEngine engine) : IDeployTarget
+internal sealed class EngineDeployTarget(CicdEngine engine) : IDeployTarget
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
     private Snapshot? _cache;
@@ -37,5 +48,8 @@ public sealed class EngineDeployTarget(CicdEngine engine) : IDeployTarget
 
     private sealed record Snapshot(IReadOnlyList<Project> Projects, long ReadAt);
 
-    public Deployment RequestDeployment(DeploymentRequest request) => engine.RequestDeployment(request);
+    public QueuedDeployment Queue(Statements tx, string project, string commit) =>
+        DeploymentQueue.Enqueue(tx, engine.Context.Layout, Names.ProjectName(project), Names.Commit(commit), DeploymentTrigger.Webhook, forceInstall: false);
+
+    public void Committed(QueuedDeployment queued) => engine.Queued(queued);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CicdOps.Engine.Model;
 using CicdOps.Engine.Webhooks;
 
@@ -7,33 +6,52 @@ namespace CicdOps.Engine.Listener;
 /// <summary>Finds the projects a push concerns and the ref update each should deploy.</summary>
 internal sealed class ProjectMatcher
 {
-    // Project repositories rarely change; normalising each once keeps matching cheap with many projects.
-    private readonly ConcurrentDictionary<string, string?> _keys = new(StringComparer.Ordinal);
+    // The engine hands out the same project list until it refreshes it, so the index by repository key is
+    // built once per list, not per delivery (with hundreds of projects, per-delivery matching dominated).
+    private Index? _index;
 
     public IReadOnlyList<Project> Matching(IReadOnlyList<Project> projects, IReadOnlyList<string> repositoryKeys)
     {
         if (repositoryKeys.Count == 0) return Array.Empty<Project>();
-        if (_keys.Count > 10_000) _keys.Clear();
-        var result = new List<Project>();
-        foreach (var p in projects)
+        var index = Volatile.Read(ref _index);
+        if (index is null || !ReferenceEquals(index.Projects, projects)) Volatile.Write(ref _index, index = new Index(projects));
+        List<(int Order, Project Project)>? found = null;
+        foreach (var key in repositoryKeys)
+            if (index.ByKey.TryGetValue(key, out var hits)) (found ??= new()).AddRange(hits);
+        if (found is null) return Array.Empty<Project>();
+        // A project is under one key, so no duplicates; keep the registry's order when several keys matched.
+        if (repositoryKeys.Count > 1) found.Sort((a, b) => a.Order.CompareTo(b.Order));
+        return found.Select(h => h.Project).ToList();
+    }
+
+    private sealed class Index
+    {
+        public Index(IReadOnlyList<Project> projects)
         {
-            var key = _keys.GetOrAdd(p.Repository, RepositoryUrl.Normalize);
-            if (key is not null && repositoryKeys.Contains(key)) result.Add(p);
+            Projects = projects;
+            for (var i = 0; i < projects.Count; i++)
+            {
+                if (RepositoryUrl.Normalize(projects[i].Repository) is not { } key) continue;
+                if (!ByKey.TryGetValue(key, out var list)) ByKey[key] = list = new();
+                list.Add((i, projects[i]));
+            }
         }
-        return result;
+
+        public IReadOnlyList<Project> Projects { get; }
+        public Dictionary<string, List<(int, Project)>> ByKey { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>The update of the project's branch to deploy, or why there is nothing to deploy.</summary>
     public static (RefUpdate? Update, string? IgnoredBecause) Choose(Project project, IReadOnlyList<RefUpdate> updates)
     {
-        var wanted = RefUpdate.BranchPrefix + project.Branch;
+        var anyBranch = false;
         foreach (var u in updates)
         {
-            if (!string.Equals(u.Ref, wanted, StringComparison.Ordinal)) continue;
+            anyBranch |= u.Branch is not null;
+            if (!string.Equals(u.Branch, project.Branch, StringComparison.Ordinal)) continue;
             if (u.Deleted || u.After is null) return (null, "branch deleted");
             return (u, null);
         }
-        if (updates.Count > 0 && updates.All(u => u.Branch is null)) return (null, "not a branch push");
-        return (null, "other branch");
+        return (null, updates.Count > 0 && !anyBranch ? "not a branch push" : "other branch");
     }
 }

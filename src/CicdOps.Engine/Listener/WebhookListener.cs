@@ -11,6 +11,7 @@ public sealed class WebhookListener : IAsyncDisposable
     private readonly ListenerOptions _options;
     private readonly IHttpServer _server;
     private readonly WebhookRequestHandler _handler;
+    private readonly WebhookDeliveryStore _store;
     private readonly ListenerLog _log;
     private readonly SemaphoreSlim _slots;
     // _stopping ends accepting; _abandon (after the grace period) cuts requests still reading their body.
@@ -21,7 +22,7 @@ public sealed class WebhookListener : IAsyncDisposable
     private int _state; // 0 new, 1 running, 2 stopped
 
     /// <param name="server">The HTTP server; null uses HttpListener on <see cref="ListenerOptions.Prefix"/>.</param>
-    public WebhookListener(ListenerOptions options, IDeployTarget target, WebhookDeliveryStore store, IHttpServer? server = null)
+    internal WebhookListener(ListenerOptions options, IDeployTarget target, WebhookDeliveryStore store, IHttpServer? server = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(target);
@@ -29,6 +30,7 @@ public sealed class WebhookListener : IAsyncDisposable
         _options = options;
         _log = new ListenerLog(options.Log);
         _server = server ?? new HttpListenerServer(options.Prefix, options.BodyTimeout);
+        _store = store;
         _handler = new WebhookRequestHandler(options, target, store, _log);
         _slots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
     }
@@ -80,6 +82,7 @@ public sealed class WebhookListener : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _server.Dispose();
+        _store.Dispose(); // the listener's writer connection and checkpoint thread
         _stopping.Dispose();
         _abandon.Dispose();
     }

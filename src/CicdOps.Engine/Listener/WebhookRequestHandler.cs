@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using CicdOps.Engine.Model;
+using CicdOps.Engine.State;
 using CicdOps.Engine.Webhooks;
 
 namespace CicdOps.Engine.Listener;
@@ -55,14 +56,7 @@ internal sealed class WebhookRequestHandler
             ex.Abort();
         }
 
-        // Time to the response, not including the outcome write that follows it.
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        if (fields.Completing is { } completing)
-        {
-            // A failed outcome update leaves the claim "received"; it goes stale and a redelivery retakes it.
-            try { await completing.ConfigureAwait(false); }
-            catch (Exception e) { fields.Error ??= "recording outcome failed: " + e.GetType().Name; }
-        }
         if (fields.Quiet && reply?.StatusCode == 200) return;
         _log.Write($"webhook status={(reply is null ? "408" : reply.StatusCode)} outcome={ListenerLog.Clean(reply?.Outcome ?? fields.Outcome)} " +
                    $"method={ListenerLog.Clean(ex.Method)} path={ListenerLog.Clean(ex.Path)} provider={fields.Provider ?? "-"} event={ListenerLog.Clean(fields.Event)} " +
@@ -145,62 +139,74 @@ internal sealed class WebhookRequestHandler
             return new WebhookReply(401, "rejected", "signature verification failed");
         }
 
-        var claim = await _store.TryClaimAsync(start).ConfigureAwait(false);
-        if (!claim.Claimed) return new WebhookReply(200, "duplicate", "delivery already received", start.DeliveryId);
-
+        DeliveryClaim<List<ProjectOutcome>> claim;
         try
         {
-            if (headers.IsPing)
-            {
-                f.Completing = _store.CompleteAsync(claim.RecordId, "pong", 200, null);
-                return new WebhookReply(200, "pong", null, start.DeliveryId);
-            }
-            if (!headers.IsPush)
-            {
-                f.Completing = _store.CompleteAsync(claim.RecordId, "ignored", 200, "event not handled");
-                return new WebhookReply(200, "ignored", "event not handled", start.DeliveryId);
-            }
-
-            var outcomes = Deploy(payload, auth);
-            var overall = outcomes.Any(o => o.Result == "queued") ? "queued"
-                : outcomes.Any(o => o.Result == "pinned") ? "pinned" : "ignored";
-            var reason = matched.Count == 0 ? "no project uses this repository" : null;
-            // The claim is durable and the deployments are queued: that is what the 202 promises. The outcome
-            // joins the next group commit while the response goes out (awaited before logging).
-            f.Completing = _store.CompleteAsync(claim.RecordId, overall, 202, reason ?? WebhookReply.ProjectsJson(outcomes));
-            f.Projects = string.Join(',', outcomes.Select(o => o.Project + ":" + o.Result));
-            return new WebhookReply(202, overall, reason, start.DeliveryId, outcomes);
+            // One transaction (shared with the deliveries of the same group commit): the claim, the deployments
+            // it queues and its outcome are written together, so a 202 always means "recorded and queued".
+            claim = await _store.ClaimAsync(start, tx => Handle(tx, headers, payload, auth, matched)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            // Our failure, not the sender's: free the delivery id so the host's redelivery is handled.
-            try { await _store.ReleaseAsync(claim.RecordId, "failed", 500, e.GetType().Name).ConfigureAwait(false); } catch (Exception) { /* the claim goes stale and is retaken */ }
+            // Our failure, not the sender's: nothing was kept, so the host's redelivery is handled. Record the attempt.
+            try { await _store.RecordRejectedAsync(start, "failed", 500, e.GetType().Name).ConfigureAwait(false); } catch (Exception) { /* already failing */ }
             throw;
         }
+        if (!claim.Claimed) return new WebhookReply(200, "duplicate", "delivery already received", start.DeliveryId);
+
+        var outcomes = claim.Value!;
+        foreach (var o in outcomes) if (o.Queued is { } q) _target.Committed(q);
+        if (headers.IsPing) return new WebhookReply(200, "pong", null, start.DeliveryId);
+        if (!headers.IsPush) return new WebhookReply(200, "ignored", "event not handled", start.DeliveryId);
+        f.Projects = LogSummary(outcomes);
+        return new WebhookReply(202, Overall(outcomes), matched.Count == 0 ? "no project uses this repository" : null, start.DeliveryId, outcomes);
     }
 
-    private List<ProjectOutcome> Deploy(WebhookPayload payload, DeliveryAuthenticator.Result auth)
+    /// <summary>Runs inside the delivery's transaction: queues what the delivery deploys and says how to record it.</summary>
+    private DeliveryOutcome<List<ProjectOutcome>> Handle(Statements tx, WebhookHeaders headers, WebhookPayload payload,
+        DeliveryAuthenticator.Result auth, IReadOnlyList<Project> matched)
+    {
+        if (headers.IsPing) return new("pong", 200, null, new());
+        if (!headers.IsPush) return new("ignored", 200, "event not handled", new());
+        var outcomes = Deploy(tx, payload, auth);
+        var detail = matched.Count == 0 ? "no project uses this repository" : WebhookReply.ProjectsJson(outcomes);
+        return new(Overall(outcomes), 202, detail, outcomes);
+    }
+
+    /// <summary>project:result for each listed project (as in the reply), then how many more were ignored.</summary>
+    private static string LogSummary(List<ProjectOutcome> outcomes)
+    {
+        var ignored = 0;
+        var listed = outcomes.Where(o => o.Result != "ignored" || ++ignored <= WebhookReply.IgnoredListed).Select(o => o.Project + ":" + o.Result);
+        var text = string.Join(',', listed);
+        return ignored > WebhookReply.IgnoredListed ? $"{text},+{ignored - WebhookReply.IgnoredListed}:ignored" : text;
+    }
+
+    private static string Overall(List<ProjectOutcome> outcomes) =>
+        outcomes.Any(o => o.Result == "queued") ? "queued" : outcomes.Any(o => o.Result == "pinned") ? "pinned" : "ignored";
+
+    private List<ProjectOutcome> Deploy(Statements tx, WebhookPayload payload, DeliveryAuthenticator.Result auth)
     {
         var outcomes = new List<ProjectOutcome>();
         foreach (var p in auth.Rejected) outcomes.Add(new ProjectOutcome(p.Name, "rejected", "signature"));
         foreach (var p in auth.Authentic)
         {
             var (update, ignored) = ProjectMatcher.Choose(p, payload.Updates);
-            if (update is null)
+            if (update?.After is not { } commit)
             {
                 outcomes.Add(new ProjectOutcome(p.Name, "ignored", ignored));
                 continue;
             }
             try
             {
-                var d = _target.RequestDeployment(new DeploymentRequest { Project = p.Name, Commit = update.After, Trigger = DeploymentTrigger.Webhook });
-                outcomes.Add(d.Status == DeploymentStatus.Skipped
-                    ? new ProjectOutcome(p.Name, "pinned", "project is pinned", d.Id)
-                    : new ProjectOutcome(p.Name, "queued", null, d.Id));
+                var q = _target.Queue(tx, p.Name, commit);
+                outcomes.Add(q.Status == DeploymentStatus.Skipped
+                    ? new ProjectOutcome(p.Name, "pinned", "project is pinned", q.Id)
+                    : new ProjectOutcome(p.Name, "queued", null, q.Id) { Queued = q });
             }
             catch (CicdException e)
             {
-                // e.g. the project was unregistered a moment ago: the others still deploy.
+                // e.g. the project was unregistered a moment ago (nothing was written for it): the others still deploy.
                 outcomes.Add(new ProjectOutcome(p.Name, "failed", e.ErrorId));
             }
         }
@@ -217,7 +223,6 @@ internal sealed class WebhookRequestHandler
     private sealed class LogFields
     {
         public string? Provider, Event, Delivery, Repository, Ref, Commit, Projects, Outcome, Reason, Error;
-        public Task? Completing;
         public bool Quiet;
     }
 }

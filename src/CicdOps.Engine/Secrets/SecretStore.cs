@@ -78,6 +78,22 @@ internal sealed class SecretStore
         return row is { } sealedSecret ? SecretCipher.Open(_key, project, WebhookSecretName, sealedSecret) : null;
     }
 
+    /// <summary>Every project's own webhook secret, decrypted, by project name (one read for the listener's cache).</summary>
+    internal Dictionary<string, byte[]> AllWebhookSecrets()
+    {
+        var rows = _db.Read(c =>
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT project, nonce, ciphertext, tag FROM secrets WHERE name = $name";
+            cmd.Parameters.AddWithValue("$name", WebhookSecretName);
+            using var r = cmd.ExecuteReader();
+            var list = new List<(string, SealedSecret)>();
+            while (r.Read()) list.Add((r.GetString(0), new SealedSecret((byte[])r[1], (byte[])r[2], (byte[])r[3])));
+            return list;
+        });
+        return rows.ToDictionary(x => x.Item1, x => SecretCipher.Open(_key, x.Item1, WebhookSecretName, x.Item2), StringComparer.Ordinal);
+    }
+
     internal bool RemoveWebhookSecret(string project) => Delete(project, WebhookSecretName) > 0;
 
     /// <summary>Projects that have their own webhook secret (no key needed: nothing is decrypted).</summary>

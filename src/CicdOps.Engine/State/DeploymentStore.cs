@@ -6,22 +6,6 @@ namespace CicdOps.Engine.State;
 /// <summary>Rows of the deployments and deployment_stages tables. Callers own the connection and transaction.</summary>
 internal static class DeploymentStore
 {
-    public static long Insert(SqliteConnection c, string project, string branch, string? requestedCommit, DeploymentTrigger trigger,
-        DeploymentStatus status, string? reason, bool forceInstall, string logDirectory)
-    {
-        var now = DateTimeOffset.UtcNow.ToMs();
-        c.Execute("""
-            INSERT INTO deployments (project, requested_commit, commit_sha, branch, trigger, status, reason, force_install, queued_at, log_path,
-                finished_at)
-            VALUES ($p, $rc, $rc, $b, $t, $s, $reason, $f, $now, '', CASE WHEN $s IN ('Queued','Running') THEN NULL ELSE $now END)
-            """,
-            ("$p", project), ("$rc", requestedCommit), ("$b", branch), ("$t", trigger.ToString()), ("$s", status.ToString()),
-            ("$reason", reason), ("$f", forceInstall ? 1 : 0), ("$now", now));
-        var id = (long)c.Scalar("SELECT last_insert_rowid()")!;
-        c.Execute("UPDATE deployments SET log_path=$l WHERE id=$id", ("$l", Path.Combine(logDirectory, $"{id}.log")), ("$id", id));
-        return id;
-    }
-
     public static Deployment? Find(SqliteConnection c, long id)
     {
         var d = c.Query("SELECT * FROM deployments WHERE id=$id", Map, ("$id", id)).FirstOrDefault();
@@ -53,10 +37,6 @@ internal static class DeploymentStore
     public static void Finish(SqliteConnection c, long id, DeploymentStatus status, string? reason, string? rolledBackTo = null) => c.Execute(
         "UPDATE deployments SET status=$s, reason=$reason, rolled_back_to=$rb, finished_at=$now, child_pgid=NULL WHERE id=$id",
         ("$s", status.ToString()), ("$reason", reason), ("$rb", rolledBackTo), ("$now", DateTimeOffset.UtcNow.ToMs()), ("$id", id));
-
-    public static void Supersede(SqliteConnection c, long id, long by) => c.Execute(
-        "UPDATE deployments SET status='Superseded', superseded_by=$by, reason=$reason, finished_at=$now WHERE id=$id",
-        ("$by", by), ("$reason", $"replaced by deployment {by}"), ("$now", DateTimeOffset.UtcNow.ToMs()), ("$id", id));
 
     public static void SetCommit(SqliteConnection c, long id, string sha) =>
         c.Execute("UPDATE deployments SET commit_sha=$c WHERE id=$id", ("$c", sha), ("$id", id));

@@ -3,8 +3,11 @@ using Microsoft.Data.Sqlite;
 
 namespace CicdOps.Engine.Webhooks;
 
-/// <summary>Whether a delivery id was claimed by this request, and the record to complete.</summary>
-public readonly record struct DeliveryClaim(bool Claimed, long RecordId);
+/// <summary>Whether a delivery id was claimed by this request, its record, and what the handler returned.</summary>
+internal readonly record struct DeliveryClaim<T>(bool Claimed, long RecordId, T? Value);
+
+/// <summary>How a claimed delivery ended (recorded with the claim), and a value for the caller.</summary>
+internal readonly record struct DeliveryOutcome<T>(string Outcome, int StatusCode, string? Detail, T Value);
 
 /// <summary>
 /// The webhook_deliveries table. Claiming a delivery id is one INSERT under BEGIN IMMEDIATE, so two copies
@@ -38,73 +41,47 @@ public sealed class WebhookDeliveryStore : IDisposable
     public TimeSpan StaleClaimAfter { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// Claims (provider, delivery id) for an accepted delivery. When it is already claimed, records the
-    /// request as a duplicate and returns Claimed = false.
+    /// Claims (provider, delivery id) for an accepted delivery and, in the same transaction, runs
+    /// <paramref name="handle"/> (which queues the deployments) and records the outcome it returns: a delivery is
+    /// recorded with its deployments or not at all. When the id is already claimed, records the request as a
+    /// duplicate and returns Claimed = false without calling <paramref name="handle"/>. When
+    /// <paramref name="handle"/> throws, nothing of it is kept (the id stays free for the host's redelivery) and
+    /// the task fails with its exception.
     /// </summary>
-    public DeliveryClaim TryClaim(WebhookDeliveryStart d) => TryClaimAsync(d).GetAwaiter().GetResult();
-
-    /// <inheritdoc cref="TryClaim"/>
-    public Task<DeliveryClaim> TryClaimAsync(WebhookDeliveryStart d)
+    internal Task<DeliveryClaim<T>> ClaimAsync<T>(WebhookDeliveryStart d, Func<Statements, DeliveryOutcome<T>> handle)
     {
         var now = Now();
         return _writes.Enqueue(c =>
         {
-            if (Insert(c, d, accepted: true, outcome: "received", statusCode: 0, detail: null, now, completed: false).ExecuteScalar() is long id)
-                return new DeliveryClaim(true, id);
-
+            if (Claim(c, d, now) is not { } id)
             {
-                var stale = c.Command("""
-                    UPDATE webhook_deliveries SET received_at = $now, event = $event, repository = $repo, ref = $ref,
-                        commit_sha = $commit, signature = $sig
-                    WHERE provider = $provider AND delivery_id = $id AND accepted = 1 AND outcome = 'received' AND received_at < $stale
-                    RETURNING id
-                    """);
-                Bind(stale, d);
-                stale.Parameters.AddWithValue("$now", now);
-                stale.Parameters.AddWithValue("$stale", now - (long)StaleClaimAfter.TotalMilliseconds);
-                if (stale.ExecuteScalar() is long taken) return new DeliveryClaim(true, taken);
+                var dup = Insert(c, d, accepted: false, outcome: "duplicate", statusCode: 200, detail: null, now, completed: true);
+                return new DeliveryClaim<T>(false, (long)dup.ExecuteScalar()!, default);
             }
-
-            var dup = Insert(c, d, accepted: false, outcome: "duplicate", statusCode: 200, detail: null, now, completed: true);
-            return new DeliveryClaim(false, (long)dup.ExecuteScalar()!);
+            var o = handle(c);
+            c.Execute("UPDATE webhook_deliveries SET outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid",
+                ("$o", o.Outcome), ("$s", o.StatusCode), ("$d", o.Detail), ("$now", Now()), ("$rid", id));
+            return new DeliveryClaim<T>(true, id, o.Value);
         });
     }
 
-    /// <summary>Records how a claimed delivery ended.</summary>
-    public void Complete(long recordId, string outcome, int statusCode, string? detail) =>
-        CompleteAsync(recordId, outcome, statusCode, detail).GetAwaiter().GetResult();
-
-    /// <inheritdoc cref="Complete"/>
-    public Task CompleteAsync(long recordId, string outcome, int statusCode, string? detail) =>
-        FinishAsync(recordId, keepClaim: true, outcome, statusCode, detail);
-
-    /// <summary>
-    /// Ends a claimed delivery that failed for a reason of ours (not the sender's): the record stays, but the
-    /// delivery id is released so the host's redelivery is handled instead of answered "duplicate".
-    /// </summary>
-    public void Release(long recordId, string outcome, int statusCode, string? detail) =>
-        ReleaseAsync(recordId, outcome, statusCode, detail).GetAwaiter().GetResult();
-
-    /// <inheritdoc cref="Release"/>
-    public Task ReleaseAsync(long recordId, string outcome, int statusCode, string? detail) =>
-        FinishAsync(recordId, keepClaim: false, outcome, statusCode, detail);
-
-    /// <summary>Writes a claimed delivery's outcome; without <paramref name="keepClaim"/> its delivery id is freed.</summary>
-    private Task FinishAsync(long recordId, bool keepClaim, string outcome, int statusCode, string? detail)
+    /// <summary>The new accepted record's id, or null when the delivery id is already taken.</summary>
+    private long? Claim(Statements c, WebhookDeliveryStart d, long now)
     {
-        var now = Now();
-        return _writes.Enqueue(c =>
-        {
-            var cmd = c.Command(keepClaim
-                ? "UPDATE webhook_deliveries SET outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid"
-                : "UPDATE webhook_deliveries SET accepted = 0, outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid");
-            cmd.Parameters.AddWithValue("$o", outcome);
-            cmd.Parameters.AddWithValue("$s", statusCode);
-            cmd.Parameters.AddWithValue("$d", (object?)detail ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$now", now);
-            cmd.Parameters.AddWithValue("$rid", recordId);
-            return cmd.ExecuteNonQuery();
-        });
+        if (Insert(c, d, accepted: true, outcome: "received", statusCode: 0, detail: null, now, completed: false).ExecuteScalar() is long id)
+            return id;
+        // A claim still "received" long after it was made was left by an older listener that died mid-request
+        // (claims are now written with their outcome in one transaction): a redelivery takes it over.
+        var stale = c.Command("""
+            UPDATE webhook_deliveries SET received_at = $now, event = $event, repository = $repo, ref = $ref,
+                commit_sha = $commit, signature = $sig
+            WHERE provider = $provider AND delivery_id = $id AND accepted = 1 AND outcome = 'received' AND received_at < $stale
+            RETURNING id
+            """);
+        Bind(stale, d);
+        stale.Parameters.AddWithValue("$now", now);
+        stale.Parameters.AddWithValue("$stale", now - (long)StaleClaimAfter.TotalMilliseconds);
+        return stale.ExecuteScalar() as long?;
     }
 
     /// <summary>Records a request that was not accepted (bad signature, bad payload, ...); it claims nothing.</summary>

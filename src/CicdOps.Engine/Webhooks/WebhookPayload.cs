@@ -18,7 +18,7 @@ public sealed record RefUpdate(string Ref, string? After, bool Deleted)
     public const string BranchPrefix = "refs/heads/";
 
     /// <summary>The branch name for refs/heads/*; null for tags and anything else.</summary>
-    public string? Branch => Ref.StartsWith(BranchPrefix, StringComparison.Ordinal) ? Ref[BranchPrefix.Length..] : null;
+    public string? Branch { get; } = Ref.StartsWith(BranchPrefix, StringComparison.Ordinal) ? Ref[BranchPrefix.Length..] : null;
 }
 
 /// <summary>Commit ids as payloads carry them: full SHA-1 (40) or SHA-256 (64) hex, never a ref name.</summary>

@@ -6,8 +6,8 @@ namespace CicdOps.Engine.Webhooks;
 /// <summary>
 /// Group commit: writes queued while a transaction is running are applied together in the next one, so
 /// concurrent deliveries share a commit instead of queueing on SQLite's lock (whose busy handler sleeps).
-/// When a batch fails, its writes are retried one transaction each, so one failing write does not fail
-/// the others. Callers are completed only after COMMIT, so an acknowledged write is durable.
+/// Each write runs in its own savepoint, so one failing write is undone alone and does not fail the others.
+/// Callers are completed only after COMMIT, so an acknowledged write is durable.
 /// </summary>
 internal sealed class WriteBatcher(Database db) : IDisposable
 {
@@ -17,6 +17,7 @@ internal sealed class WriteBatcher(Database db) : IDisposable
     // True while one thread is committing; only that thread touches _connection.
     private bool _busy;
     private Statements? _connection;
+    private readonly WalCheckpointer _checkpointer = new(db);
 
     public Task<T> Enqueue<T>(Func<Statements, T> write)
     {
@@ -61,14 +62,52 @@ internal sealed class WriteBatcher(Database db) : IDisposable
     {
         _connection ??= TryOpen(batch);
         if (_connection is null) return;
-        if (Execute(_connection, batch, isolate: batch.Count == 1)) return;
-        if (batch.Count == 1) { Reset(); return; }
-        // Isolate the failing write: the others still commit.
-        foreach (var w in batch)
+        var failed = new bool[batch.Count];
+        try
         {
-            _connection ??= TryOpen(new List<IWork> { w });
-            if (_connection is not null && !Execute(_connection, new List<IWork> { w }, isolate: true)) Reset();
+            Exec(_connection, "BEGIN IMMEDIATE");
+            try
+            {
+                for (var i = 0; i < batch.Count; i++) failed[i] = !RunIsolated(_connection, batch[i]);
+                Exec(_connection, "COMMIT");
+            }
+            catch
+            {
+                try { Exec(_connection, "ROLLBACK"); } catch (SqliteException) { /* already rolled back */ }
+                throw;
+            }
         }
+        catch (Exception e)
+        {
+            // The transaction itself failed (disk, lock timeout): nothing of this batch was written.
+            for (var i = 0; i < batch.Count; i++) if (!failed[i]) batch[i].Fail(e);
+            Reset();
+            return;
+        }
+        _checkpointer.Wrote();
+        for (var i = 0; i < batch.Count; i++) if (!failed[i]) batch[i].Publish();
+    }
+
+    /// <summary>
+    /// Runs one write inside a savepoint: when it throws, only its own statements are undone and only it fails;
+    /// the rest of the batch still commits. False when it failed (already reported to its caller).
+    /// </summary>
+    private static bool RunIsolated(Statements c, IWork work)
+    {
+        Exec(c, "SAVEPOINT work");
+        try
+        {
+            work.Run(c);
+        }
+        catch (Exception e)
+        {
+            Exec(c, "ROLLBACK TO work");
+            Exec(c, "RELEASE work");
+            work.Fail(e);
+            return false;
+        }
+        Exec(c, "RELEASE work");
+        return true;
     }
 
     private void Reset()
@@ -83,41 +122,21 @@ internal sealed class WriteBatcher(Database db) : IDisposable
         {
             if (!_busy) Reset();
         }
+        _checkpointer.Dispose();
     }
 
     private Statements? TryOpen(List<IWork> batch)
     {
-        try { return new Statements(db.Open()); }
+        try
+        {
+            var c = db.Open();
+            WalCheckpointer.DisableAutomatic(c);
+            return new Statements(c);
+        }
         catch (Exception e)
         {
             foreach (var w in batch) w.Fail(e);
             return null;
-        }
-    }
-
-    // False when the batch did not commit. With isolate, its writes are failed; otherwise left for a retry.
-    private static bool Execute(Statements c, List<IWork> batch, bool isolate)
-    {
-        try
-        {
-            Exec(c, "BEGIN IMMEDIATE");
-            try
-            {
-                foreach (var w in batch) w.Run(c);
-                Exec(c, "COMMIT");
-            }
-            catch
-            {
-                try { Exec(c, "ROLLBACK"); } catch (SqliteException) { /* already rolled back */ }
-                throw;
-            }
-            foreach (var w in batch) w.Publish();
-            return true;
-        }
-        catch (Exception e)
-        {
-            if (isolate) foreach (var w in batch) w.Fail(e);
-            return false;
         }
     }
 
@@ -140,33 +159,5 @@ internal sealed class WriteBatcher(Database db) : IDisposable
         public void Publish() => Completion.TrySetResult(_result!);
 
         public void Fail(Exception e) => Completion.TrySetException(e);
-    }
-}
-
-/// <summary>
-/// The writer's connection with its commands kept prepared: re-preparing an INSERT costs more than
-/// running it. Commands are owned here; callers set parameters and execute, never dispose.
-/// </summary>
-internal sealed class Statements(SqliteConnection connection) : IDisposable
-{
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
-
-    public SqliteCommand Command(string sql)
-    {
-        if (_commands.TryGetValue(sql, out var cmd))
-        {
-            cmd.Parameters.Clear();
-            return cmd;
-        }
-        cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        _commands[sql] = cmd;
-        return cmd;
-    }
-
-    public void Dispose()
-    {
-        foreach (var cmd in _commands.Values) cmd.Dispose();
-        connection.Dispose();
     }
 }

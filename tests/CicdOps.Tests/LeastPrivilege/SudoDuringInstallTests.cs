@@ -63,7 +63,7 @@ public sealed class SudoDuringInstallTests
         using var h = new EngineHarness();
         var p = Register(h, repo, InstallChecksSudo(h, "exec sleep 300"));
         // Queue without a runner here: the deployment is drained by a separate engine process we can kill.
-        var queued = h.Engine.Enqueue("app", null, DeploymentTrigger.Manual, forceInstall: false);
+        var (queued, _) = h.Engine.Enqueue("app", null, DeploymentTrigger.Manual, forceInstall: false);
         using var worker = Process.Start(new ProcessStartInfo(Dotnet, new[] { TestHost, "run-queue", h.DataPath, "app" })
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using CicdOps.Engine.Deploy;
 using CicdOps.Engine.Listener;
 using CicdOps.Engine.Model;
+using CicdOps.Engine.State;
 
 namespace CicdOps.Tests.Listener;
 
@@ -39,23 +41,19 @@ internal sealed class InMemoryDeployTarget : IDeployTarget
         lock (_projects) return _projects.ToList();
     }
 
-    public Deployment RequestDeployment(DeploymentRequest request)
+    /// <summary>Queue entries whose transaction committed (the listener reports each one after its commit).</summary>
+    public ConcurrentQueue<QueuedDeployment> Committed { get; } = new();
+
+    public QueuedDeployment Queue(Statements tx, string project, string commit)
     {
         if (Interlocked.Exchange(ref _failNext, null) is { } fail) throw fail;
         Project? p;
-        lock (_projects) p = _projects.SingleOrDefault(x => x.Name == request.Project);
-        if (p is null) throw new CicdOps.Engine.CicdException(CicdOps.Engine.CicdError.ProjectNotFound, $"No project '{request.Project}'.", request.Project);
-        Requests.Enqueue(request);
-        return new Deployment
-        {
-            Id = Interlocked.Increment(ref _nextId),
-            Project = p.Name,
-            Branch = p.Branch,
-            RequestedCommit = request.Commit,
-            Trigger = request.Trigger,
-            Status = p.IsPinned ? DeploymentStatus.Skipped : DeploymentStatus.Queued,
-            QueuedAt = DateTimeOffset.UtcNow,
-            LogPath = "/dev/null",
-        };
+        lock (_projects) p = _projects.SingleOrDefault(x => x.Name == project);
+        if (p is null) throw new CicdOps.Engine.CicdException(CicdOps.Engine.CicdError.ProjectNotFound, $"No project '{project}'.", project);
+        Requests.Enqueue(new DeploymentRequest { Project = project, Commit = commit, Trigger = DeploymentTrigger.Webhook });
+        var status = p.IsPinned ? DeploymentStatus.Skipped : DeploymentStatus.Queued;
+        return new QueuedDeployment(project, Interlocked.Increment(ref _nextId), status, NeedsRunner: status == DeploymentStatus.Queued);
     }
+
+    void IDeployTarget.Committed(QueuedDeployment queued) => Committed.Enqueue(queued);
 }

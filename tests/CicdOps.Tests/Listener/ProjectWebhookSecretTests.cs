@@ -49,6 +49,35 @@ public sealed class ProjectWebhookSecretTests
         Assert.Contains("secret", e.Message, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task A_project_secret_set_or_removed_while_the_listener_runs_applies_within_its_refresh_interval()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        var sha = repo.WriteSleeper("v1", h.StateDir).CommitAndPush();
+        h.Register(repo);
+        // Pinned: deliveries are recorded without deploying; only the signature checks matter here.
+        h.Wait(h.Engine.Pin("app", sha).Deployment!);
+        var port = FreePort.Next();
+        using var stop = new CancellationTokenSource();
+        var run = h.Engine.RunListenerAsync(new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = Encoding.UTF8.GetBytes("global-secret") },
+            _ => { }, stop.Token, TimeSpan.FromSeconds(30));
+        Engine.QueueTests.WaitFor(() => Engine.AppProcessTests.CanConnect(port));
+        Assert.Equal(HttpStatusCode.Accepted, await Push(port, repo, sha, "global-secret", "before"));
+
+        h.Engine.SetProjectWebhookSecret("app", Encoding.UTF8.GetBytes("project-secret"));
+        await Task.Delay(ProjectWebhookSecrets.RefreshInterval + TimeSpan.FromMilliseconds(300));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Push(port, repo, sha, "global-secret", "set-1"));
+        Assert.Equal(HttpStatusCode.Accepted, await Push(port, repo, sha, "project-secret", "set-2"));
+
+        h.Engine.RemoveProjectWebhookSecret("app");
+        await Task.Delay(ProjectWebhookSecrets.RefreshInterval + TimeSpan.FromMilliseconds(300));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Push(port, repo, sha, "project-secret", "removed-1"));
+        Assert.Equal(HttpStatusCode.Accepted, await Push(port, repo, sha, "global-secret", "removed-2"));
+        stop.Cancel();
+        await run;
+    }
+
     private static async Task<HttpStatusCode> Push(int port, TestRepository repo, string after, string secret, string delivery)
     {
         var body = JsonSerializer.Serialize(new

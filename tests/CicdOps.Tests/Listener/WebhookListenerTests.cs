@@ -65,6 +65,49 @@ public class WebhookListenerTests
         Assert.Equal("staging", Assert.Single(t.Target.Requests).Project);
     }
 
+    [Fact]
+    public async Task AManyProjectRepositoryListsWhatDeploysAndCountsTheIgnoredBeyondTen()
+    {
+        var target = new InMemoryDeployTarget();
+        for (var i = 0; i < 30; i++) target.Add($"p{i:00}", "https://github.com/org/app", $"b{i:00}");
+        await using var t = TestListener.Start(target);
+        var body = Payloads.GitHubPush(@ref: "refs/heads/b29");
+        var (status, text) = await t.PostAsync(body, Payloads.GitHubHeaders(body, Secret, delivery: "many"));
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        var results = Results(text);
+        Assert.Equal(11, results.Length);
+        Assert.Contains("p29:queued", results);
+        Assert.Equal(10, results.Count(r => r.EndsWith(":ignored")));
+        Assert.Equal(19, Json(text).GetProperty("more_ignored").GetInt32());
+        Assert.Equal("p29", Assert.Single(t.Target.Requests).Project);
+
+        // The record keeps the same bounded list, its last element counting the rest.
+        var detail = JsonDocument.Parse((await t.RecordAsync("github", "many")).Detail!).RootElement;
+        Assert.Equal(12, detail.GetArrayLength());
+        Assert.Equal(19, detail[11].GetProperty("more_ignored").GetInt32());
+    }
+
+    [Fact]
+    public async Task AQueuedDeploymentIsHandedOnForARunnerOnlyAfterItsDeliveryCommitted()
+    {
+        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
+        var body = Payloads.GitHubPush();
+        var (status, text) = await t.PostAsync(body, Payloads.GitHubHeaders(body, Secret, delivery: "handed"));
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        var committed = Assert.Single(t.Target.Committed);
+        Assert.Equal(Json(text).GetProperty("projects")[0].GetProperty("deployment").GetInt64(), committed.Id);
+        Assert.Equal("queued", (await t.RecordAsync("github", "handed")).Outcome);
+
+        // A failing queue write hands nothing on; the attempt is recorded as failed, without claiming the id.
+        t.Target.FailNext = new InvalidOperationException("disk full");
+        var again = Payloads.GitHubHeaders(body, Secret, delivery: "fails-once");
+        Assert.Equal(HttpStatusCode.InternalServerError, (await t.PostAsync(body, again)).Status);
+        Assert.Single(t.Target.Committed);
+        var failed = Assert.Single(t.Store.List(), d => d.DeliveryId == "fails-once");
+        Assert.Equal(("failed", 500, false), (failed.Outcome, failed.StatusCode, failed.Accepted));
+    }
+
     [Theory]
     [InlineData("refs/tags/v1.0.0", Payloads.Sha, false, "not a branch push")]
     [InlineData("refs/heads/feature/x", Payloads.Sha, false, "other branch")]

@@ -25,20 +25,34 @@ public sealed class WebhookDeliveryStoreTests : IDisposable
     private static WebhookDeliveryStart D(string id, string provider = "github") =>
         new() { Provider = provider, DeliveryId = id, Event = "push", Repository = "github.com/org/app", Ref = "refs/heads/main", Commit = Payloads.Sha, Signature = "valid" };
 
+    private static DeliveryClaim<int> Claim(WebhookDeliveryStore store, WebhookDeliveryStart d, string outcome = "queued") =>
+        store.ClaimAsync(d, _ => new DeliveryOutcome<int>(outcome, 202, "[]", 7)).GetAwaiter().GetResult();
+
     [Fact]
-    public void ADeliveryIdIsClaimedOnce()
+    public void ADeliveryIdIsClaimedOnceAndRecordedWithItsOutcomeInOneWrite()
     {
         var store = new WebhookDeliveryStore(_db);
-        var first = store.TryClaim(D("d1"));
+        var first = Claim(store, D("d1"));
         Assert.True(first.Claimed);
-        store.Complete(first.RecordId, "queued", 202, "[]");
-        Assert.False(store.TryClaim(D("d1")).Claimed);
-        Assert.True(store.TryClaim(D("d1", "gitlab")).Claimed); // ids are per provider
+        Assert.Equal(7, first.Value);
+        Assert.False(Claim(store, D("d1")).Claimed);
+        Assert.True(Claim(store, D("d1", "gitlab")).Claimed); // ids are per provider
         var rows = store.List();
-        Assert.Equal(new[] { "received", "duplicate", "queued" }, rows.Select(r => r.Outcome));
+        Assert.Equal(new[] { "queued", "duplicate", "queued" }, rows.Select(r => r.Outcome));
         var done = store.Find("github", "d1")!;
-        Assert.Equal((202, "queued", "refs/heads/main", Payloads.Sha), (done.StatusCode, done.Outcome, done.Ref, done.Commit));
+        Assert.Equal((202, "queued", "refs/heads/main", Payloads.Sha, "[]"), (done.StatusCode, done.Outcome, done.Ref, done.Commit, done.Detail));
         Assert.NotNull(done.CompletedAt);
+    }
+
+    [Fact]
+    public async Task ADuplicateDoesNotRunTheHandler()
+    {
+        var store = new WebhookDeliveryStore(_db);
+        Claim(store, D("once"));
+        var ran = false;
+        var dup = await store.ClaimAsync(D("once"), _ => { ran = true; return new DeliveryOutcome<int>("queued", 202, null, 1); });
+        Assert.False(dup.Claimed);
+        Assert.False(ran);
     }
 
     [Fact]
@@ -46,7 +60,7 @@ public sealed class WebhookDeliveryStoreTests : IDisposable
     {
         var store = new WebhookDeliveryStore(_db);
         var claims = new int[1];
-        Parallel.For(0, 16, _ => { if (store.TryClaim(D("race")).Claimed) Interlocked.Increment(ref claims[0]); });
+        Parallel.For(0, 16, _ => { if (Claim(store, D("race")).Claimed) Interlocked.Increment(ref claims[0]); });
         Assert.Equal(1, claims[0]);
     }
 
@@ -55,39 +69,99 @@ public sealed class WebhookDeliveryStoreTests : IDisposable
     {
         var store = new WebhookDeliveryStore(_db);
         store.RecordRejected(D("forged") with { Signature = "invalid" }, "rejected", 401, "signature invalid");
-        Assert.True(store.TryClaim(D("forged")).Claimed);
+        Assert.True(Claim(store, D("forged")).Claimed);
         Assert.Equal(2, store.List().Count);
     }
 
     [Fact]
-    public void ReleasedDeliveriesCanBeRedelivered()
+    public async Task AHandlerThatThrowsKeepsNothingAndLeavesTheIdFreeForARedelivery()
     {
         var store = new WebhookDeliveryStore(_db);
-        var c = store.TryClaim(D("r"));
-        store.Release(c.RecordId, "failed", 500, "SqliteException");
-        Assert.True(store.TryClaim(D("r")).Claimed);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            store.ClaimAsync<int>(D("r"), _ => throw new InvalidOperationException("queue failed")));
+        Assert.Equal("queue failed", e.Message);
+        Assert.Empty(store.List());
+        Assert.True(Claim(store, D("r")).Claimed);
     }
 
     [Fact]
-    public void AStaleClaimIsTakenOverButAFreshOneIsNot()
+    public async Task OneFailingDeliveryInAGroupCommitDoesNotFailTheOthers()
     {
+        var store = new WebhookDeliveryStore(_db);
+        using var leaderRunning = new ManualResetEventSlim();
+        // The leader's handler holds its commit open, so the next two queue up and share the following batch.
+        var leader = Task.Run(() => store.ClaimAsync(D("lead"), _ =>
+        {
+            leaderRunning.Set();
+            Thread.Sleep(300);
+            return new DeliveryOutcome<int>("queued", 202, null, 0);
+        }));
+        leaderRunning.Wait(TimeSpan.FromSeconds(10));
+        var failing = store.ClaimAsync<int>(D("bad"), tx =>
+        {
+            tx.Execute("UPDATE webhook_deliveries SET detail = 'touched by the failing write'");
+            throw new InvalidOperationException("boom");
+        });
+        var good = store.ClaimAsync(D("good"), _ => new DeliveryOutcome<int>("queued", 202, null, 0));
+        await leader;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        Assert.True((await good).Claimed);
+        Assert.Equal(new[] { "good", "lead" }, store.List().Select(r => r.DeliveryId));
+        Assert.DoesNotContain(store.List(), r => r.Detail == "touched by the failing write");
+        Assert.True(Claim(store, D("bad")).Claimed);
+    }
+
+    [Fact]
+    public void AStaleClaimLeftByAnOlderListenerIsTakenOverButAFreshOneIsNot()
+    {
+        // Claims are now written with their outcome in one transaction; a bare "received" row is what a listener of
+        // an earlier version left when it died mid-request, so the test writes one directly.
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         var store = new WebhookDeliveryStore(_db, clock) { StaleClaimAfter = TimeSpan.FromMinutes(2) };
-        var c = store.TryClaim(D("s"));
-        Assert.False(store.TryClaim(D("s")).Claimed);
+        long id;
+        using (var c = _db.Open())
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO webhook_deliveries (provider, delivery_id, event, accepted, signature, outcome, status_code, received_at)
+                VALUES ('github', 's', 'push', 1, 'valid', 'received', 0, $now) RETURNING id
+                """;
+            cmd.Parameters.AddWithValue("$now", clock.Now.ToUnixTimeMilliseconds());
+            id = (long)cmd.ExecuteScalar()!;
+        }
+        Assert.False(Claim(store, D("s")).Claimed);
         clock.Now += TimeSpan.FromMinutes(3);
-        var again = store.TryClaim(D("s"));
+        var again = Claim(store, D("s"));
         Assert.True(again.Claimed);
-        Assert.Equal(c.RecordId, again.RecordId);
+        Assert.Equal(id, again.RecordId);
+        Assert.Equal("queued", store.Find("github", "s")!.Outcome);
+    }
+
+    [Fact]
+    public async Task TheWriterCheckpointsInTheBackgroundSoTheWalStaysBounded()
+    {
+        using var store = new WebhookDeliveryStore(_db);
+        var detail = new string('x', 4000);
+        // ~12 MB in rounds with pauses: without a checkpoint (the writer turns SQLite's automatic one off) the WAL
+        // would hold all of it; the background checkpoint lets SQLite reuse the WAL from the start.
+        for (var round = 0; round < 10; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 300).Select(i =>
+                store.ClaimAsync(D($"{round}-{i}"), _ => new DeliveryOutcome<int>("queued", 202, detail, 0))));
+            await Task.Delay(WalCheckpointer.Interval * 2);
+        }
+        var wal = new FileInfo(_db.FilePath + "-wal").Length;
+        Assert.True(wal < 6_000_000, $"WAL is {wal} bytes after ~12 MB of deliveries");
+        Assert.Equal(3000, store.List(limit: 5000).Count);
     }
 
     [Fact]
     public void ListIsNewestFirstAndFiltersByProvider()
     {
         var store = new WebhookDeliveryStore(_db);
-        store.TryClaim(D("a"));
-        store.TryClaim(D("b", "gitea"));
-        store.TryClaim(D("c"));
+        Claim(store, D("a"));
+        Claim(store, D("b", "gitea"));
+        Claim(store, D("c"));
         Assert.Equal(new[] { "c", "b", "a" }, store.List().Select(r => r.DeliveryId));
         Assert.Equal(new[] { "b" }, store.List(provider: "gitea").Select(r => r.DeliveryId));
         Assert.Single(store.List(limit: 1));

@@ -1,0 +1,66 @@
+using CicdOps.Engine.Model;
+using CicdOps.Engine.State;
+
+namespace CicdOps.Engine.Deploy;
+
+/// <summary>What a request did to a project's queue, and whether a runner must be started for it.</summary>
+internal readonly record struct QueuedDeployment(string Project, long Id, DeploymentStatus Status, bool NeedsRunner);
+
+/// <summary>
+/// The write that puts a request in a project's queue, inside the caller's transaction: a pinned project records
+/// it Skipped; otherwise it replaces (supersedes) the deployment already waiting, so at most one waits per project.
+/// Shared by RequestDeployment (its own transaction) and the webhook listener (the delivery's group commit), on
+/// prepared statements because the listener runs it thousands of times a second.
+/// </summary>
+internal static class DeploymentQueue
+{
+    public static QueuedDeployment Enqueue(Statements c, DataLayout layout, string project, string? commit, DeploymentTrigger trigger, bool forceInstall)
+    {
+        string branch, pinned;
+        using (var r = c.Command("SELECT branch, pinned_commit FROM projects WHERE name=$n", ("$n", project)).ExecuteReader())
+        {
+            if (!r.Read()) throw ProjectStore.NotFound(project);
+            branch = r.GetString(0);
+            pinned = r.IsDBNull(1) ? "" : r.GetString(1);
+        }
+        var now = DateTimeOffset.UtcNow.ToMs();
+        // Pin and rollback are how an operator moves a pin; a recovery may redo the pinned commit itself.
+        var bypassesPin = trigger is DeploymentTrigger.Pin or DeploymentTrigger.Rollback ||
+            (trigger == DeploymentTrigger.Recovery && commit is not null && pinned.StartsWith(commit, StringComparison.Ordinal));
+        if (pinned.Length > 0 && !bypassesPin)
+            return new(project, Insert(c, layout, project, branch, commit, trigger, DeploymentStatus.Skipped, $"pinned to {pinned}", forceInstall, now),
+                DeploymentStatus.Skipped, NeedsRunner: false);
+
+        var id = Insert(c, layout, project, branch, commit, trigger, DeploymentStatus.Queued, null, forceInstall, now);
+        c.Execute("""
+            UPDATE deployments SET status='Superseded', superseded_by=$by, reason='replaced by deployment ' || $by, finished_at=$now
+            WHERE project=$p AND status='Queued' AND id<>$by
+            """, ("$by", id), ("$now", now), ("$p", project));
+        return new(project, id, DeploymentStatus.Queued, NeedsRunner: !RunnerIsLive(c, project));
+    }
+
+    /// <summary>
+    /// Read in the same transaction as the insert: a runner that finds its queue empty gives up its lease in one
+    /// transaction too, so either it sees this deployment or this read sees no lease.
+    /// </summary>
+    private static bool RunnerIsLive(Statements c, string project)
+    {
+        using var r = c.Command("SELECT owner, expires_at FROM leases WHERE project=$p", ("$p", project)).ExecuteReader();
+        return r.Read() && new Lease(r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1))).IsLive;
+    }
+
+    private static long Insert(Statements c, DataLayout layout, string project, string branch, string? commit, DeploymentTrigger trigger,
+        DeploymentStatus status, string? reason, bool forceInstall, long now)
+    {
+        var id = (long)c.Scalar("""
+            INSERT INTO deployments (project, requested_commit, commit_sha, branch, trigger, status, reason, force_install, queued_at, log_path,
+                finished_at)
+            VALUES ($p, $rc, $rc, $b, $t, $s, $reason, $f, $now, '', CASE WHEN $s IN ('Queued','Running') THEN NULL ELSE $now END)
+            RETURNING id
+            """,
+            ("$p", project), ("$rc", commit), ("$b", branch), ("$t", trigger.ToString()), ("$s", status.ToString()),
+            ("$reason", reason), ("$f", forceInstall ? 1 : 0), ("$now", now))!;
+        c.Execute("UPDATE deployments SET log_path=$l WHERE id=$id", ("$l", Path.Combine(layout.DeploymentLogs(project), $"{id}.log")), ("$id", id));
+        return id;
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.Data.Sqlite;
+
+namespace CicdOps.Engine.State;
+
+/// <summary>
+/// A connection with its commands kept prepared: re-preparing an INSERT costs more than running it. Commands
+/// are owned here; callers set parameters and execute, never dispose. A borrowed connection (one some other
+/// code opened) is left open on Dispose.
+/// </summary>
+internal sealed class Statements : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly bool _ownsConnection;
+
+    public Statements(SqliteConnection connection) : this(connection, ownsConnection: true) { }
+
+    private Statements(SqliteConnection connection, bool ownsConnection)
+    {
+        Connection = connection;
+        _ownsConnection = ownsConnection;
+    }
+
+    /// <summary>Wraps a connection that stays the caller's (for code shared with <see cref="Database.Write{T}"/>).</summary>
+    public static Statements Borrow(SqliteConnection connection) => new(connection, ownsConnection: false);
+
+    public SqliteConnection Connection { get; }
+
+    /// <summary>The prepared command for <paramref name="sql"/>, parameters cleared and set from <paramref name="args"/>.</summary>
+    public SqliteCommand Command(string sql, params (string Name, object? Value)[] args)
+    {
+        if (_commands.TryGetValue(sql, out var cmd)) cmd.Parameters.Clear();
+        else
+        {
+            cmd = Connection.CreateCommand();
+            cmd.CommandText = sql;
+            _commands[sql] = cmd;
+        }
+        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return cmd;
+    }
+
+    public int Execute(string sql, params (string, object?)[] args) => Command(sql, args).ExecuteNonQuery();
+
+    public object? Scalar(string sql, params (string, object?)[] args) => Command(sql, args).ExecuteScalar() is var v and not DBNull ? v : null;
+
+    public void Dispose()
+    {
+        foreach (var cmd in _commands.Values) cmd.Dispose();
+        if (_ownsConnection) Connection.Dispose();
+    }
+}

@@ -1,0 +1,102 @@
+using Microsoft.Data.Sqlite;
+
+namespace CicdOps.Engine.State;
+
+/// <summary>
+/// Moves a busy writer's WAL back into the database file from a background thread. SQLite otherwise checkpoints
+/// inside whichever COMMIT crosses 1000 pages, with two fsyncs, and every delivery waiting on that commit waits
+/// for them too. The writer turns its automatic checkpoint off (<see cref="DisableAutomatic"/>) and calls
+/// <see cref="Wrote"/> after each commit; at most every <see cref="Interval"/> a PASSIVE checkpoint (which
+/// never blocks the writer) copies what was written.
+/// </summary>
+internal sealed class WalCheckpointer(Database db) : IDisposable
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(10);
+    private readonly AutoResetEvent _wake = new(false);
+    private readonly object _gate = new();
+    private Thread? _thread;
+    private bool _pending, _disposed;
+
+    public static void DisableAutomatic(SqliteConnection c)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_autocheckpoint=0";
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Something was committed: checkpoint it soon.</summary>
+    public void Wrote()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _pending = true;
+            _thread ??= StartThread();
+        }
+    }
+
+    private Thread StartThread()
+    {
+        var t = new Thread(Run) { IsBackground = true, Name = "cicdops-checkpoint" };
+        t.Start();
+        return t;
+    }
+
+    private void Run()
+    {
+        SqliteConnection? c = null;
+        var idle = 0;
+        try
+        {
+            while (true)
+            {
+                _wake.WaitOne(Interval);
+                lock (_gate)
+                {
+                    if (_disposed) return;
+                    if (!_pending)
+                    {
+                        // Quiet for a while: end the thread (and its connection); the next write starts another.
+                        if (++idle * Interval >= IdleExit) { _thread = null; return; }
+                        continue;
+                    }
+                    _pending = false;
+                    idle = 0;
+                }
+                try
+                {
+                    c ??= db.Open();
+                    using var cmd = c.CreateCommand();
+                    cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                    cmd.ExecuteNonQuery();
+                }
+                catch (Exception)
+                {
+                    // Busy or failing now: the next write asks again, and SQLite copes with a longer WAL meanwhile.
+                    c?.Dispose();
+                    c = null;
+                }
+            }
+        }
+        finally
+        {
+            c?.Dispose();
+        }
+    }
+
+    /// <summary>Stops the thread; what is left in the WAL is checkpointed when the last connection closes.</summary>
+    public void Dispose()
+    {
+        Thread? t;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            t = _thread;
+        }
+        _wake.Set();
+        t?.Join();
+        _wake.Dispose();
+    }
+}
