@@ -19,12 +19,21 @@ internal sealed class ListenerLog(Action<string>? sink)
     public static string Clean(string? value)
     {
         if (string.IsNullOrEmpty(value)) return "-";
+        if (value.Length <= 120 && IsClean(value)) return value; // the usual case: no copy
         var sb = new StringBuilder(Math.Min(value.Length, 120));
         foreach (var ch in value)
         {
             if (sb.Length == 120) { sb.Append('~'); break; }
-            sb.Append(ch == ' ' ? '_' : ch is > ' ' and < (char)0x7f and not '"' ? ch : '?');
+            sb.Append(ch == ' ' ? '_' : IsPlain(ch) ? ch : '?');
         }
         return sb.ToString();
+    }
+
+    private static bool IsPlain(char ch) => ch is > ' ' and < (char)0x7f and not '"';
+
+    private static bool IsClean(string value)
+    {
+        foreach (var ch in value) if (!IsPlain(ch)) return false;
+        return true;
     }
 }
