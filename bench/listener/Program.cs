@@ -14,7 +14,7 @@ using CicdOps.Engine.Webhooks;
 
 var connections = args.Length > 0 ? int.Parse(args[0]) : 16;
 var seconds = args.Length > 1 ? double.Parse(args[1]) : 5;
-Console.WriteLine($"listener benchmark: {connections} connections, {seconds:0.#} s per scenario, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+Console.WriteLine($"listener benchmark: {connections} connections, {seconds:0.#} s per scenario, {Environment.ProcessorCount} cores, .NET {Environment.Version}, client {(Scenario.UseHttpClient ? "HttpClient" : "raw sockets")}");
 if (Environment.GetEnvironmentVariable("INMEMORY") != "0")
 {
     await Scenario.RunStoreOnlyAsync(connections, TimeSpan.FromSeconds(seconds));
@@ -41,6 +41,9 @@ internal static class Scenario
     /// Load before measuring (WARM seconds, default 10): a listener runs for days, and on 2 cores the tiered JIT
     /// recompiling the hot path competes with it for most of the first seconds.
     /// </summary>
+    /// <summary>CLIENT=http loads with HttpClient; otherwise with the raw-socket client (RawLoad.cs).</summary>
+    public static readonly bool UseHttpClient = Environment.GetEnvironmentVariable("CLIENT") == "http";
+
     public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("WARM"), out var w) ? w : 10);
 
     private static readonly byte[] Secret = Encoding.UTF8.GetBytes("bench secret");
@@ -162,6 +165,7 @@ internal static class Scenario
     /// <summary>N connections posting as fast as they can until <paramref name="duration"/> ends, rotating through the payloads.</summary>
     internal static async Task<List<Result>> Load(HttpClient http, Uri url, (byte[] Body, string Signature)[] payloads, int connections, TimeSpan duration, string tag)
     {
+        if (!UseHttpClient) return await RawLoad.RunAsync(url, payloads, connections, duration, tag);
         var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var workers = Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
         {
