@@ -21,24 +21,34 @@ internal sealed class DeliveryAuthenticator(ListenerOptions options)
             return new Result(Ok(r), r, matched, matched);
         }
 
-        var authentic = new List<Project>();
-        var rejected = new List<Project>();
-        SignatureResult? firstFailure = null;
-        var anyValid = false;
         // Projects sharing a secret (usually all of them: the global one) are verified once.
         var verdicts = new Dictionary<byte[], SignatureResult>(ReferenceEqualityComparer.Instance);
         SignatureResult? unsignedVerdict = null;
-        foreach (var p in matched)
+        var results = new SignatureResult[matched.Count];
+        var accepted = 0;
+        var anyValid = false;
+        for (var i = 0; i < matched.Count; i++)
         {
-            var secret = options.ProjectSecret?.Invoke(p.Name) is { Length: > 0 } own ? own : options.Secret;
+            var secret = options.ProjectSecret?.Invoke(matched[i].Name) is { Length: > 0 } own ? own : options.Secret;
             SignatureResult r;
             if (secret is null || secret.Length == 0) r = unsignedVerdict ??= SignatureResult.Unsigned;
             else if (!verdicts.TryGetValue(secret, out r))
                 verdicts[secret] = r = SignatureVerifier.Verify(headers.Provider, headers.Signature, body, secret);
-
-            if (Ok(r)) authentic.Add(p);
-            else { rejected.Add(p); firstFailure ??= r; }
+            results[i] = r;
+            if (Ok(r)) accepted++;
             anyValid |= r == SignatureResult.Valid;
+        }
+        // The usual case (every project authentic) hands the matched list on as it is.
+        if (accepted == matched.Count)
+            return new Result(true, anyValid ? SignatureResult.Valid : SignatureResult.Unsigned, matched, Array.Empty<Project>());
+
+        var authentic = new List<Project>(accepted);
+        var rejected = new List<Project>(matched.Count - accepted);
+        SignatureResult? firstFailure = null;
+        for (var i = 0; i < matched.Count; i++)
+        {
+            if (Ok(results[i])) authentic.Add(matched[i]);
+            else { rejected.Add(matched[i]); firstFailure ??= results[i]; }
         }
         var overall = anyValid ? SignatureResult.Valid : authentic.Count > 0 ? SignatureResult.Unsigned : firstFailure!.Value;
         return new Result(authentic.Count > 0, overall, authentic, rejected);

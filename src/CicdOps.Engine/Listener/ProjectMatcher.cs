@@ -15,14 +15,16 @@ internal sealed class ProjectMatcher
         if (repositoryKeys.Count == 0) return Array.Empty<Project>();
         var index = Volatile.Read(ref _index);
         if (index is null || !ReferenceEquals(index.Projects, projects)) Volatile.Write(ref _index, index = new Index(projects));
-        List<(int Order, Project Project)>? found = null;
+        List<Hit>? hits = null;
         foreach (var key in repositoryKeys)
-            if (index.ByKey.TryGetValue(key, out var hits)) (found ??= new()).AddRange(hits);
-        if (found is null) return Array.Empty<Project>();
-        // A project is under one key, so no duplicates; keep the registry's order when several keys matched.
-        if (repositoryKeys.Count > 1) found.Sort((a, b) => a.Order.CompareTo(b.Order));
-        return found.Select(h => h.Project).ToList();
+            if (index.ByKey.TryGetValue(key, out var list)) hits = hits is null ? list : hits.Concat(list).ToList();
+        if (hits is null) return Array.Empty<Project>();
+        // The usual case is one key: its list, as indexed. A project is under one key only, so several keys never
+        // give duplicates; their union is put back in the registry's order.
+        return index.Lists.TryGetValue(hits, out var ready) ? ready : hits.OrderBy(h => h.Order).Select(h => h.Project).ToList();
     }
+
+    private sealed record Hit(int Order, Project Project);
 
     private sealed class Index
     {
@@ -33,12 +35,15 @@ internal sealed class ProjectMatcher
             {
                 if (RepositoryUrl.Normalize(projects[i].Repository) is not { } key) continue;
                 if (!ByKey.TryGetValue(key, out var list)) ByKey[key] = list = new();
-                list.Add((i, projects[i]));
+                list.Add(new Hit(i, projects[i]));
             }
+            foreach (var list in ByKey.Values) Lists[list] = list.Select(h => h.Project).ToList();
         }
 
         public IReadOnlyList<Project> Projects { get; }
-        public Dictionary<string, List<(int, Project)>> ByKey { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, List<Hit>> ByKey { get; } = new(StringComparer.Ordinal);
+        /// <summary>Each key's projects as a ready list, found by the key's hit list (reference equality).</summary>
+        public Dictionary<List<Hit>, IReadOnlyList<Project>> Lists { get; } = new(ReferenceEqualityComparer.Instance);
     }
 
     /// <summary>The update of the project's branch to deploy, or why there is nothing to deploy.</summary>

@@ -139,7 +139,7 @@ internal sealed class WebhookRequestHandler
             return new WebhookReply(401, "rejected", "signature verification failed");
         }
 
-        DeliveryClaim<List<ProjectOutcome>> claim;
+        DeliveryClaim<ProjectOutcomes> claim;
         try
         {
             // One transaction (shared with the deliveries of the same group commit): the claim, the deployments
@@ -155,46 +155,34 @@ internal sealed class WebhookRequestHandler
         if (!claim.Claimed) return new WebhookReply(200, "duplicate", "delivery already received", start.DeliveryId);
 
         var outcomes = claim.Value!;
-        foreach (var o in outcomes) if (o.Queued is { } q) _target.Committed(q);
+        foreach (var o in outcomes.Listed) if (o.Queued is { } q) _target.Committed(q);
         if (headers.IsPing) return new WebhookReply(200, "pong", null, start.DeliveryId);
         if (!headers.IsPush) return new WebhookReply(200, "ignored", "event not handled", start.DeliveryId);
-        f.Projects = LogSummary(outcomes);
-        return new WebhookReply(202, Overall(outcomes), matched.Count == 0 ? "no project uses this repository" : null, start.DeliveryId, outcomes);
+        f.Projects = outcomes.Summary();
+        return new WebhookReply(202, outcomes.Overall, matched.Count == 0 ? "no project uses this repository" : null, start.DeliveryId, outcomes);
     }
 
     /// <summary>Runs inside the delivery's transaction: queues what the delivery deploys and says how to record it.</summary>
-    private DeliveryOutcome<List<ProjectOutcome>> Handle(Statements tx, WebhookHeaders headers, WebhookPayload payload,
+    private DeliveryOutcome<ProjectOutcomes> Handle(Statements tx, WebhookHeaders headers, WebhookPayload payload,
         DeliveryAuthenticator.Result auth, IReadOnlyList<Project> matched)
     {
         if (headers.IsPing) return new("pong", 200, null, new());
         if (!headers.IsPush) return new("ignored", 200, "event not handled", new());
         var outcomes = Deploy(tx, payload, auth);
         var detail = matched.Count == 0 ? "no project uses this repository" : WebhookReply.ProjectsJson(outcomes);
-        return new(Overall(outcomes), 202, detail, outcomes);
+        return new(outcomes.Overall, 202, detail, outcomes);
     }
 
-    /// <summary>project:result for each listed project (as in the reply), then how many more were ignored.</summary>
-    private static string LogSummary(List<ProjectOutcome> outcomes)
+    private ProjectOutcomes Deploy(Statements tx, WebhookPayload payload, DeliveryAuthenticator.Result auth)
     {
-        var ignored = 0;
-        var listed = outcomes.Where(o => o.Result != "ignored" || ++ignored <= WebhookReply.IgnoredListed).Select(o => o.Project + ":" + o.Result);
-        var text = string.Join(',', listed);
-        return ignored > WebhookReply.IgnoredListed ? $"{text},+{ignored - WebhookReply.IgnoredListed}:ignored" : text;
-    }
-
-    private static string Overall(List<ProjectOutcome> outcomes) =>
-        outcomes.Any(o => o.Result == "queued") ? "queued" : outcomes.Any(o => o.Result == "pinned") ? "pinned" : "ignored";
-
-    private List<ProjectOutcome> Deploy(Statements tx, WebhookPayload payload, DeliveryAuthenticator.Result auth)
-    {
-        var outcomes = new List<ProjectOutcome>();
+        var outcomes = new ProjectOutcomes();
         foreach (var p in auth.Rejected) outcomes.Add(new ProjectOutcome(p.Name, "rejected", "signature"));
         foreach (var p in auth.Authentic)
         {
             var (update, ignored) = ProjectMatcher.Choose(p, payload.Updates);
             if (update?.After is not { } commit)
             {
-                outcomes.Add(new ProjectOutcome(p.Name, "ignored", ignored));
+                outcomes.Ignored(p.Name, ignored);
                 continue;
             }
             try

@@ -62,7 +62,9 @@ internal sealed class Database
         c.Open();
         using var cmd = c.CreateCommand();
         // busy_timeout makes a second process wait for the writer instead of failing with SQLITE_BUSY.
-        cmd.CommandText = "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
+        // temp_store=MEMORY: statement journals (multi-row writes inside a savepoint) would otherwise be temp files,
+        // created and unlinked for every such statement.
+        cmd.CommandText = "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;";
         cmd.ExecuteNonQuery();
         return c;
     }

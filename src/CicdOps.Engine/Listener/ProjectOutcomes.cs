@@ -1,0 +1,54 @@
+namespace CicdOps.Engine.Listener;
+
+/// <summary>What happened to one project for one delivery: "queued", "pinned", "ignored", "failed" or "rejected", and why.</summary>
+public sealed record ProjectOutcome(string Project, string Result, string? Reason = null, long? Deployment = null)
+{
+    /// <summary>The queue entry made for a "queued" result, so a runner can be started once it is committed.</summary>
+    internal Deploy.QueuedDeployment? Queued { get; init; }
+}
+
+/// <summary>
+/// The per-project results of one delivery, as replied and recorded: every project that deploys, is pinned,
+/// failed or was rejected, and the first <see cref="IgnoredListed"/> ignored ones; further ignored projects are
+/// only counted. A repository shared by hundreds of projects on different branches would otherwise make every
+/// reply and record hundreds of "other branch" entries long (and cost an object each per delivery).
+/// </summary>
+internal sealed class ProjectOutcomes
+{
+    public const int IgnoredListed = 10;
+    private int _ignored;
+
+    public List<ProjectOutcome> Listed { get; } = new();
+
+    /// <summary>Ignored projects beyond the ones listed.</summary>
+    public int MoreIgnored => Math.Max(0, _ignored - IgnoredListed);
+
+    public void Add(ProjectOutcome outcome) => Listed.Add(outcome);
+
+    public void Ignored(string project, string? reason)
+    {
+        if (++_ignored <= IgnoredListed) Listed.Add(new ProjectOutcome(project, "ignored", reason));
+    }
+
+    /// <summary>"queued" when anything deploys, else "pinned" when a pinned project was concerned, else "ignored".</summary>
+    public string Overall
+    {
+        get
+        {
+            var pinned = false;
+            foreach (var o in Listed)
+            {
+                if (o.Result == "queued") return "queued";
+                pinned |= o.Result == "pinned";
+            }
+            return pinned ? "pinned" : "ignored";
+        }
+    }
+
+    /// <summary>project:result for each listed project, then how many more were ignored (for the log line).</summary>
+    public string Summary()
+    {
+        var text = string.Join(',', Listed.Select(o => o.Project + ":" + o.Result));
+        return MoreIgnored > 0 ? $"{text},+{MoreIgnored}:ignored" : text;
+    }
+}
