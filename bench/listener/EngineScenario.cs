@@ -33,11 +33,13 @@ internal static class EngineScenario
         var before = f.MaxDeploymentId();
         var load = Uptime.Load();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var (alloc0, gcs0) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0));
         var sw = Stopwatch.StartNew();
         var results = await Scenario.Load(http, f.Url, payloads, connections, duration, "run");
         var elapsed = sw.Elapsed.TotalSeconds;
         // This process only (client, listener, engine, runner threads); git and the app are child processes, not counted.
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / Math.Max(1, results.Count);
+        var (alloc, gcs) = ((GC.GetTotalAllocatedBytes() - alloc0) / Math.Max(1, results.Count) / 1024.0, GC.CollectionCount(0) - gcs0);
         await f.Listener.StopAsync(); // waits for requests still recording their outcome
         var idle = await f.WaitIdleAsync();
 
@@ -50,13 +52,13 @@ internal static class EngineScenario
             $"engine projects={projectCount,-4} deliveries={results.Count,-6} deliveries/s={results.Count / elapsed,6:0} " +
             $"p50={Scenario.Percentile(latencies, 0.50):0.00}ms p99={Scenario.Percentile(latencies, 0.99):0.00}ms max={latencies.LastOrDefault():0.0}ms " +
             $"202={accepted.Count} other={results.Count - accepted.Count} lost-acks={lost} deploy-requests={requests} deploys-run={runs} " +
-            $"[{byStatus}] idle-after={idle.TotalSeconds:0.0}s cpu/delivery={cpu:0.00}ms load={load}");
+            $"[{byStatus}] idle-after={idle.TotalSeconds:0.0}s cpu/delivery={cpu:0.00}ms alloc/delivery={alloc:0.0}KB gen0-gcs={gcs} load={load}");
     }
 
     /// <summary>
-    /// The two engine calls the listener makes per push, without HTTP, from N concurrent callers and from one:
-    /// GetProjects (every project row, per delivery) and RequestDeployment (a BEGIN IMMEDIATE transaction of its
-    /// own plus a lease read, outside the delivery store's group commit).
+    /// The engine calls the CLI and cmdlets make, without HTTP, from N concurrent callers and from one: GetProjects
+    /// (every project row; the listener reads it at most once a second) and RequestDeployment (a BEGIN IMMEDIATE
+    /// transaction of its own; the listener queues inside its deliveries' group commit instead).
     /// </summary>
     public static async Task RunEngineCallsAsync(int projectCount, int connections, TimeSpan duration)
     {

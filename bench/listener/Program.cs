@@ -37,13 +37,13 @@ if (Environment.GetEnvironmentVariable("ENGINE") != "0")
 
 internal static class Scenario
 {
+    /// <summary>CLIENT=http loads with HttpClient; otherwise with the raw-socket client (RawLoad.cs).</summary>
+    public static readonly bool UseHttpClient = Environment.GetEnvironmentVariable("CLIENT") == "http";
+
     /// <summary>
     /// Load before measuring (WARM seconds, default 10): a listener runs for days, and on 2 cores the tiered JIT
     /// recompiling the hot path competes with it for most of the first seconds.
     /// </summary>
-    /// <summary>CLIENT=http loads with HttpClient; otherwise with the raw-socket client (RawLoad.cs).</summary>
-    public static readonly bool UseHttpClient = Environment.GetEnvironmentVariable("CLIENT") == "http";
-
     public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("WARM"), out var w) ? w : 10);
 
     private static readonly byte[] Secret = Encoding.UTF8.GetBytes("bench secret");
@@ -72,11 +72,13 @@ internal static class Scenario
             await Load(http, url, payloads, connections, WarmUp, "warm"); // JIT tiering, pools
             var before = target.Requests;
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var (alloc0, gcs0) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0));
             var sw = Stopwatch.StartNew();
             var results = await Load(http, url, payloads, connections, duration, "run");
 
             var elapsed = sw.Elapsed.TotalSeconds;
             var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / Math.Max(1, results.Count);
+            var (alloc, gcs) = ((GC.GetTotalAllocatedBytes() - alloc0) / Math.Max(1, results.Count) / 1024.0, GC.CollectionCount(0) - gcs0);
             var deploys = target.Requests - before;
             await listener.StopAsync(); // waits for requests still recording their outcome
 
@@ -87,7 +89,7 @@ internal static class Scenario
             Console.WriteLine(
                 $"projects={projectCount,-4} deliveries={results.Count,-7} deliveries/s={results.Count / elapsed,8:0} " +
                 $"p50={Percentile(latencies, 0.50):0.00}ms p99={Percentile(latencies, 0.99):0.00}ms max={latencies.LastOrDefault():0.0}ms " +
-                $"202={accepted.Count} other={results.Count - accepted.Count} deploy-requests={deploys} lost-acks={lost} cpu/delivery={cpu:0.00}ms load={Uptime.Load()}");
+                $"202={accepted.Count} other={results.Count - accepted.Count} deploy-requests={deploys} lost-acks={lost} cpu/delivery={cpu:0.00}ms alloc/delivery={alloc:0.0}KB gen0-gcs={gcs} load={Uptime.Load()}");
         }
         finally
         {

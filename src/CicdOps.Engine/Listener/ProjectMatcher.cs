@@ -50,8 +50,11 @@ internal sealed class ProjectMatcher
     public static (RefUpdate? Update, string? IgnoredBecause) Choose(Project project, IReadOnlyList<RefUpdate> updates)
     {
         var anyBranch = false;
-        foreach (var u in updates)
+        // Indexed, not foreach: called for every matched project of every delivery, and an interface enumerator
+        // is an allocation each time.
+        for (var i = 0; i < updates.Count; i++)
         {
+            var u = updates[i];
             anyBranch |= u.Branch is not null;
             if (!string.Equals(u.Branch, project.Branch, StringComparison.Ordinal)) continue;
             if (u.Deleted || u.After is null) return (null, "branch deleted");
