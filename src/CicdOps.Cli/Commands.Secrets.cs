@@ -76,7 +76,7 @@ internal static partial class Commands
             var value = ReadValue();
             try { engine.SetProjectWebhookSecret(name, value); }
             finally { Array.Clear(value); }
-            Console.Out.WriteLine($"{name}: webhook secret set (a running listener picks it up on its next start)");
+            Console.Out.WriteLine($"{name}: webhook secret set (a running listener applies it within a second)");
             return ExitCodes.Ok;
         });
         return cmd;
