@@ -155,7 +155,14 @@ internal sealed class WebhookRequestHandler
         if (!claim.Claimed) return new WebhookReply(200, "duplicate", "delivery already received", start.DeliveryId);
 
         var outcomes = claim.Value!;
-        foreach (var o in outcomes.Listed) if (o.Queued is { } q) _target.Committed(q);
+        foreach (var o in outcomes.Listed)
+        {
+            if (o.Queued is not { } q) continue;
+            // The deployment is queued durably whatever happens here: a runner that fails to start now is started
+            // by the next request for the project or at the service's next start, so the answer stays 202.
+            try { _target.Committed(q); }
+            catch (Exception e) { f.Error ??= "starting a runner failed: " + e.GetType().Name; }
+        }
         if (headers.IsPing) return new WebhookReply(200, "pong", null, start.DeliveryId);
         if (!headers.IsPush) return new WebhookReply(200, "ignored", "event not handled", start.DeliveryId);
         f.Projects = outcomes.Summary();

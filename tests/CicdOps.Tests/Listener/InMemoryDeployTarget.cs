@@ -55,5 +55,12 @@ internal sealed class InMemoryDeployTarget : IDeployTarget
         return new QueuedDeployment(project, Interlocked.Increment(ref _nextId), status, NeedsRunner: status == DeploymentStatus.Queued);
     }
 
-    void IDeployTarget.Committed(QueuedDeployment queued) => Committed.Enqueue(queued);
+    /// <summary>When set, handing on a committed deployment throws it (as a runner that cannot start would).</summary>
+    public Exception? FailCommitted { get; set; }
+
+    void IDeployTarget.Committed(QueuedDeployment queued)
+    {
+        if (FailCommitted is { } fail) throw fail;
+        Committed.Enqueue(queued);
+    }
 }

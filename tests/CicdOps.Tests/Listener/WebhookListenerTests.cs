@@ -108,6 +108,19 @@ public class WebhookListenerTests
         Assert.Equal(("failed", 500, false), (failed.Outcome, failed.StatusCode, failed.Accepted));
     }
 
+    [Fact]
+    public async Task A_runner_that_cannot_start_still_answers_202_because_the_deployment_is_queued()
+    {
+        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
+        t.Target.FailCommitted = new InvalidOperationException("fork failed");
+        var body = Payloads.GitHubPush();
+        var (status, text) = await t.PostAsync(body, Payloads.GitHubHeaders(body, Secret, delivery: "no-runner"));
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal(new[] { "app:queued" }, Results(text));
+        Assert.Equal("queued", (await t.RecordAsync("github", "no-runner")).Outcome);
+        await t.WaitForLogAsync(l => l.Contains("delivery=no-runner") && l.Contains("error=starting_a_runner_failed:_InvalidOperationException"));
+    }
+
     [Theory]
     [InlineData("refs/tags/v1.0.0", Payloads.Sha, false, "not a branch push")]
     [InlineData("refs/heads/feature/x", Payloads.Sha, false, "other branch")]
