@@ -28,15 +28,29 @@ internal sealed class Statements : IDisposable
     /// <summary>The prepared command for <paramref name="sql"/>, parameters cleared and set from <paramref name="args"/>.</summary>
     public SqliteCommand Command(string sql, params (string Name, object? Value)[] args)
     {
-        if (_commands.TryGetValue(sql, out var cmd)) cmd.Parameters.Clear();
-        else
+        if (!_commands.TryGetValue(sql, out var cmd))
         {
             cmd = Connection.CreateCommand();
             cmd.CommandText = sql;
             _commands[sql] = cmd;
         }
+        else if (SameNames(cmd.Parameters, args))
+        {
+            // The usual case: the same parameters as last time get new values (no new parameter objects).
+            for (var i = 0; i < args.Length; i++) cmd.Parameters[i].Value = args[i].Value ?? DBNull.Value;
+            return cmd;
+        }
+        cmd.Parameters.Clear();
         foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return cmd;
+    }
+
+    private static bool SameNames(SqliteParameterCollection current, (string Name, object? Value)[] args)
+    {
+        if (current.Count != args.Length) return false;
+        for (var i = 0; i < args.Length; i++)
+            if (!string.Equals(current[i].ParameterName, args[i].Name, StringComparison.Ordinal)) return false;
+        return true;
     }
 
     public int Execute(string sql, params (string, object?)[] args) => Command(sql, args).ExecuteNonQuery();

@@ -77,10 +77,7 @@ public sealed class WebhookDeliveryStore : IDisposable
                 commit_sha = $commit, signature = $sig
             WHERE provider = $provider AND delivery_id = $id AND accepted = 1 AND outcome = 'received' AND received_at < $stale
             RETURNING id
-            """);
-        Bind(stale, d);
-        stale.Parameters.AddWithValue("$now", now);
-        stale.Parameters.AddWithValue("$stale", now - (long)StaleClaimAfter.TotalMilliseconds);
+            """, With(d, ("$now", now), ("$stale", now - (long)StaleClaimAfter.TotalMilliseconds)));
         return stale.ExecuteScalar() as long?;
     }
 
@@ -127,35 +124,22 @@ public sealed class WebhookDeliveryStore : IDisposable
 
     private long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private static SqliteCommand Insert(Statements c, WebhookDeliveryStart d, bool accepted, string outcome, int statusCode, string? detail, long now, bool completed)
-    {
+    private static SqliteCommand Insert(Statements c, WebhookDeliveryStart d, bool accepted, string outcome, int statusCode, string? detail, long now, bool completed) =>
         // OR IGNORE only ever triggers on the partial unique index (accepted rows).
-        var cmd = c.Command("""
+        c.Command("""
             INSERT OR IGNORE INTO webhook_deliveries
                 (provider, delivery_id, event, accepted, repository, ref, commit_sha, signature, outcome, status_code, detail, received_at, completed_at)
             VALUES ($provider, $id, $event, $accepted, $repo, $ref, $commit, $sig, $outcome, $status, $detail, $now, $completed)
             RETURNING id
-            """);
-        Bind(cmd, d);
-        cmd.Parameters.AddWithValue("$accepted", accepted ? 1 : 0);
-        cmd.Parameters.AddWithValue("$outcome", outcome);
-        cmd.Parameters.AddWithValue("$status", statusCode);
-        cmd.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$now", now);
-        cmd.Parameters.AddWithValue("$completed", completed ? now : DBNull.Value);
-        return cmd;
-    }
+            """, With(d, ("$accepted", accepted ? 1 : 0), ("$outcome", outcome), ("$status", statusCode), ("$detail", detail),
+                ("$now", now), ("$completed", completed ? now : null)));
 
-    private static void Bind(SqliteCommand cmd, WebhookDeliveryStart d)
-    {
-        cmd.Parameters.AddWithValue("$provider", d.Provider);
-        cmd.Parameters.AddWithValue("$id", d.DeliveryId);
-        cmd.Parameters.AddWithValue("$event", d.Event);
-        cmd.Parameters.AddWithValue("$repo", (object?)d.Repository ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$ref", (object?)d.Ref ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$commit", (object?)d.Commit ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$sig", d.Signature);
-    }
+    /// <summary>The delivery's own columns as parameters, then <paramref name="more"/>.</summary>
+    private static (string, object?)[] With(WebhookDeliveryStart d, params (string, object?)[] more) =>
+    [
+        ("$provider", d.Provider), ("$id", d.DeliveryId), ("$event", d.Event), ("$repo", d.Repository), ("$ref", d.Ref),
+        ("$commit", d.Commit), ("$sig", d.Signature), .. more,
+    ];
 
     private static List<WebhookDelivery> ReadAll(SqliteCommand cmd)
     {
