@@ -17,11 +17,18 @@ internal static class DeploymentQueue
     public static QueuedDeployment Enqueue(Statements c, DataLayout layout, string project, string? commit, DeploymentTrigger trigger, bool forceInstall)
     {
         string branch, pinned;
-        using (var r = c.Command("SELECT branch, pinned_commit FROM projects WHERE name=$n", ("$n", project)).ExecuteReader())
+        Lease? lease;
+        // The lease is read in the same transaction as the insert below: a runner that finds its queue empty gives
+        // up its lease in one transaction too, so either it sees this deployment or this read sees no lease.
+        using (var r = c.Command("""
+            SELECT p.branch, p.pinned_commit, l.owner, l.expires_at FROM projects p LEFT JOIN leases l ON l.project = p.name
+            WHERE p.name=$n
+            """, ("$n", project)).ExecuteReader())
         {
             if (!r.Read()) throw ProjectStore.NotFound(project);
             branch = r.GetString(0);
             pinned = r.IsDBNull(1) ? "" : r.GetString(1);
+            lease = r.IsDBNull(2) ? null : new Lease(r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)));
         }
         var now = DateTimeOffset.UtcNow.ToMs();
         // Pin and rollback are how an operator moves a pin; a recovery may redo the pinned commit itself.
@@ -36,17 +43,7 @@ internal static class DeploymentQueue
             UPDATE deployments SET status='Superseded', superseded_by=$by, reason='replaced by deployment ' || $by, finished_at=$now
             WHERE project=$p AND status='Queued' AND id<>$by
             """, ("$by", id), ("$now", now), ("$p", project));
-        return new(project, id, DeploymentStatus.Queued, NeedsRunner: !RunnerIsLive(c, project));
-    }
-
-    /// <summary>
-    /// Read in the same transaction as the insert: a runner that finds its queue empty gives up its lease in one
-    /// transaction too, so either it sees this deployment or this read sees no lease.
-    /// </summary>
-    private static bool RunnerIsLive(Statements c, string project)
-    {
-        using var r = c.Command("SELECT owner, expires_at FROM leases WHERE project=$p", ("$p", project)).ExecuteReader();
-        return r.Read() && new Lease(r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1))).IsLive;
+        return new(project, id, DeploymentStatus.Queued, NeedsRunner: lease?.IsLive != true);
     }
 
     private static long Insert(Statements c, DataLayout layout, string project, string branch, string? commit, DeploymentTrigger trigger,

@@ -140,7 +140,16 @@ internal sealed class WriteBatcher(Database db) : IDisposable
         }
     }
 
-    private static void Exec(Statements c, string sql) => c.Command(sql).ExecuteNonQuery();
+    /// <summary>
+    /// Transaction control straight through SQLite's C API: these statements run several times per delivery and
+    /// take no parameters, so the ADO.NET command machinery around them would cost more than they do.
+    /// </summary>
+    private static void Exec(Statements c, string sql)
+    {
+        var db = c.Connection.Handle!;
+        var rc = SQLitePCL.raw.sqlite3_exec(db, sql);
+        SqliteException.ThrowExceptionForRC(rc, db);
+    }
 
     private interface IWork
     {
