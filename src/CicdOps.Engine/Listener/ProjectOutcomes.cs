@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
 namespace CicdOps.Engine.Listener;
 
 /// <summary>What happened to one project for one delivery: "queued", "pinned", "ignored", "failed" or "rejected", and why.</summary>
@@ -50,5 +54,45 @@ internal sealed class ProjectOutcomes
     {
         var text = string.Join(',', Listed.Select(o => o.Project + ":" + o.Result));
         return MoreIgnored > 0 ? $"{text},+{MoreIgnored}:ignored" : text;
+    }
+
+    private byte[]? _listedJson;
+
+    /// <summary>
+    /// The listed outcomes as a UTF-8 JSON array, written once for both the reply and the record. Read it only
+    /// once every outcome has been added.
+    /// </summary>
+    public byte[] ListedJson => _listedJson ??= WriteListed();
+
+    /// <summary>
+    /// What the delivery's record keeps: <see cref="ListedJson"/>, and when ignored projects were left out, a last
+    /// element {"more_ignored": N} counting them.
+    /// </summary>
+    public string RecordJson()
+    {
+        var listed = Encoding.UTF8.GetString(ListedJson);
+        if (MoreIgnored == 0) return listed;
+        var more = $"{{\"more_ignored\":{MoreIgnored}}}]";
+        return listed.Length == 2 ? "[" + more : listed[..^1] + "," + more;
+    }
+
+    private byte[] WriteListed()
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 + 96 * Listed.Count);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var p in Listed)
+            {
+                w.WriteStartObject();
+                w.WriteString("project", p.Project);
+                w.WriteString("result", p.Result);
+                if (p.Reason is not null) w.WriteString("reason", p.Reason);
+                if (p.Deployment is { } id) w.WriteNumber("deployment", id);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 }

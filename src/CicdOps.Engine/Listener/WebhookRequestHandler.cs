@@ -176,7 +176,7 @@ internal sealed class WebhookRequestHandler
         if (headers.IsPing) return new("pong", 200, null, new());
         if (!headers.IsPush) return new("ignored", 200, "event not handled", new());
         var outcomes = Deploy(tx, payload, auth);
-        var detail = matched.Count == 0 ? "no project uses this repository" : WebhookReply.ProjectsJson(outcomes);
+        var detail = matched.Count == 0 ? "no project uses this repository" : outcomes.RecordJson();
         return new(outcomes.Overall, 202, detail, outcomes);
     }
 
