@@ -130,7 +130,8 @@ internal sealed class WriteBatcher(Database db) : IDisposable
         try
         {
             var c = db.Open();
-            WalCheckpointer.DisableAutomatic(c);
+            try { WalCheckpointer.DisableAutomatic(c); }
+            catch { c.Dispose(); throw; }
             return new Statements(c);
         }
         catch (Exception e)
