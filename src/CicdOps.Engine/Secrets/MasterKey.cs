@@ -129,8 +129,14 @@ public sealed class MasterKey : IDisposable
                 fs.Write(key);
                 fs.Flush(flushToDisk: true);
             }
-            try { File.Move(tmp, path, overwrite: false); }
-            catch (IOException) when (File.Exists(path)) { /* another process created it first: use theirs */ }
+            // When another process (or thread) created the key first, use theirs: never replace a key someone may
+            // already have encrypted with. link(2) is atomic; File.Move checks, then renames over a racer's file.
+            if (OperatingSystem.IsWindows())
+            {
+                try { File.Move(tmp, path, overwrite: false); }
+                catch (IOException) when (File.Exists(path)) { }
+            }
+            else Processes.Posix.LinkUnlessExists(tmp, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
