@@ -180,15 +180,7 @@ internal static class Scenario
             {
                 var id = $"{tag}-{w}-{i}-{Guid.NewGuid():N}";
                 var (body, signature) = payloads[(w + i) % payloads.Length];
-                using var req = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-                req.Content.Headers.ContentType = new("application/json");
-                req.Headers.Add("X-GitHub-Event", "push");
-                req.Headers.Add("X-GitHub-Delivery", id);
-                req.Headers.Add("X-Hub-Signature-256", signature);
-                var t0 = Stopwatch.GetTimestamp();
-                using var resp = await http.SendAsync(req);
-                await resp.Content.ReadAsByteArrayAsync();
-                list.Add(new Result(id, (int)resp.StatusCode, Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
+                list.Add(await PostAsync(http, url, body, signature, id));
             }
             return list;
         })).ToArray();

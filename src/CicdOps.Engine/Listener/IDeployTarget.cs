@@ -34,19 +34,9 @@ internal interface IDeployTarget
 internal sealed class EngineDeployTarget(CicdEngine engine) : IDeployTarget
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
-    private Snapshot? _cache;
+    private readonly TimedSnapshot<IReadOnlyList<Project>> _projects = new(engine.GetProjects, RefreshInterval);
 
-    public IReadOnlyList<Project> GetProjects()
-    {
-        var cached = Volatile.Read(ref _cache);
-        var now = Environment.TickCount64;
-        if (cached is not null && now - cached.ReadAt < (long)RefreshInterval.TotalMilliseconds) return cached.Projects;
-        var fresh = new Snapshot(engine.GetProjects(), now);
-        Volatile.Write(ref _cache, fresh);
-        return fresh.Projects;
-    }
-
-    private sealed record Snapshot(IReadOnlyList<Project> Projects, long ReadAt);
+    public IReadOnlyList<Project> GetProjects() => _projects.Get();
 
     public QueuedDeployment Queue(Statements tx, string project, string commit) =>
         DeploymentQueue.Enqueue(tx, engine.Context.Layout, Names.ProjectName(project), Names.Commit(commit), DeploymentTrigger.Webhook, forceInstall: false);

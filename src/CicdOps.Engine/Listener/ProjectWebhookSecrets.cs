@@ -8,17 +8,8 @@ namespace CicdOps.Engine.Listener;
 internal sealed class ProjectWebhookSecrets(Func<Dictionary<string, byte[]>> load)
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
-    private Snapshot? _snapshot;
+    private readonly TimedSnapshot<Dictionary<string, byte[]>> _secrets = new(load, RefreshInterval);
 
     /// <summary>The project's own secret, or null when it has none (the global secret applies).</summary>
-    public byte[]? Get(string project)
-    {
-        var s = Volatile.Read(ref _snapshot);
-        var now = Environment.TickCount64;
-        if (s is null || now - s.ReadAt >= (long)RefreshInterval.TotalMilliseconds)
-            Volatile.Write(ref _snapshot, s = new Snapshot(load(), now));
-        return s.Secrets.GetValueOrDefault(project);
-    }
-
-    private sealed record Snapshot(Dictionary<string, byte[]> Secrets, long ReadAt);
+    public byte[]? Get(string project) => _secrets.Get().GetValueOrDefault(project);
 }
