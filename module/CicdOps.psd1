@@ -2,6 +2,9 @@
 # Directory.Build.props (the one place it lives); import the built copy under artifacts/module/, not this file.
 @{
     RootModule             = 'CicdOps.Cmdlets.dll'
+    # The types users name and pipe ([CicdOps.Project], [CicdOps.Deployment], ...): loaded first, into pwsh's
+    # default load context, so the cmdlets, the engine (in its own context) and the user share one identity.
+    RequiredAssemblies     = @('CicdOps.Contracts.dll')
     ModuleVersion          = '@ModuleVersion@'
     GUID                   = '97c53d09-3c93-4bc2-908f-a0b51744a856'
     Author                 = 'CicdOps contributors'

@@ -2,6 +2,7 @@
 //   overhead = (request → healthy) − (time inside git) − (time inside the project's scripts)
 // printed beside the raw cost of the same git fetch + reset and a bare run.sh start measured directly.
 // Usage: dotnet run -c Release --project bench/Deploy [-- ROUNDS]
+using CicdOps;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;

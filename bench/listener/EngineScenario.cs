@@ -8,6 +8,7 @@
 //               answered "ignored: other branch" in the reply and in the delivery record).
 // Each push carries the SHA of a real commit of that branch (8 commits pushed first, rotated), so the
 // deploys that run succeed instead of failing at sync with "commit not found".
+using CicdOps;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;

@@ -1,6 +1,7 @@
 // Listener benchmark: signed GitHub push deliveries from N concurrent connections against the listener
 // running in-process on loopback, with 1 and with 200 registered projects. Prints throughput, latency to
 // the 202, deploy requests caused, and lost acknowledgements (202s whose delivery is not in the store).
+using CicdOps;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;

@@ -2,6 +2,7 @@
 // each response parsed just enough (status, Content-Length, Connection: close). On a 2-core machine the
 // client shares the CPU with the listener; HttpClient's per-request work (header validation, pooling, content
 // objects) would take a good part of it from the server being measured. CLIENT=http uses HttpClient instead.
+using CicdOps;
 using System.Buffers.Text;
 using System.Diagnostics;
 using System.Net.Sockets;

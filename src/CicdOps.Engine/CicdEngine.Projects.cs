@@ -88,7 +88,7 @@ public sealed partial class CicdEngine
     public Project UnregisterProject(string name, bool removeServiceUser = false)
     {
         var project = GetProject(name);
-        var active = _ctx.Db.Read(c => DeploymentStore.FindByStatus(c, project.Name, Model.DeploymentStatus.Running));
+        var active = _ctx.Db.Read(c => DeploymentStore.FindByStatus(c, project.Name, DeploymentStatus.Running));
         if (active is not null)
             throw new CicdException(CicdError.InvalidArgument, $"Project '{project.Name}' is deploying (deployment {active.Id}); cancel it first.",
                 project.Name, $"Cancel it: Stop-CicdDeployment -Name {project.Name} / cicdops cancel {project.Name}.");

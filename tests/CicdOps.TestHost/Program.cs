@@ -1,3 +1,4 @@
+using CicdOps;
 using CicdOps.Engine;
 using CicdOps.Engine.Model;
 

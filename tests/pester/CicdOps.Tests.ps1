@@ -78,8 +78,8 @@ Describe 'Projects' {
 
     It 'registers, gets and formats a project' {
         $p = (New-TestProject -Name shop).Project
-        $p | Should -BeOfType 'CicdOps.Engine.Model.Project'
-        $p.PSTypeNames | Should -Contain 'CicdOps.Engine.Model.Project'
+        $p | Should -BeOfType 'CicdOps.Project'
+        $p.PSTypeNames | Should -Contain 'CicdOps.Project'
         (Get-CicdProject -Name shop).Branch | Should -Be 'main'
         (Get-CicdProject -Name sh*).Name | Should -Be 'shop'
         Get-CicdProject | Format-Table | Out-String | Should -Match 'Pinned'
@@ -120,7 +120,7 @@ Describe 'Projects' {
 Describe 'Deployments' {
     It 'deploys projects piped from Get-CicdProject and reports success' {
         $d = Get-CicdProject -Name shop | Start-CicdDeployment
-        $d | Should -BeOfType 'CicdOps.Engine.Model.Deployment'
+        $d | Should -BeOfType 'CicdOps.Deployment'
         $d.Status | Should -Be 'Succeeded'
         (Get-CicdProject -Name shop).Status | Should -Be 'Healthy'
     }
@@ -205,7 +205,7 @@ Describe 'Pins and rollback' {
         Set-CicdPin -Name pinned -WhatIf
         (Get-CicdProject -Name pinned).IsPinned | Should -BeFalse
         $result = Set-CicdPin -Name pinned -PassThru
-        $result | Should -BeOfType 'CicdOps.Engine.Model.PinResult'
+        $result | Should -BeOfType 'CicdOps.PinResult'
         $result.Project.PinnedCommit | Should -Be $script:Good
         Save-TestCommit -Work $script:Pinned.Repository.Work -Message 'while pinned' | Out-Null
         (Start-CicdDeployment -Name pinned -ErrorAction SilentlyContinue).Status | Should -Be 'Skipped'
@@ -221,7 +221,7 @@ Describe 'Pins and rollback' {
         Invoke-CicdRollback -Name pinned -WhatIf
         (Get-CicdProject -Name pinned).CurrentCommit | Should -Be $current
         $rollback = Invoke-CicdRollback -Name pinned -Confirm:$false
-        $rollback | Should -BeOfType 'CicdOps.Engine.Model.Deployment'
+        $rollback | Should -BeOfType 'CicdOps.Deployment'
         $rollback | Get-CicdDeploymentLog -Follow | Out-Null
         (Get-CicdProject -Name pinned).CurrentCommit | Should -Be $script:Good
     }
@@ -318,7 +318,7 @@ Describe 'Listener' {
         $recorded = Get-CicdWebhookDelivery -Provider GitHub -Last 10 | Where-Object DeliveryId -eq $delivery
         $recorded | Should -HaveCount 1
         $recorded.Outcome | Should -Be 'queued'
-        $recorded | Should -BeOfType 'CicdOps.Engine.Webhooks.WebhookDelivery'
+        $recorded | Should -BeOfType 'CicdOps.WebhookDelivery'
         $recorded.Event | Should -Be 'push'
         $recorded.Commit | Should -Be $commit
         $recorded.Signature | Should -Be 'valid'
@@ -453,7 +453,7 @@ Describe 'Secrets' {
 
     It 'sets a secret and -PassThru shows its name, never its value' {
         $info = Set-CicdSecret -Project vault -Name API_KEY -Value $script:Secure -PassThru
-        $info | Should -BeOfType 'CicdOps.Engine.Secrets.SecretInfo'
+        $info | Should -BeOfType 'CicdOps.SecretInfo'
         $info.Name | Should -Be 'API_KEY'
         $info.Project | Should -Be 'vault'
     }

@@ -13,6 +13,8 @@ public sealed class DependencyLoadContext : AssemblyLoadContext
 {
     private readonly string _dependencyDirectory;
 
+    public const string SharedContractsAssembly = "CicdOps.Contracts";
+
     public DependencyLoadContext(string dependencyDirectory) : base("CicdOps.Dependencies", isCollectible: false)
     {
         _dependencyDirectory = Path.GetFullPath(dependencyDirectory);
@@ -24,6 +26,8 @@ public sealed class DependencyLoadContext : AssemblyLoadContext
     protected override Assembly? Load(AssemblyName assemblyName)
     {
         if (assemblyName.Name is null) return null;
+        // The contracts are shared with pwsh's default context (one type identity); never a second copy here.
+        if (assemblyName.Name == SharedContractsAssembly) return null;
         var path = Path.Combine(_dependencyDirectory, assemblyName.Name + ".dll");
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }

@@ -1,7 +1,5 @@
 namespace CicdOps.Engine.Webhooks;
 
-/// <summary>The Git hosts whose webhooks the listener understands.</summary>
-public enum WebhookProvider { GitHub, GitLab, Gitea, Forgejo, Bitbucket }
 
 public static class WebhookProviderNames
 {

@@ -111,7 +111,7 @@ public sealed class CmdletContractTests
         // `Get-CicdSecret -Project app | Remove-CicdSecret`: every mandatory parameter except -Value must bind by
         // property name from a SecretInfo property, so nothing is left to prompt for and Project and Name stay paired.
         var output = CmdletCatalog.Get("Get-CicdSecret").OutputTypes.Single();
-        Assert.Equal("CicdOps.Engine.Secrets.SecretInfo", output);
+        Assert.Equal("CicdOps.SecretInfo", output);
         var info = CmdletCatalog.LoadedAssembly("CicdOps.Engine").GetType(output, throwOnError: true)!;
         var properties = info.GetProperties().Select(p => p.Name).ToHashSet();
         Assert.DoesNotContain("Value", properties);
@@ -159,7 +159,7 @@ public sealed class CmdletContractTests
     {
         var provider = CmdletCatalog.Get("Get-CicdWebhookDelivery").Parameters.Single(p => p.Name == "Provider").Type;
         var enumType = provider.IsGenericType ? provider.GetGenericArguments()[0] : provider;
-        Assert.Equal("CicdOps.Engine.Webhooks.WebhookProvider", enumType.FullName);
+        Assert.Equal("CicdOps.WebhookProvider", enumType.FullName);
         Assert.Contains("GitHub", enumType.GetEnumNames());
     }
 

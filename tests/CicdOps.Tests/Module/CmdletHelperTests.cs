@@ -179,7 +179,7 @@ public sealed class EngineCacheOptionsTests
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
             d = engine.WaitForDeploymentAsync(d.Id, null, timeout.Token).GetAwaiter().GetResult();
 
-            Assert.Equal(CicdOps.Engine.Model.DeploymentStatus.Succeeded, d.Status);
+            Assert.Equal(CicdOps.DeploymentStatus.Succeeded, d.Status);
             Assert.True(File.Exists(Path.Combine(options.DataPath!, "logs", "app", "worker.log")), "the deployment ran in the detached worker");
             var appLog = Path.Combine(options.DataPath!, "logs", "app", "app.log");
             CicdOps.Tests.Engine.QueueTests.WaitFor(() => File.Exists(appLog) && File.ReadAllText(appLog).Contains("token="));

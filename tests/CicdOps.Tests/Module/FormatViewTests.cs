@@ -15,7 +15,7 @@ public sealed class FormatViewTests
 
     /// <summary>Every type a cmdlet declares, plus the stage results every deployment carries.</summary>
     public static IEnumerable<object[]> FormattedTypes() =>
-        CmdletCatalog.Cmdlets.SelectMany(c => c.OutputTypes).Append("CicdOps.Engine.Model.StageResult")
+        CmdletCatalog.Cmdlets.SelectMany(c => c.OutputTypes).Append("CicdOps.StageResult")
             .Where(t => t is not ("System.String" or "System.Void")).Distinct().Select(t => new object[] { t });
 
     [Theory, MemberData(nameof(FormattedTypes))]
@@ -41,11 +41,11 @@ public sealed class FormatViewTests
     public void Project_and_deployment_tables_show_the_columns_users_expect()
     {
         string[] Headers(string type) => TableViews()[type].Descendants("Label").Select(l => l.Value).ToArray();
-        Assert.Equal(new[] { "Name", "Status", "Branch", "Commit", "Pinned", "Port", "Sandboxed" }, Headers("CicdOps.Engine.Model.Project"));
-        Assert.Equal(new[] { "Project", "Name", "UpdatedAt" }, Headers("CicdOps.Engine.Secrets.SecretInfo"));
-        Assert.Equal(new[] { "Id", "Project", "Commit", "Status", "Trigger", "Started", "Duration" }, Headers("CicdOps.Engine.Model.Deployment"));
+        Assert.Equal(new[] { "Name", "Status", "Branch", "Commit", "Pinned", "Port", "Sandboxed" }, Headers("CicdOps.Project"));
+        Assert.Equal(new[] { "Project", "Name", "UpdatedAt" }, Headers("CicdOps.SecretInfo"));
+        Assert.Equal(new[] { "Id", "Project", "Commit", "Status", "Trigger", "Started", "Duration" }, Headers("CicdOps.Deployment"));
         Assert.Equal(new[] { "Received", "Provider", "Event", "Repository", "Ref", "Commit", "Signature", "Outcome", "StatusCode" },
-            Headers("CicdOps.Engine.Webhooks.WebhookDelivery"));
+            Headers("CicdOps.WebhookDelivery"));
     }
 
     [Fact]

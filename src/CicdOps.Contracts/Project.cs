@@ -1,4 +1,4 @@
-namespace CicdOps.Engine.Model;
+namespace CicdOps;
 
 /// <summary>What the engine knows about one registered project (a snapshot; immutable).</summary>
 public sealed record Project

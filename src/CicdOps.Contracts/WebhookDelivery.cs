@@ -1,10 +1,10 @@
-namespace CicdOps.Engine.Webhooks;
+namespace CicdOps;
 
 /// <summary>One webhook request as recorded (what Get-CicdWebhookDelivery / `cicdops deliveries` list).</summary>
 public sealed record WebhookDelivery
 {
     public required long Id { get; init; }
-    /// <summary>"github", "gitlab", "gitea", "forgejo", "bitbucket" (see <see cref="WebhookProviderNames"/>).</summary>
+    /// <summary>"github", "gitlab", "gitea", "forgejo", "bitbucket".</summary>
     public required string Provider { get; init; }
     public required string DeliveryId { get; init; }
     public required string Event { get; init; }
@@ -14,7 +14,7 @@ public sealed record WebhookDelivery
     public string? Repository { get; init; }
     public string? Ref { get; init; }
     public string? Commit { get; init; }
-    /// <summary>How the signature check ended (see <see cref="SignatureResult"/>).</summary>
+    /// <summary>How the signature check ended (valid, invalid, missing, unsigned, ...).</summary>
     public required string Signature { get; init; }
     /// <summary>"received" while being handled, then e.g. "queued", "ignored", "pinned", "duplicate", "rejected".</summary>
     public required string Outcome { get; init; }
@@ -23,16 +23,4 @@ public sealed record WebhookDelivery
     public string? Detail { get; init; }
     public DateTimeOffset ReceivedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
-}
-
-/// <summary>What is known about a delivery when it arrives (before it is handled).</summary>
-public sealed record WebhookDeliveryStart
-{
-    public required string Provider { get; init; }
-    public required string DeliveryId { get; init; }
-    public required string Event { get; init; }
-    public string? Repository { get; init; }
-    public string? Ref { get; init; }
-    public string? Commit { get; init; }
-    public required string Signature { get; init; }
 }

@@ -1,4 +1,4 @@
-namespace CicdOps.Engine.Model;
+namespace CicdOps;
 
 /// <summary>One run (or request for a run) of a project's deploy pipeline.</summary>
 public sealed record Deployment

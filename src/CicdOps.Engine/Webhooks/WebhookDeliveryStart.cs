@@ -1,0 +1,13 @@
+namespace CicdOps.Engine.Webhooks;
+
+/// <summary>What is known about a delivery when it arrives (before it is handled).</summary>
+public sealed record WebhookDeliveryStart
+{
+    public required string Provider { get; init; }
+    public required string DeliveryId { get; init; }
+    public required string Event { get; init; }
+    public string? Repository { get; init; }
+    public string? Ref { get; init; }
+    public string? Commit { get; init; }
+    public required string Signature { get; init; }
+}
