@@ -124,7 +124,7 @@ Describe 'Help' {
         @($help.examples.example).Count | Should -BeGreaterOrEqual 2
         $help.examples.example[0].code | Should -Match ([regex]::Escape($_))
 
-        $examples = Get-Help $_ -Examples | Out-String
+        $examples = Get-Help $_ -Examples | Out-String -Width 250
         $examples | Should -Match 'Example 1'
         $examples | Should -Match ([regex]::Escape($_))
     }

@@ -115,7 +115,7 @@ Describe 'Get-CicdProject and Set-CicdProject' {
     }
 
     It 'shows a table with Name, Status, Branch, Commit, Pinned, Port and Sandboxed' {
-        $table = Get-CicdProject | Out-String
+        $table = Get-CicdProject | Out-String -Width 250
         $table | Should -Match 'Name\s+Status\s+Branch\s+Commit\s+Pinned\s+Port\s+Sandboxed'
         $table | Should -Match ([regex]::Escape($script:Shop.Name))
     }

@@ -59,6 +59,13 @@ function Remove-TestContext {
         if ($projects.Count -gt 0) {
             $result = Invoke-Bounded -TimeoutSeconds 120 -ArgumentList $Context.DataPath, @($projects.Name) -ScriptBlock {
                 param($DataPath, $Names)
+                # A project cannot be unregistered while it deploys: stop what a failed test may have left running.
+                foreach ($name in $Names) {
+                    $active = @(Get-CicdDeployment -Name $name -DataPath $DataPath | Where-Object { -not $_.IsFinished })
+                    if (-not $active) { continue }
+                    $null = Stop-CicdDeployment -Name $name -DataPath $DataPath -ErrorAction SilentlyContinue
+                    while (Get-CicdDeployment -Name $name -DataPath $DataPath | Where-Object { -not $_.IsFinished }) { Start-Sleep -Milliseconds 100 }
+                }
                 Unregister-CicdProject -Name $Names -DataPath $DataPath -RemoveServiceUser -Force -Confirm:$false
             }
             if ($result.Errors) { throw "Unregister-CicdProject failed: $($result.Errors -join '; ')" }
