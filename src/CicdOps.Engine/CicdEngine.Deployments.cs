@@ -62,7 +62,13 @@ public sealed partial class CicdEngine
             {
                 // The runner may have died, or never started: recover and make sure one runs.
                 nextLivenessCheck = DateTime.UtcNow.AddMilliseconds(500);
-                if (!RunnerIsLive(d.Project)) { RecoverInterrupted(); EnsureRunner(d.Project); }
+                if (!RunnerIsLive(d.Project))
+                {
+                    // Still queued with no runner: a worker that died already never took it.
+                    if (d.Status == DeploymentStatus.Queued) ThrowIfWorkerFailed(d.Project);
+                    RecoverInterrupted();
+                    EnsureRunner(d.Project);
+                }
             }
             await Task.WhenAny(changed, Task.Delay(100, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
