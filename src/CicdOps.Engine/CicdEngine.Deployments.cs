@@ -130,6 +130,34 @@ public sealed partial class CicdEngine
         return GetDeployment(target);
     }
 
+    /// <summary>
+    /// Cancels this deployment (a piped Deployment object), not whatever its project runs now: a deployment that
+    /// already ended is an error naming its outcome.
+    /// </summary>
+    public Deployment CancelDeployment(long deploymentId)
+    {
+        RecoverInterrupted();
+        var d = GetDeployment(deploymentId);
+        var target = _ctx.Db.Write(c =>
+        {
+            var current = DeploymentStore.Get(c, d.Id);
+            if (current.Status == DeploymentStatus.Queued)
+            {
+                DeploymentStore.Finish(c, current.Id, DeploymentStatus.Cancelled, "cancelled before it started");
+                return current.Id;
+            }
+            if (current.Status == DeploymentStatus.Running)
+            {
+                DeploymentStore.RequestCancel(c, current.Id);
+                return current.Id;
+            }
+            throw new CicdException(CicdError.NothingToCancel,
+                $"Deployment {current.Id} of '{current.Project}' already ended ({current.Status}).", current.Id);
+        });
+        _ctx.Changes.Pulse();
+        return GetDeployment(target);
+    }
+
     private static string Describe(Deployment d) => d.Status switch
     {
         DeploymentStatus.Running => d.Stage is { } s ? $"{s}" : "starting",

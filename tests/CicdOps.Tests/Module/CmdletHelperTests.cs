@@ -92,6 +92,14 @@ public sealed class CmdletHelperTests
         Assert.Throws<InvalidOperationException>(() => SecretValues.WithChars<int>(secret, _ => throw new InvalidOperationException()));
     }
 
+    [Theory]
+    [InlineData(CicdOps.DeploymentStatus.Running, CicdOps.DeploymentStage.Install, "Install", "Install")]
+    [InlineData(CicdOps.DeploymentStatus.Running, CicdOps.DeploymentStage.Health, "Health (rollback)", "Health (rollback)")]
+    [InlineData(CicdOps.DeploymentStatus.Queued, null, "waiting for the deployment before it", "Queued: waiting for the deployment before it")]
+    [InlineData(CicdOps.DeploymentStatus.RolledBack, CicdOps.DeploymentStage.Health, "RolledBack: health check failed", "RolledBack: health check failed")]
+    public void Progress_says_each_stage_once(CicdOps.DeploymentStatus status, CicdOps.DeploymentStage? stage, string message, string expected) =>
+        Assert.Equal(expected, DeploymentProgressView.Describe(new CicdOps.Engine.Model.DeploymentProgress(1, "app", status, stage, message)));
+
     [Fact]
     public void A_SecureString_webhook_secret_reaches_the_listener_process_as_its_characters()
     {
