@@ -31,6 +31,7 @@ if ($leaked) {
     "pester: FAILED: service users left behind by this run: $($leaked -join ', ')"
     $failed++
 }
-"pester: $($result.PassedCount) passed, $failed failed, $($result.SkippedCount + $result.NotRunCount) skipped ($([int]$watch.Elapsed.TotalSeconds) s)"
+$filtered = if ($result.NotRunCount) { ", $($result.NotRunCount) filtered out" } else { '' }
+"pester: $($result.PassedCount) passed, $failed failed, $($result.SkippedCount) skipped$filtered ($([int]$watch.Elapsed.TotalSeconds) s)"
 if ($failed -gt 0 -or $result.PassedCount -eq 0) { exit 1 }
 exit 0

@@ -100,6 +100,37 @@ $d = Start-CicdDeployment -Name $env:TEST_NAME
         # This session sees what that one did: one data directory, one identity for the types.
         (Get-CicdProject -Name $name).Status | Should -Be 'Healthy'
     }
+
+    It 'a -NoWait deployment from a pwsh that exits at once completes on its own (the worker the module carries)' {
+        $repository = New-TestRepository -Root (Join-Path $TestDrive 'nowait')
+        $name = "$(Get-TestRunToken)-nowait"
+        $dataPath = Join-Path $TestDrive 'nowait-home'
+        $script = @'
+$ErrorActionPreference = 'Stop'
+Import-Module $env:TEST_MANIFEST
+$null = Register-CicdProject -Name $env:TEST_NAME -Repository $env:TEST_REPOSITORY -Path $env:TEST_TREE -HealthTimeout (New-TimeSpan -Seconds 5)
+"id:$((Start-CicdDeployment -Name $env:TEST_NAME -NoWait).Id)"
+'@
+        try {
+            $result = Invoke-FreshPwsh -TimeoutSeconds 120 -Command $script -Environment @{
+                TEST_MANIFEST = $script:Manifest; TEST_NAME = $name; TEST_REPOSITORY = $repository.Url
+                TEST_TREE = (Join-Path $TestDrive 'nowait-tree'); CICDOPS_HOME = $dataPath
+            }
+            $result.ErrorOutput | Should -BeNullOrEmpty
+            $result.ExitCode | Should -Be 0
+            $id = [regex]::Match($result.Output, 'id:(\d+)').Groups[1].Value
+            $id | Should -Not -BeNullOrEmpty
+            # Watched through the log file only: opening the data directory here could run the deployment itself.
+            $log = Join-Path $dataPath "logs/$name/deployments/$id.log"
+            Wait-Until { (Test-Path $log) -and (Get-Content -Raw $log) -match '\[deploy\] (Succeeded|Failed|RolledBack|Cancelled|Interrupted)' } -TimeoutSeconds 90 |
+                Should -BeTrue
+            (Get-CicdDeployment -Id $id -DataPath $dataPath).Status | Should -Be 'Succeeded'
+            (Get-CicdProject -Name $name -DataPath $dataPath).Status | Should -Be 'Healthy'
+        }
+        finally {
+            Remove-TestContext ([pscustomobject]@{ DataPath = $dataPath; PreviousHome = $env:CICDOPS_HOME })
+        }
+    }
 }
 
 Describe 'Help' {
