@@ -215,6 +215,17 @@ Describe 'Stop-CicdDeployment and Ctrl+C' {
         (Get-CicdDeployment -Id $queued.Id).Status | Should -Be 'Cancelled'
     }
 
+    It 'a piped queued deployment is stopped, not the one running before it' {
+        $running = Start-CicdDeployment -Name $script:Slow.Name -NoWait
+        Wait-Running $script:Slow.Name | Should -BeTrue
+        $waiting = Start-CicdDeployment -Name $script:Slow.Name -NoWait
+        $waiting.Id | Should -Not -Be $running.Id
+        ($waiting | Stop-CicdDeployment).Id | Should -Be $waiting.Id
+        Wait-Finished $waiting.Id | Should -BeTrue
+        (Get-CicdDeployment -Id $waiting.Id).Status | Should -Be 'Cancelled'
+        (Get-CicdDeployment -Id $running.Id).Status | Should -Be 'Running'
+    }
+
     It 'Ctrl+C returns from Start-CicdDeployment within 2 s; the deployment goes on; the next one in that session completes' {
         $handle = Start-Bounded -ArgumentList $script:Slow.Name -ScriptBlock { param($Name) Start-CicdDeployment -Name $Name }
         try {

@@ -78,6 +78,28 @@ Describe 'Set-CicdPin and Invoke-CicdRollback' {
         (Get-CicdProject -Name $script:App.Name).CurrentCommit | Should -Be $script:Good
     }
 
+    It 'a deployment piped to Invoke-CicdRollback returns to its commit; piped to Set-CicdPin pins its commit' {
+        $newer = Get-CicdDeployment -Name $script:App.Name | Where-Object { $_.Status -eq 'Succeeded' -and $_.Commit -ne $script:Good } |
+            Select-Object -First 1
+        $newer | Should -Not -BeNullOrEmpty
+        $result = Invoke-Bounded -ArgumentList $newer -ScriptBlock {
+            param($Deployment)
+            $Deployment | Invoke-CicdRollback -Confirm:$false | Get-CicdDeploymentLog -Follow | Out-Null
+        }
+        $result.Errors | Should -BeNullOrEmpty
+        (Get-CicdProject -Name $script:App.Name).CurrentCommit | Should -Be $newer.Commit
+
+        $good = Get-CicdDeployment -Name $script:App.Name | Where-Object { $_.Status -eq 'Succeeded' -and $_.Commit -eq $script:Good } |
+            Select-Object -First 1
+        $pin = $good | Set-CicdPin -PassThru
+        $pin.Project.PinnedCommit | Should -Be $script:Good
+        $pin.Deployment | Should -BeOfType ([CicdOps.Deployment]) -Because 'reaching the pinned commit takes a deployment'
+        $followed = Invoke-Bounded -ArgumentList $pin.Deployment.Id -ScriptBlock { param($Id) Get-CicdDeploymentLog -Id $Id -Follow }
+        $followed.Errors | Should -BeNullOrEmpty
+        (Get-CicdProject -Name $script:App.Name).CurrentCommit | Should -Be $script:Good
+        Set-CicdPin -Name $script:App.Name -Clear
+    }
+
     It 'Invoke-CicdRollback -Commit of a never-deployed commit reports CicdCommitNeverDeployed' {
         $never = Save-TestCommit -Work $script:App.Repository.Work -Message 'never deployed'
         { Invoke-CicdRollback -Name $script:App.Name -Commit $never -Confirm:$false -ErrorAction Stop } |
