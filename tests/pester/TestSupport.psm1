@@ -181,13 +181,13 @@ function Wait-Bounded {
 function Stop-Bounded {
     <#
     What Ctrl+C does: PowerShell.Stop() (StopProcessing) on the running script. True when it returned within
-    -TimeoutMilliseconds; the time taken is written to the information stream for the log, never asserted.
+    -TimeoutMilliseconds; the time taken is printed for the log, never asserted.
     #>
     param([Parameter(Mandatory)] $Handle, [int] $TimeoutMilliseconds = 2000)
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
     $stopping = $Handle.PowerShell.BeginStop($null, $null)
     $stopped = $stopping.AsyncWaitHandle.WaitOne($TimeoutMilliseconds)
-    Write-Information "Stop() returned: $stopped after $($watch.ElapsedMilliseconds) ms ($($Handle.Script.Split("`n")[0]))"
+    Write-Host "    Stop() returned: $stopped after $($watch.ElapsedMilliseconds) ms ($($Handle.Script.Split("`n")[0]))"
     $stopped
 }
 
