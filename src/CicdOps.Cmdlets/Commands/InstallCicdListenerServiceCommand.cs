@@ -88,7 +88,7 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
             ThrowTerminatingError(CicdErrorRecords.Create(CicdOpsNotFoundErrorId, ErrorCategory.ObjectNotFound,
                 $"{given} is not an executable file.", given, "Pass the path of the cicdops executable with -CicdOpsPath."));
         }
-        // The module carries its own cicdops: the unit never depends on what PATH holds.
+        // The module's own self-contained executable: the same version as these cmdlets, needing no .NET install.
         if (!ModuleExecutable.IsPresent)
             ThrowTerminatingError(CicdErrorRecords.Create(CicdOpsNotFoundErrorId, ErrorCategory.ObjectNotFound,
                 ModuleExecutable.MissingMessage, ModuleExecutable.PathForThisMachine, "Or pass the path of a cicdops executable with -CicdOpsPath."));

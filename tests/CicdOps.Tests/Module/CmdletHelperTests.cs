@@ -109,22 +109,21 @@ public sealed class CmdletHelperTests
     }
 
     [Fact]
-    public void The_cicdops_executable_is_found_on_absolute_PATH_entries_only()
+    public void The_module_executable_counts_only_when_it_is_an_executable_file()
     {
-        if (OperatingSystem.IsWindows()) return;
-        var root = Directory.CreateTempSubdirectory("cicdops-path-").FullName;
+        var root = Directory.CreateTempSubdirectory("cicdops-exe-").FullName;
         try
         {
-            var notExecutable = Directory.CreateDirectory(Path.Combine(root, "a")).FullName;
-            var bin = Directory.CreateDirectory(Path.Combine(root, "b")).FullName;
-            File.WriteAllText(Path.Combine(notExecutable, "cicdops"), "");
-            File.SetUnixFileMode(Path.Combine(notExecutable, "cicdops"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            File.WriteAllText(Path.Combine(bin, "cicdops"), "#!/bin/sh\n");
-            File.SetUnixFileMode(Path.Combine(bin, "cicdops"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var path = string.Join(Path.PathSeparator, "relative/bin", notExecutable, bin);
-            Assert.Equal(Path.Combine(bin, "cicdops"), ExecutableLookup.FindOnPath("cicdops", path));
-            Assert.Null(ExecutableLookup.FindOnPath("cicdops", notExecutable));
-            Assert.Null(ExecutableLookup.FindOnPath("../cicdops", bin));
+            var plain = Path.Combine(root, "plain");
+            var executable = Path.Combine(root, "cicdops");
+            File.WriteAllText(plain, "");
+            File.SetUnixFileMode(plain, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.WriteAllText(executable, "#!/bin/sh\n");
+            File.SetUnixFileMode(executable, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Assert.True(ExecutableLookup.IsExecutableFile(executable));
+            Assert.False(ExecutableLookup.IsExecutableFile(plain));
+            Assert.False(ExecutableLookup.IsExecutableFile(Path.Combine(root, "missing")));
+            Assert.False(ExecutableLookup.IsExecutableFile(root));
         }
         finally
         {
