@@ -12,6 +12,7 @@ cicd_pester_dir="$cicd_modules_dir/Pester/$cicd_pester_version"
 
 if [ ! -x "$cicd_pwsh_dir/pwsh" ]; then
   echo "installing pwsh $cicd_pwsh_version into $cicd_pwsh_dir"
+  rm -rf "$cicd_pwsh_dir" # a half-finished install would make dotnet tool install refuse
   dotnet tool install --tool-path "$cicd_pwsh_dir" PowerShell --version "$cicd_pwsh_version" >/dev/null
 fi
 
@@ -32,7 +33,7 @@ XML
   # The package lands in the NuGet cache; its tools/ folder is the module.
   cicd_nuget=$(cd "$cicd_restore" && dotnet nuget locals global-packages --list | sed -E 's/^[^:]*: *//')
   (cd "$cicd_restore" && dotnet restore --nologo -v q >/dev/null)
-  mkdir -p "$cicd_pester_dir"
+  rm -rf "$cicd_pester_dir" && mkdir -p "$cicd_pester_dir"
   cp -R "${cicd_nuget%/}/pester/$cicd_pester_version/tools/." "$cicd_pester_dir/"
   rm -rf "$cicd_restore"
 fi
