@@ -133,6 +133,40 @@ $null = Register-CicdProject -Name $env:TEST_NAME -Repository $env:TEST_REPOSITO
     }
 }
 
+Describe 'A module whose cicdops cannot run' {
+    BeforeAll {
+        $script:Context = New-TestContext -Root $TestDrive
+        # A copy of the module whose carried executable fails at once, as one built for another machine would.
+        $source = Split-Path $script:Context.Manifest
+        $script:Copy = Join-Path $TestDrive 'modules/CicdOps'
+        New-Item -ItemType Directory -Path $script:Copy -Force | Out-Null
+        Get-ChildItem $source | Where-Object Name -ne 'bin' | Copy-Item -Destination $script:Copy -Recurse
+        $rid = Split-Path (Get-ChildItem (Join-Path $source 'bin') -Directory | Select-Object -First 1) -Leaf
+        $broken = Join-Path $script:Copy "bin/$rid/cicdops"
+        New-Item -ItemType Directory -Path (Split-Path $broken) -Force | Out-Null
+        Set-Content -Path $broken -Value "#!/bin/sh`necho 'cicdops: cannot run on this machine' >&2`nexit 1`n" -NoNewline
+        & chmod +x $broken
+    }
+    AfterAll { Remove-TestContext $script:Context }
+
+    It 'reports CicdWorkerFailed with the reason instead of waiting' {
+        $repository = New-TestRepository -Root (Join-Path $TestDrive 'broken-worker')
+        $script = @'
+Import-Module (Join-Path $env:TEST_MODULE 'CicdOps.psd1')
+$null = Register-CicdProject -Name $env:TEST_NAME -Repository $env:TEST_REPOSITORY -Path $env:TEST_TREE -ErrorAction Stop
+try { Start-CicdDeployment -Name $env:TEST_NAME -ErrorAction Stop; 'no error' }
+catch { "error:$($_.FullyQualifiedErrorId)"; "message:$($_.Exception.Message)" }
+'@
+        # Run in its own process: this one already holds the real module's assemblies.
+        $result = Invoke-FreshPwsh -TimeoutSeconds 60 -Command $script -Environment @{
+            TEST_MODULE = $script:Copy; TEST_NAME = "$(Get-TestRunToken)-noworker"; TEST_REPOSITORY = $repository.Url
+            TEST_TREE = (Join-Path $TestDrive 'noworker-tree'); CICDOPS_HOME = $script:Context.DataPath
+        }
+        $result.Output | Should -Match 'error:CicdWorkerFailed,CicdOps.Cmdlets.Commands.StartCicdDeploymentCommand'
+        $result.Output | Should -Match 'cannot run on this machine'
+    }
+}
+
 Describe 'Help' {
     It 'Get-Help <_> -Full comes from the MAML: synopsis, description, every parameter described, examples' -ForEach @(
         'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdSecret', 'Get-CicdWebhookDelivery',
