@@ -141,10 +141,12 @@ Describe 'Get-CicdDeploymentLog' {
         ($lines -join "`n") | Should -Match 'Health'
     }
 
-    It 'reads the log of deployments piped from Get-CicdDeployment and from Start-CicdDeployment -NoWait' {
+    It 'reads the log of deployments piped from Get-CicdDeployment, and of the latest of a piped project' {
         $lines = Get-CicdDeployment -Name $script:App.Name -Last 1 | Get-CicdDeploymentLog
         $lines -match '\[install\] installing-from-pester$' | Should -HaveCount 1
         $lines.Count | Should -Be (Get-CicdDeploymentLog -Id $script:Deployed.Id).Count
+        $fromProject = Get-CicdProject -Name $script:App.Name | Get-CicdDeploymentLog
+        $fromProject.Count | Should -Be $lines.Count
     }
 
     It '-Follow on a -NoWait deployment reads until the deployment has finished' {
@@ -235,8 +237,9 @@ Describe 'Stop-CicdDeployment and Ctrl+C' {
             $running = Get-CicdDeployment -Name $script:Slow.Name -Last 1
             $running.IsFinished | Should -BeFalse -Because 'Ctrl+C stops the wait, not the deployment'
 
-            # Stop it by name, make the project healthy, and deploy again in the same session (runspace).
-            (Stop-CicdDeployment -Name $script:Slow.Name).Id | Should -Be $running.Id
+            # Stop it (a piped project: its active deployment), make the project healthy, and deploy again in the
+            # same session (runspace).
+            (Get-CicdProject -Name $script:Slow.Name | Stop-CicdDeployment).Id | Should -Be $running.Id
             Wait-Finished $running.Id | Should -BeTrue
             Set-TestScript -Work $script:Slow.Repository.Work -Name 'health.sh' -Body 'exit 0'
             $healthy = Save-TestCommit -Work $script:Slow.Repository.Work -Message 'healthy'
