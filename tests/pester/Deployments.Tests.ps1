@@ -37,7 +37,12 @@ Describe 'Start-CicdDeployment and Get-CicdDeployment' {
         $result.Progress[0].Activity | Should -Be "Deploying $($script:Shop.Name)"
         $result.Progress[-1].RecordType | Should -Be 'Completed'
         # A stage is named once ("Install: running install.sh", never "Install: Install").
-        $result.Progress.StatusDescription | Where-Object { $_ -match '^(\w+): \1$' } | Should -BeNullOrEmpty
+        $result.Progress.StatusDescription | Where-Object { $_ -match '^(\w+): \1\b' } | Should -BeNullOrEmpty
+        # Each report is its own record (one activity), so a collector sees every stage, not N copies of the last.
+        @($result.Progress.ActivityId | Select-Object -Unique).Count | Should -Be 1
+        $result.Progress.StatusDescription | Should -Contain 'Sync'
+        $result.Progress.StatusDescription | Should -Contain 'Health'
+        @($result.Progress | Where-Object RecordType -eq 'Completed').Count | Should -Be 1
     }
 
     It 'deploys names piped by property name' {

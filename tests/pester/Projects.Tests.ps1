@@ -216,3 +216,28 @@ Describe 'Unregister-CicdProject' {
         Get-CicdProject -Name $script:Other.Name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 }
+
+Describe 'A data directory deleted and made again at the same path' {
+    BeforeAll {
+        $script:Context = New-TestContext -Root $TestDrive
+        $script:Repository = New-TestRepository -Root (Join-Path $TestDrive 'origin')
+        $script:Token = Get-TestRunToken
+        $script:Again = Join-Path $TestDrive ('again-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    }
+    AfterAll { Remove-TestContext $script:Context }
+
+    It 'is a new, empty state: the session does not keep using the deleted database' {
+        $first = "$script:Token-first"
+        # An existing account: the deleted database takes no record of a cicd_* user with it.
+        Register-CicdProject -Name $first -Repository $script:Repository.Url -Path (Join-Path $TestDrive 'first-tree') -DataPath $script:Again -ServiceUser nobody
+        (Get-CicdProject -DataPath $script:Again).Name | Should -Be $first
+        Remove-Item -Recurse -Force $script:Again
+
+        Get-CicdProject -DataPath $script:Again | Should -BeNullOrEmpty
+        $second = "$script:Token-second"
+        Register-CicdProject -Name $second -Repository $script:Repository.Url -Path (Join-Path $TestDrive 'second-tree') -DataPath $script:Again -ServiceUser nobody
+        (Get-CicdProject -DataPath $script:Again).Name | Should -Be $second
+        Test-Path (Join-Path $script:Again 'cicdops.db') | Should -BeTrue
+        Unregister-CicdProject -Name $second -DataPath $script:Again -Force -Confirm:$false
+    }
+}

@@ -25,6 +25,16 @@ internal sealed class Database
 
     public string FilePath { get; }
 
+    /// <summary>
+    /// Closes this database's idle pooled connections. An engine opened later on the same path must reach the
+    /// file that is there then, not a pooled handle to one deleted in between (a data directory made again).
+    /// </summary>
+    public void ReleasePooledConnections()
+    {
+        using var c = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(c);
+    }
+
     /// <summary>Creates the file if needed and applies every schema version not yet applied, in order.</summary>
     public void Initialize()
     {
