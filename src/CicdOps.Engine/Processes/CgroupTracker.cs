@@ -35,7 +35,8 @@ internal abstract class CgroupTracker : IAppTracker
         foreach (var b in _bases)
         {
             var dir = Path.Combine(b, unit);
-            Directory.CreateDirectory(dir);
+            // Twice: another engine process may remove an empty parent between our mkdirs (see RemoveAll).
+            try { Directory.CreateDirectory(dir); } catch (IOException) { Directory.CreateDirectory(dir); }
             prefix.Add(Path.Combine(dir, "cgroup.procs"));
         }
         prefix.Add("--");
@@ -68,6 +69,7 @@ internal abstract class CgroupTracker : IAppTracker
             if (!Directory.Exists(b)) continue;
             foreach (var unit in Directory.EnumerateDirectories(b)) TryRemoveDirectory(unit);
             TryRemoveDirectory(b);
+            TryRemoveDirectory(Path.GetDirectoryName(b)!); // "cicdops", once no data directory uses it
         }
     }
 
