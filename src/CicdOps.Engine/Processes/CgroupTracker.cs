@@ -73,11 +73,32 @@ internal abstract class CgroupTracker : IAppTracker
         }
     }
 
-    /// <summary>rmdir only: a cgroup directory is removed whole when it has no members (its files are not real files).</summary>
+    /// <summary>
+    /// rmdir only: a cgroup directory is removed whole when it has no members (its files are not real files).
+    /// A member just killed stays until its parent reaps it (EBUSY meanwhile), so an empty-looking unit is
+    /// retried for up to three seconds; one that still has members is left for the next stop.
+    /// </summary>
     private static void TryRemoveDirectory(string dir)
     {
-        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: false); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* still has members: the next stop empties it */ }
+        for (var attempt = 0; attempt < 150; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: false);
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (HasMembers(dir) || Directory.EnumerateDirectories(dir).Any()) return;
+                Thread.Sleep(20);
+            }
+        }
+    }
+
+    private static bool HasMembers(string dir)
+    {
+        try { return File.ReadAllText(Path.Combine(dir, "cgroup.procs")).Trim().Length > 0; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>A short stable id for a data directory: the first 12 hex digits of SHA-256 of its full path.</summary>

@@ -19,26 +19,45 @@ public sealed class RecoveryTests
         using var h = new EngineHarness(detachedWorkers: true);
         repo.WriteSleeper("v1", h.StateDir).CommitAndPush();
         var port = FreePort.Next();
+        var daemonPort = FreePort.Next();
         var url = $"git://127.0.0.1:{port}/{Path.GetFileName(repo.BarePath)}";
-        // A real git daemon answers the registration's ls-remote ...
-        using (var daemon = Process.Start(new ProcessStartInfo("git")
+        // The repository's address is a relay the test owns: it passes the registration's ls-remote to a real
+        // git daemon, then stops answering, so the deployment's git waits forever.
+        var forward = true;
+        var held = new List<Socket>();
+        using var relay = new TcpListener(IPAddress.Loopback, port);
+        relay.Start();
+        _ = Task.Run(async () =>
         {
-            ArgumentList = { "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1", $"--port={port}", "--base-path=" + Path.GetDirectoryName(repo.BarePath), Path.GetDirectoryName(repo.BarePath)! },
+            try
+            {
+                while (true)
+                {
+                    var client = await relay.AcceptSocketAsync();
+                    lock (held) held.Add(client);
+                    if (!Volatile.Read(ref forward)) continue;
+                    var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    await upstream.ConnectAsync(IPAddress.Loopback, daemonPort);
+                    lock (held) held.Add(upstream);
+                    _ = Pump(client, upstream);
+                    _ = Pump(upstream, client);
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+        });
+        using (var daemon = Process.Start(new ProcessStartInfo(Path.Combine(Run.Command("git", null, "--exec-path").Trim(), "git-daemon"))
+        {
+            ArgumentList = { "--reuseaddr", "--export-all", "--listen=127.0.0.1", $"--port={daemonPort}", "--base-path=" + Path.GetDirectoryName(repo.BarePath), Path.GetDirectoryName(repo.BarePath)! },
         })!)
         {
             try
             {
-                QueueTests.WaitFor(() => AppProcessTests.CanConnect(port));
+                QueueTests.WaitFor(() => AppProcessTests.CanConnect(daemonPort));
                 h.Engine.RegisterProject(new ProjectSpec { Name = "app", Repository = url, Path = Path.Combine(h.Root, "trees", "app") });
             }
-            finally { daemon.Kill(); daemon.WaitForExit(); }
+            finally { daemon.Kill(entireProcessTree: true); daemon.WaitForExit(); }
         }
-        // ... then the server stops answering: the deployment's git waits forever.
-        using var blackHole = new TcpListener(IPAddress.Loopback, port);
-        blackHole.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        blackHole.Start();
-        var held = new List<Socket>();
-        _ = Task.Run(() => { try { while (true) held.Add(blackHole.AcceptSocket()); } catch (SocketException) { } catch (ObjectDisposedException) { } });
+        Volatile.Write(ref forward, false);
 
         var d = h.Engine.RequestDeployment(new DeploymentRequest { Project = "app" });
         var git = 0;
@@ -52,8 +71,20 @@ public sealed class RecoveryTests
 
         Assert.Contains(recovered, r => r.Id == d.Id && r.Status == DeploymentStatus.Interrupted);
         Assert.True(Processes.IsGone(git), "the dead worker's git fetch must be stopped");
-        blackHole.Stop();
-        foreach (var s in held) s.Dispose();
+        relay.Stop();
+        lock (held) foreach (var s in held) s.Dispose();
+    }
+
+    private static async Task Pump(Socket from, Socket to)
+    {
+        var buffer = new byte[8192];
+        try
+        {
+            int n;
+            while ((n = await from.ReceiveAsync(buffer)) > 0) await to.SendAsync(buffer.AsMemory(0, n));
+            to.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
     }
 
     /// <summary>A git process whose command line names the black hole's port.</summary>
