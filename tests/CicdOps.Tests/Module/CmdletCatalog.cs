@@ -52,6 +52,7 @@ internal static class CmdletCatalog
     {
         var paths = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll").ToList();
         paths.Add(ModulePaths.CmdletAssembly);
+        paths.Add(Path.Combine(ModulePaths.ModuleDirectory, "CicdOps.Contracts.dll")); // loaded by pwsh next to the cmdlets
         paths.AddRange(Directory.GetFiles(Path.Combine(ModulePaths.ModuleDirectory, "dependencies"), "*.dll"));
         paths.Add(ModulePaths.SystemManagementAutomation);
         var context = new MetadataLoadContext(new PathAssemblyResolver(paths));

@@ -1,0 +1,41 @@
+using CicdOps.Tests.Support;
+
+namespace CicdOps.Tests.Cli;
+
+/// <summary>`--allow-privileged-port` is a switch (no value, like --clear-port) on `project add` and `project set`.</summary>
+[Collection("cli")]
+public sealed class CliPortTests
+{
+    [Fact]
+    public void Project_add_refuses_port_22_naming_the_flag_and_accepts_it_with_the_switch()
+    {
+        using var repo = new TestRepository();
+        using var cli = new CliHarness();
+        repo.WriteSleeper("v1", cli.StateDir).CommitAndPush();
+
+        var refused = cli.Run("project", "add", "app", "--repo", repo.Url, "--path", cli.TreePath("app"), "--port", "22");
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains("Port 22 is a privileged port", refused.StdErr);
+        Assert.Contains("--allow-privileged-port", refused.StdErr);
+        Assert.Empty(cli.Projects());
+
+        var p = cli.Add(repo, "app", "--port", "22", "--allow-privileged-port");
+        Assert.Equal(22, p.Port);
+    }
+
+    [Fact]
+    public void Project_set_takes_the_switch_only_with_a_new_port()
+    {
+        using var repo = new TestRepository();
+        using var cli = new CliHarness();
+        repo.WriteSleeper("v1", cli.StateDir).CommitAndPush();
+        cli.Add(repo, "app", "--port", FreePort.Next().ToString());
+
+        Assert.NotEqual(0, cli.Run("project", "set", "app", "--port", "80").Code);
+        var alone = cli.Run("project", "set", "app", "--allow-privileged-port");
+        Assert.NotEqual(0, alone.Code);
+        Assert.Contains("--allow-privileged-port applies to a new --port", alone.StdErr);
+        cli.Run("project", "set", "app", "--port", "80", "--allow-privileged-port", "--json").ShouldExit(0);
+        Assert.Equal(80, cli.Projects().Single().Port);
+    }
+}
