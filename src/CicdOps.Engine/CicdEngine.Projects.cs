@@ -1,7 +1,6 @@
 using CicdOps.Engine.Git;
 using CicdOps.Engine.Model;
 using CicdOps.Engine.Processes;
-using CicdOps.Engine.Sandbox;
 using CicdOps.Engine.State;
 using CicdOps.Engine.Validation;
 
@@ -114,10 +113,11 @@ public sealed partial class CicdEngine
     /// <summary>Stops the project's app through the one rule every stop follows: only the project's own processes.</summary>
     private void StopApp(Project project)
     {
-        ServiceAccount account;
-        try { account = _ctx.Sandbox.ResolveAccount(project.ServiceUser); }
-        catch (CicdException) { return; } // its account is gone: nothing can run as it
-        var own = new ProjectProcesses(_ctx.Tracker, project.Name, account.Uid, _ctx.Sandbox.IsSandboxed);
+        // Its account gone, uid 0 stands for "none": no process counts as the project's by its user, and the cgroup still does.
+        uint uid;
+        try { uid = _ctx.Sandbox.ResolveAccount(project.ServiceUser).Uid; }
+        catch (CicdException) { uid = 0; }
+        var own = new ProjectProcesses(_ctx.Tracker, project.Name, uid, _ctx.Sandbox.IsSandboxed);
         own.StopAppAsync(_ctx.Db.Read(c => ProjectStore.GetApp(c, project.Name)), _ctx.Options.StopGracePeriod).GetAwaiter().GetResult();
         _ctx.Tracker.Remove(own.AppUnit);
     }

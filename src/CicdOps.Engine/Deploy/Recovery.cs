@@ -1,6 +1,5 @@
 using CicdOps.Engine.Model;
 using CicdOps.Engine.Processes;
-using CicdOps.Engine.Sandbox;
 using CicdOps.Engine.State;
 using Microsoft.Data.Sqlite;
 
@@ -38,10 +37,11 @@ internal static class Recovery
     private static void StopLeftovers(EngineContext ctx, SqliteConnection c, Deployment d)
     {
         var p = ProjectStore.Get(c, d.Project);
-        ServiceAccount account;
-        try { account = ctx.Sandbox.ResolveAccount(p.ServiceUser); }
-        catch (CicdException) { return; } // no account, nothing of the project's can run
-        var own = new ProjectProcesses(ctx.Tracker, p.Name, account.Uid, ctx.Sandbox.IsSandboxed);
+        // Its account gone, uid 0 stands for "none": no process counts as the project's by its user, and the cgroup still does.
+        uint uid;
+        try { uid = ctx.Sandbox.ResolveAccount(p.ServiceUser).Uid; }
+        catch (CicdException) { uid = 0; }
+        var own = new ProjectProcesses(ctx.Tracker, p.Name, uid, ctx.Sandbox.IsSandboxed);
         own.StopDeploymentAsync(d.Id, DeploymentStore.ChildGroup(c, d.Id), TimeSpan.Zero, includeMarked: true, app: ProjectStore.GetApp(c, p.Name))
             .GetAwaiter().GetResult();
         ctx.Tracker.Remove(AppUnits.Deployment(d.Id));
