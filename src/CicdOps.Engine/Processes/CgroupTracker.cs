@@ -43,17 +43,7 @@ internal abstract class CgroupTracker : IAppTracker
         return prefix;
     }
 
-    public IReadOnlyList<int> Members(string unit, int? processGroup)
-    {
-        var procs = Path.Combine(UnitPath(unit), "cgroup.procs");
-        try
-        {
-            return File.ReadAllLines(procs)
-                .Select(l => int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
-                .Where(pid => pid > 0 && !ProcFs.IsZombie(pid)).ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Array.Empty<int>(); }
-    }
+    public IReadOnlyList<int> Members(string unit, int? processGroup) => ReadMembers(UnitPath(unit));
 
     public bool Contains(string unit, int? processGroup, int pid) => Members(unit, processGroup).Contains(pid);
 
@@ -95,10 +85,18 @@ internal abstract class CgroupTracker : IAppTracker
         }
     }
 
-    private static bool HasMembers(string dir)
+    /// <summary>Live members only: a zombie is still listed until it is reaped, and only then may the directory go.</summary>
+    private static bool HasMembers(string dir) => ReadMembers(dir).Count > 0;
+
+    private static List<int> ReadMembers(string dir)
     {
-        try { return File.ReadAllText(Path.Combine(dir, "cgroup.procs")).Trim().Length > 0; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        try
+        {
+            return File.ReadAllLines(Path.Combine(dir, "cgroup.procs"))
+                .Select(l => int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+                .Where(pid => pid > 0 && !ProcFs.IsZombie(pid)).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return new List<int>(); }
     }
 
     /// <summary>A short stable id for a data directory: the first 12 hex digits of SHA-256 of its full path.</summary>
