@@ -155,7 +155,7 @@ internal sealed partial class DeploymentRunner : IDisposable
         {
             var checker = new HealthChecker(_p, app.Process, _pidFile, _ctx.Options.SettlePeriod,
                 (timeout, output, token) => RunTrackedAsync(Spec(new[] { "bash", ScriptNames.Health }, sha), _p.Path, timeout, output, token),
-                _own.WhyNotOwn, line => _log.Write("health", line));
+                _own.WhyNotOwn, _own.ForeignHolders, line => _log.Write("health", line));
             try { failure = await checker.CheckAsync(app.Record, ct); }
             finally
             {

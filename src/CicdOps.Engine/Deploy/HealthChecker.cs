@@ -20,15 +20,19 @@ internal sealed class HealthChecker
     private readonly TimeSpan _settle;
     private readonly Func<TimeSpan, Action<string>, CancellationToken, Task<ScriptResult>> _runHealth;
     private readonly Func<int, string?> _whyNotOwn;
+    private readonly Func<int, string?> _foreignHolders;
     private readonly Action<string> _log;
     private AppProcess? _started;
 
     /// <param name="runHealth">Runs health.sh once (timeout, output sink); nothing it starts may outlive it.</param>
     /// <param name="whyNotOwn">Why a pid is not the project's (null when it is): a PID file is never trusted blindly.</param>
+    /// <param name="foreignHolders">Who else holds a port (null when only the project does).</param>
     public HealthChecker(Project project, Process launched, string pidFile, TimeSpan settle,
-        Func<TimeSpan, Action<string>, CancellationToken, Task<ScriptResult>> runHealth, Func<int, string?> whyNotOwn, Action<string> log)
+        Func<TimeSpan, Action<string>, CancellationToken, Task<ScriptResult>> runHealth, Func<int, string?> whyNotOwn,
+        Func<int, string?> foreignHolders, Action<string> log)
     {
-        _project = project; _launched = launched; _pidFile = pidFile; _settle = settle; _runHealth = runHealth; _whyNotOwn = whyNotOwn; _log = log;
+        _project = project; _launched = launched; _pidFile = pidFile; _settle = settle; _runHealth = runHealth;
+        _whyNotOwn = whyNotOwn; _foreignHolders = foreignHolders; _log = log;
     }
 
     /// <summary>The app process to track from now on (it changes when run.sh hands over via the PID file).</summary>
@@ -65,12 +69,13 @@ internal sealed class HealthChecker
             }
             else if (clock.Elapsed >= _settle)
             {
-                if (_project.Port is not { } port || PortOwners.IsListening(port))
+                // Something listening counts only when nothing but the project holds the port.
+                if (_project.Port is not { } port || (PortOwners.IsListening(port) && _foreignHolders(port) is null))
                 {
                     _log($"app alive after {clock.Elapsed.TotalMilliseconds:0} ms{(_project.Port is { } p ? $", port {p} listening" : "")}");
                     return null;
                 }
-                lastFailure = $"nothing listens on port {port}";
+                lastFailure = _foreignHolders(port) ?? $"nothing listens on port {port}";
             }
 
             if (clock.Elapsed >= _project.HealthTimeout)

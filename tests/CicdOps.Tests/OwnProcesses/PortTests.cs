@@ -71,6 +71,34 @@ public sealed class PortTests
         finally { other.Kill(); }
     }
 
+    [RootFact]
+    public void Without_health_sh_another_processes_listener_on_the_port_does_not_make_the_app_healthy()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        var port = FreePort.Next();
+        var started = Path.Combine(h.StateDir, "started");
+        var ready = Path.Combine(h.StateDir, "ready");
+        // The app never listens; it waits until something else does, then stays alive.
+        repo.Write(".cicd/run.sh", $"#!/bin/bash\ntouch \"{started}\"\nwhile [ ! -e \"{ready}\" ]; do sleep 0.05; done\nexec sleep 300\n").CommitAndPush();
+        h.Register(repo, port: port, healthTimeout: TimeSpan.FromSeconds(3));
+        var d = h.Engine.RequestDeployment(new DeploymentRequest { Project = "app" });
+        QueueTests.WaitFor(() => File.Exists(started));
+        using var other = Process.Start(new ProcessStartInfo("python3") { ArgumentList = { "-m", "http.server", port.ToString(), "--bind", "127.0.0.1" }, RedirectStandardError = true, RedirectStandardOutput = true })!;
+        try
+        {
+            QueueTests.WaitFor(() => AppProcessTests.CanConnect(port));
+            File.WriteAllText(ready, "");
+
+            var done = h.Wait(d);
+
+            DeploymentAssert.Status(h, DeploymentStatus.Failed, done);
+            Assert.Contains($"port {port} is held by pid {other.Id} (user root", done.Reason);
+            Assert.False(other.HasExited);
+        }
+        finally { other.Kill(); }
+    }
+
     [Fact]
     public void A_port_below_1024_is_refused_at_registration_unless_allowed_explicitly()
     {
