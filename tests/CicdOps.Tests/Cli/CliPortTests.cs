@@ -38,4 +38,30 @@ public sealed class CliPortTests
         cli.Run("project", "set", "app", "--port", "80", "--allow-privileged-port", "--json").ShouldExit(0);
         Assert.Equal(80, cli.Projects().Single().Port);
     }
+
+    [Fact]
+    public void A_deploy_never_stops_a_listener_that_holds_the_projects_port_and_names_it()
+    {
+        using var repo = new TestRepository();
+        using var cli = new CliHarness();
+        repo.WriteWebApp("v1").CommitAndPush();
+        var port = FreePort.Next();
+        cli.Add(repo, "app", "--port", port.ToString());
+        using var listener = cli.Start("listen", "--port", port.ToString(), "--bind", "127.0.0.1");
+        try
+        {
+            CicdOps.Tests.Engine.QueueTests.WaitFor(() => listener.HasExited || CicdOps.Tests.Engine.AppProcessTests.CanConnect(port));
+            Assert.False(listener.HasExited, "listen exited: " + (listener.HasExited ? listener.StandardError.ReadToEnd() : ""));
+
+            var r = cli.Run("deploy", "app");
+
+            Assert.NotEqual(0, r.Code);
+            Assert.Contains($"port {port} is held by pid {listener.Id} (user ", r.StdOut + r.StdErr);
+            Assert.False(listener.HasExited, "the listener must never be stopped by a deploy");
+        }
+        finally
+        {
+            if (!listener.HasExited) listener.Kill();
+        }
+    }
 }
