@@ -65,6 +65,7 @@ internal static partial class Commands
         var path = new Option<string>("--path") { Description = "The directory the working tree lives in", Required = true, HelpName = "DIR" };
         var branch = new Option<string>("--branch") { Description = "The branch to deploy", HelpName = "BRANCH", DefaultValueFactory = _ => ProjectDefaults.Branch };
         var port = new Option<int?>("--port") { Description = "The port the app listens on (passed to it as $PORT)", HelpName = "N" };
+        var privileged = AllowPrivilegedPortOption();
         var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take (default 15)", HelpName = "S" };
         var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take (default 1800)", HelpName = "S" };
         var user = new Option<string?>("--service-user") { Description = "Run the project as this existing account (as root; default: a new dedicated cicd_<name>-<hex> user)", HelpName = "USER" };
@@ -73,14 +74,14 @@ internal static partial class Commands
         var noWait = NoWaitOption("the deployment");
         var json = JsonOption();
         var cmd = new Command("add", "Register a project (the repository must answer; nothing is stored otherwise)")
-            { name, repo, path, branch, port, health, install, user, sudo, deploy, noWait, json };
+            { name, repo, path, branch, port, privileged, health, install, user, sudo, deploy, noWait, json };
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
             var p = engine.RegisterProject(new ProjectSpec
             {
                 Name = pr.GetValue(name)!, Repository = pr.GetValue(repo)!, Path = pr.GetValue(path)!,
-                Branch = pr.GetValue(branch) ?? ProjectDefaults.Branch, Port = pr.GetValue(port),
+                Branch = pr.GetValue(branch) ?? ProjectDefaults.Branch, Port = pr.GetValue(port), AllowPrivilegedPort = pr.GetValue(privileged),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
                 ServiceUser = pr.GetValue(user), AllowSudoDuringInstall = pr.GetValue(sudo),
             });
@@ -137,17 +138,20 @@ internal static partial class Commands
         var branch = new Option<string?>("--branch") { Description = "A new branch", HelpName = "BRANCH" };
         var path = new Option<string?>("--path") { Description = "A new working-tree directory", HelpName = "DIR" };
         var port = new Option<int?>("--port") { Description = "A new port", HelpName = "N" };
+        var privileged = AllowPrivilegedPortOption();
         var clearPort = new Option<bool>("--clear-port") { Description = "Remove the port" };
         var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take", HelpName = "S" };
         var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take", HelpName = "S" };
         var sudo = new Option<bool?>("--allow-sudo-during-install") { Description = "true or false: passwordless sudo for the project's user while install.sh runs", HelpName = "BOOL" };
         var json = JsonOption();
         var cmd = new Command("set", "Change a project's settings (they apply from the next deployment)")
-            { name, repo, branch, path, port, clearPort, health, install, sudo, json };
+            { name, repo, branch, path, port, privileged, clearPort, health, install, sudo, json };
         cmd.Validators.Add(r =>
         {
             if (r.GetResult(port) is not null && r.GetResult(clearPort) is not null)
                 r.AddError("--port and --clear-port cannot be used together.");
+            else if (r.GetResult(privileged) is not null && r.GetResult(port) is null)
+                r.AddError("--allow-privileged-port applies to a new --port; give one.");
             else if (new Option[] { repo, branch, path, port, clearPort, health, install, sudo }.All(o => r.GetResult(o) is null))
                 r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --install-timeout, --allow-sudo-during-install.");
         });
@@ -157,7 +161,7 @@ internal static partial class Commands
             var p = engine.UpdateProject(pr.GetValue(name)!, new ProjectUpdate
             {
                 Repository = pr.GetValue(repo), Branch = pr.GetValue(branch), Path = pr.GetValue(path),
-                Port = pr.GetValue(port), ClearPort = pr.GetValue(clearPort),
+                Port = pr.GetValue(port), ClearPort = pr.GetValue(clearPort), AllowPrivilegedPort = pr.GetValue(privileged),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
                 AllowSudoDuringInstall = pr.GetValue(sudo),
             });
@@ -167,6 +171,10 @@ internal static partial class Commands
         });
         return cmd;
     }
+
+    /// <summary>A switch (takes no value), like --clear-port: consent to a port below 1024.</summary>
+    private static Option<bool> AllowPrivilegedPortOption() =>
+        new("--allow-privileged-port") { Description = "Allow a --port below 1024 (refused otherwise: such ports belong to system services such as ssh)" };
 
     private static Command ProjectRemove()
     {

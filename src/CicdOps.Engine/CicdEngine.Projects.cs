@@ -26,7 +26,8 @@ public sealed partial class CicdEngine
             CreatedAt = DateTimeOffset.UtcNow,
             UpdatedAt = DateTimeOffset.UtcNow,
         };
-        _ctx.Db.Read(c => { EnsureFree(c, project, isNew: true); return 0; });
+        _ctx.Db.Read(c => { EnsureFree(c, project, isNew: true); ProjectPorts.CheckShared(c, project); return 0; });
+        ProjectPorts.CheckPrivileged(project.Port, spec.AllowPrivilegedPort);
         EnsureBranchExists(project.Repository, project.Branch);
         // Only now, with everything valid, may an account be created; unsandboxed, the engine's own (stored as null).
         var account = _ctx.Sandbox.EnsureAccount(name, spec.ServiceUser);
@@ -36,6 +37,7 @@ public sealed partial class CicdEngine
             _ctx.Db.Write(c =>
             {
                 EnsureFree(c, project, isNew: true); // again, inside the transaction: another process may have won
+                ProjectPorts.CheckShared(c, project);
                 ProjectStore.Insert(c, project);
             });
         }
@@ -71,10 +73,12 @@ public sealed partial class CicdEngine
             HealthTimeout = update.HealthTimeout is { } ht ? Names.Timeout(ht, "health timeout") : current.HealthTimeout,
             AllowSudoDuringInstall = update.AllowSudoDuringInstall ?? current.AllowSudoDuringInstall,
         };
+        if (update.Port is not null && next.Port != current.Port) ProjectPorts.CheckPrivileged(next.Port, update.AllowPrivilegedPort);
         if (next.Repository != current.Repository || next.Branch != current.Branch) EnsureBranchExists(next.Repository, next.Branch);
         _ctx.Db.Write(c =>
         {
             EnsureFree(c, next, isNew: false);
+            if (next.Port != current.Port) ProjectPorts.CheckShared(c, next);
             ProjectStore.UpdateSettings(c, next);
         });
         return GetProject(name);
@@ -92,9 +96,9 @@ public sealed partial class CicdEngine
         if (active is not null)
             throw new CicdException(CicdError.InvalidArgument, $"Project '{project.Name}' is deploying (deployment {active.Id}); cancel it first.",
                 project.Name, $"Cancel it: Stop-CicdDeployment -Name {project.Name} / cicdops cancel {project.Name}.");
-        if (_ctx.Db.Read(c => ProjectStore.GetApp(c, project.Name)) is { } app && ProcFs.IsAlive(app.Pid, app.StartTicks))
-            ProcessStopper.StopGroupAsync(app.Pgid, _ctx.Options.StopGracePeriod).GetAwaiter().GetResult();
+        StopApp(project);
         _ctx.Db.Write(c => ProjectStore.Delete(c, project.Name));
+        if (_ctx.Db.Read(ProjectStore.All).Count == 0) _ctx.Tracker.RemoveAll(); // no project left: no cgroup either
         if (removeServiceUser && project.ServiceUser is { } user && _ctx.Sandbox.IsSandboxed
             && Sandbox.ServiceUserName.IsManaged(user))
         {
@@ -104,6 +108,18 @@ public sealed partial class CicdEngine
             _ctx.Sandbox.RemoveAccount(user);
         }
         return project;
+    }
+
+    /// <summary>Stops the project's app through the one rule every stop follows: only the project's own processes.</summary>
+    private void StopApp(Project project)
+    {
+        // Its account gone, uid 0 stands for "none": no process counts as the project's by its user, and the cgroup still does.
+        uint uid;
+        try { uid = _ctx.Sandbox.ResolveAccount(project.ServiceUser).Uid; }
+        catch (CicdException) { uid = 0; }
+        var own = new ProjectProcesses(_ctx.Tracker, project.Name, uid, _ctx.Sandbox.IsSandboxed);
+        own.StopAppAsync(_ctx.Db.Read(c => ProjectStore.GetApp(c, project.Name)), _ctx.Options.StopGracePeriod).GetAwaiter().GetResult();
+        _ctx.Tracker.Remove(own.AppUnit);
     }
 
     private string ValidPath(string? path)

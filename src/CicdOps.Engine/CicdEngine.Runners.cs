@@ -17,7 +17,7 @@ public sealed partial class CicdEngine
     {
         var ids = _ctx.Db.Read(c => DeploymentStore.AllWithStatus(c, DeploymentStatus.Running)).Count == 0
             ? new List<long>()
-            : _ctx.Db.Write(c => Recovery.InterruptDeadRunners(c, null));
+            : _ctx.Db.Write(c => Recovery.InterruptDeadRunners(_ctx, c, null));
         if (ids.Count > 0) _ctx.Changes.Pulse();
         return ids.Select(GetDeployment).ToList();
     }

@@ -30,7 +30,8 @@ public sealed partial class CicdEngine : IDisposable
             // A grant left by an engine process that died mid-install is root for that project: drop it now.
             sandbox.RemoveStaleSudoGrants();
             if (sandbox.IsSandboxed) Git.LocalRepositoryTrust.RemoveStale();
-            return new CicdEngine(new EngineContext(options with { DataPath = root }, new DataLayout(root), db, sandbox));
+            var tracker = Processes.AppTrackerFactory.Create(options.ProcessTracking, root);
+            return new CicdEngine(new EngineContext(options with { DataPath = root }, new DataLayout(root), db, sandbox, tracker));
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException or Microsoft.Data.Sqlite.SqliteException)
         {
@@ -46,6 +47,9 @@ public sealed partial class CicdEngine : IDisposable
     public bool IsSandboxed => _ctx.Sandbox.IsSandboxed;
     /// <summary>One line for front ends to show once per session when projects are not sandboxed; null when they are.</summary>
     public string? NotSandboxedReason => _ctx.Sandbox.Warning;
+
+    /// <summary>How the project's processes are tracked here: "cgroup v1", "cgroup v2" or "process group".</summary>
+    public string ProcessTrackingMechanism => _ctx.Tracker.Mechanism;
 
     internal EngineContext Context => _ctx;
 

@@ -1,15 +1,16 @@
+using CicdOps.Engine.Processes;
 using CicdOps.Engine.Sandbox;
 using CicdOps.Engine.Secrets;
 using CicdOps.Engine.State;
 
 namespace CicdOps.Engine;
 
-/// <summary>What the engine's parts share: the database, the data layout, the options, the sandbox and the secrets.</summary>
+/// <summary>What the engine's parts share: the database, the data layout, the options, the sandbox, the process tracker and the secrets.</summary>
 internal sealed class EngineContext
 {
-    public EngineContext(EngineOptions options, DataLayout layout, Database db, IProjectSandbox sandbox)
+    public EngineContext(EngineOptions options, DataLayout layout, Database db, IProjectSandbox sandbox, IAppTracker tracker)
     {
-        Options = options; Layout = layout; Db = db; Sandbox = sandbox;
+        Options = options; Layout = layout; Db = db; Sandbox = sandbox; Tracker = tracker;
         Secrets = new EngineSecrets(db, layout.Root);
     }
 
@@ -17,6 +18,8 @@ internal sealed class EngineContext
     public DataLayout Layout { get; }
     public Database Db { get; }
     public IProjectSandbox Sandbox { get; }
+    /// <summary>Which processes are a project's app or a deployment's (cgroups, or process groups as the fallback).</summary>
+    public IAppTracker Tracker { get; }
     public EngineSecrets Secrets { get; }
     /// <summary>Pulsed whenever this process changes a deployment, so in-process waiters wake at once.</summary>
     public ChangeSignal Changes { get; } = new();

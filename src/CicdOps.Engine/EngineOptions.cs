@@ -30,4 +30,7 @@ public sealed record EngineOptions
     /// log says so).
     /// </summary>
     public IReadOnlyList<string>? LogPumpCommand { get; init; }
+
+    /// <summary>How the engine tracks each app's and deployment's processes; Auto picks the best the kernel offers.</summary>
+    public ProcessTracking ProcessTracking { get; init; } = ProcessTracking.Auto;
 }

@@ -19,6 +19,7 @@ switch (args[0])
         d = engine.WaitForDeploymentAsync(d.Id, null, CancellationToken.None).GetAwaiter().GetResult();
         Console.WriteLine($"STATUS {d.Status} {d.Reason}");
         Console.WriteLine($"SANDBOXED {engine.GetProject(args[2]).Sandboxed}");
+        Console.WriteLine($"TRACKING {engine.ProcessTrackingMechanism}");
         engine.UnregisterProject(args[2]);
         return d.Status == DeploymentStatus.Succeeded ? 0 : 1;
     default:

@@ -28,6 +28,10 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public int? Port { get; set; }
 
+    /// <summary>Allow a -Port below 1024 (refused otherwise: such ports belong to system services such as ssh).</summary>
+    [Parameter]
+    public SwitchParameter AllowPrivilegedPort { get; set; }
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public TimeSpan? InstallTimeout { get; set; }
 
@@ -60,6 +64,7 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
             Path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
             Branch = Branch,
             Port = Port,
+            AllowPrivilegedPort = AllowPrivilegedPort.IsPresent,
             InstallTimeout = InstallTimeout,
             HealthTimeout = HealthTimeout,
             ServiceUser = ServiceUser,

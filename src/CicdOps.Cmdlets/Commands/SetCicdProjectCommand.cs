@@ -36,6 +36,10 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
     [Parameter]
     public int? Port { get; set; }
 
+    /// <summary>Allow a -Port below 1024 (refused otherwise: such ports belong to system services such as ssh).</summary>
+    [Parameter]
+    public SwitchParameter AllowPrivilegedPort { get; set; }
+
     /// <summary>Remove the project's port.</summary>
     [Parameter]
     public SwitchParameter ClearPort { get; set; }
@@ -71,6 +75,7 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
             Branch = Branch,
             Path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
             Port = Port,
+            AllowPrivilegedPort = AllowPrivilegedPort.IsPresent,
             ClearPort = ClearPort.IsPresent,
             InstallTimeout = InstallTimeout,
             HealthTimeout = HealthTimeout,

@@ -23,7 +23,9 @@ internal sealed partial class DeploymentRunner
             _log.Masker = _masker;
             // git runs as the account with the clean environment (no secrets: git needs none).
             if (_ctx.Sandbox.IsSandboxed) _trust = LocalRepositoryTrust.For(_p.Repository);
-            _git = new GitCli(_ctx.Sandbox.PlanLaunch(_account, null, null), _trust?.FilePath);
+            _own = new ProjectProcesses(_ctx.Tracker, _p.Name, _account.Uid, _ctx.Sandbox.IsSandboxed);
+            // git runs in the deployment's unit and carries its marker: a runner that dies leaves no git behind.
+            _git = new GitCli(_ctx.Sandbox.PlanLaunch(_account, Marker(), null), _trust?.FilePath, _ctx.Tracker.JoinPrefix(DeploymentUnit));
             _checkout = new Checkout(_git, _p.Path);
             Directory.CreateDirectory(_ctx.Layout.ProjectLogs(_p.Name));
             // Realigned before every deploy: git and the engine may have left root-owned files behind.
@@ -55,10 +57,19 @@ internal sealed partial class DeploymentRunner
             File.Delete(_pidFile);
             return;
         }
-        var spec = new LaunchSpec(new[] { "/bin/sh", "-c", MakePidDirectory, "cicdops-pid", dir, _pidFile }, _ctx.Sandbox.PlanLaunch(_account, null, null));
-        var r = await ScriptRunner.RunAsync(ProcessLaunch.Create(spec, "/"), TimeSpan.FromSeconds(30), line => _log.Write("run", line), null, ct);
+        var spec = new LaunchSpec(new[] { "/bin/sh", "-c", MakePidDirectory, "cicdops-pid", dir, _pidFile }, _ctx.Sandbox.PlanLaunch(_account, Marker(), null));
+        var r = await RunTrackedAsync(spec, "/", TimeSpan.FromSeconds(30), line => _log.Write("run", line), ct);
         if (!r.Succeeded) _log.Write("run", $"$CICD_PID_FILE ({_pidFile}) cannot be prepared as {_account.Name}: {r.Describe("mkdir")}");
     }
+
+    /// <summary>The variables that mark a process as this deployment's (found by recovery without cgroups).</summary>
+    private Dictionary<string, string> Marker() => new()
+    {
+        ["CICD_PROJECT"] = _p.Name,
+        ["CICD_DEPLOYMENT_ID"] = _d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private string DeploymentUnit => AppUnits.Deployment(_d.Id);
 
     private Task<(DeploymentStatus, string?, string?)> SetupFailedAsync(string reason)
     {

@@ -78,38 +78,48 @@ internal sealed partial class DeploymentRunner
 
     private async Task<ScriptResult> RunScriptAsync(string script, string sha, TimeSpan timeout, string source, CancellationToken ct, bool allowSudo = false)
     {
-        var psi = ProcessLaunch.Create(Spec(new[] { "bash", script }, sha, allowSudo), _p.Path);
-        var r = await ScriptRunner.RunAsync(psi, timeout, line => _log.Write(source, line),
-            pgid => Update(c => DeploymentStore.SetChildGroup(c, _d.Id, pgid)), ct);
-        Update(c => DeploymentStore.SetChildGroup(c, _d.Id, null));
+        var r = await RunTrackedAsync(Spec(new[] { "bash", script }, sha, allowSudo), _p.Path, timeout, line => _log.Write(source, line), ct);
         _scriptTime += r.Duration;
         return r;
     }
 
-    /// <summary>Stop: the previous app's whole process group, then whatever still holds the project's port.</summary>
+    /// <summary>
+    /// Runs a script in the deployment's unit, its process group recorded while it runs (recovery stops it if
+    /// this runner dies). Nothing it started outlives it: what is left in the unit when it ends (background
+    /// jobs, setsid escapes under cgroup tracking) is stopped.
+    /// </summary>
+    private async Task<ScriptResult> RunTrackedAsync(LaunchSpec spec, string workingDirectory, TimeSpan timeout, Action<string> output, CancellationToken ct)
+    {
+        var psi = ProcessLaunch.Create(spec, workingDirectory, _ctx.Tracker.JoinPrefix(DeploymentUnit));
+        int? group = null;
+        try
+        {
+            return await ScriptRunner.RunAsync(psi, timeout, output,
+                pgid => { group = pgid; Update(c => DeploymentStore.SetChildGroup(c, _d.Id, pgid)); }, ct);
+        }
+        finally
+        {
+            if (await _own.StopDeploymentAsync(_d.Id, group, KillGrace))
+                output("stopped processes the script left running");
+            Update(c => DeploymentStore.SetChildGroup(c, _d.Id, null));
+        }
+    }
+
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>Stop: the previous app, only ever the project's own processes (see <see cref="ProjectProcesses"/>).</summary>
     private async Task StopAppAsync()
     {
         var app = _ctx.Db.Read(c => ProjectStore.GetApp(c, _p.Name));
-        if (app is not null && ProcFs.IsAlive(app.Pid, app.StartTicks))
-        {
-            _log.Write("stop", $"stopping pid {app.Pid} (process group {app.Pgid})");
-            if (app.Pgid == app.Pid || Posix.ProcessGroupOf(app.Pid) == app.Pgid)
-                await ProcessStopper.StopGroupAsync(app.Pgid, _ctx.Options.StopGracePeriod);
-            if (ProcFs.IsAlive(app.Pid, app.StartTicks))
-                await ProcessStopper.StopProcessesAsync(new[] { app.Pid }, _ctx.Options.StopGracePeriod);
-        }
+        if (app is not null) _log.Write("stop", $"stopping the app (pid {app.Pid}, tracked by {_ctx.Tracker.Mechanism})");
+        await _own.StopAppAsync(app, _ctx.Options.StopGracePeriod, line => _log.Write("stop", line));
         Update(c => ProjectStore.SetApp(c, _p.Name, null));
         _oldAppStopped = true;
-        if (_p.Port is { } port)
-        {
-            var strays = PortOwners.Pids(port);
-            if (strays.Count > 0)
-            {
-                _log.Write("stop", $"port {port} is held by pid {string.Join(", ", strays)}: stopping it");
-                await ProcessStopper.StopProcessesAsync(strays, _ctx.Options.StopGracePeriod);
-            }
-        }
     }
+
+    /// <summary>After the stop: the project's port is free, or held only by the project's own strays (stopped). Null when free.</summary>
+    private async Task<string?> ClaimPortAsync() =>
+        _p.Port is { } port ? await _own.ClaimPortAsync(port, _ctx.Options.StopGracePeriod, line => _log.Write("stop", line)) : null;
 
     /// <summary>Run: start run.sh detached, recording its process at once so a later deploy can always stop it.</summary>
     private async Task<(Process Process, AppProcess Record)> StartAppAsync(string sha, bool rollback)
@@ -123,7 +133,8 @@ internal sealed partial class DeploymentRunner
             var pump = _ctx.Options.LogPumpCommand is { Count: > 0 } command ? command.Append(_p.Name).ToList() : null;
             if (pump is null)
                 _log.Write("run", "app output is not masked: no log pump is configured, so it goes to app.log as printed");
-            var process = AppLauncher.Start(Spec(new[] { "bash", ScriptNames.Run }, sha), _p.Path, _ctx.Layout.AppLog(_p.Name), pump);
+            var process = AppLauncher.Start(Spec(new[] { "bash", ScriptNames.Run }, sha), _p.Path, _ctx.Layout.AppLog(_p.Name), pump,
+                _ctx.Tracker.JoinPrefix(_own.AppUnit));
             var record = new AppProcess(process.Id, process.Id, ProcFs.StartTicks(process.Id));
             Update(c => ProjectStore.SetApp(c, _p.Name, record));
             _log.Write("run", $"started run.sh as pid {process.Id}; output in {_ctx.Layout.AppLog(_p.Name)}");
@@ -172,17 +183,42 @@ internal sealed partial class DeploymentRunner
         }
     }
 
+    /// <summary>
+    /// A cancel before the old app was stopped leaves it serving. After (during Run or Health), the cancelled app
+    /// is stopped and the last good version put back, as a rollback would; when there is none, or it fails to
+    /// come up, the project is marked so and the reason says plainly that nothing serves.
+    /// </summary>
     private async Task<(DeploymentStatus, string?, string?)> CancelledAsync()
     {
         _log.Write("deploy", "cancel requested: stopping");
-        var startedNewApp = _oldAppStopped;
-        if (startedNewApp)
+        if (!_oldAppStopped)
         {
-            await StopAppAsync();
-            MarkProject(ProjectStatus.Stopped, current: null);
+            await RestoreTreeAsync();
+            return (DeploymentStatus.Cancelled, "cancelled by request", null);
         }
-        else await RestoreTreeAsync();
-        return (DeploymentStatus.Cancelled, "cancelled by request", null);
+        await StopAppAsync();
+        var good = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).LastGoodCommit;
+        if (good is null)
+        {
+            MarkProject(ProjectStatus.Stopped, current: null);
+            return (DeploymentStatus.Cancelled, "cancelled by request; nothing serves: no earlier deployment succeeded, so there is no version to put back", null);
+        }
+        _log.Write("rollback", $"cancelled: putting back the last good commit {good}");
+        string? failure;
+        try
+        {
+            await SyncAsync(good, rollback: true, CancellationToken.None);
+            failure = await BringUpAsync(good, rollback: true, forceInstall: false, CancellationToken.None);
+        }
+        catch (CicdException e) { failure = e.Message; }
+        if (failure is null)
+        {
+            MarkProject(ProjectStatus.Healthy, current: good);
+            return (DeploymentStatus.Cancelled, $"cancelled by request; the last good commit {Short(good)} serves again", good);
+        }
+        await StopAppAsync();
+        MarkProject(ProjectStatus.Failed, current: null);
+        return (DeploymentStatus.Cancelled, $"cancelled by request; nothing serves: putting back {Short(good)} failed: {failure}", null);
     }
 
     /// <summary>

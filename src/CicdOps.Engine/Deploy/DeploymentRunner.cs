@@ -20,6 +20,7 @@ internal sealed partial class DeploymentRunner : IDisposable
     private GitCli _git = new();
     private Checkout _checkout;
     private ServiceAccount _account = null!;
+    private ProjectProcesses _own = null!;
     private IReadOnlyDictionary<string, string> _secrets = new Dictionary<string, string>();
     private SecretMasker _masker = SecretMasker.Empty;
     private string _pidFile = "";
@@ -50,6 +51,7 @@ internal sealed partial class DeploymentRunner : IDisposable
         _log.Write("deploy", $"{status}{(reason is null ? "" : ": " + reason)}");
         _log.Write("timing", $"total={clock.Elapsed.TotalMilliseconds:0}ms git={_git.Elapsed.TotalMilliseconds:0}ms scripts={_scriptTime.TotalMilliseconds:0}ms");
         Finish(status, reason, restored);
+        _ctx.Tracker.Remove(DeploymentUnit);
     }
 
     private async Task<(DeploymentStatus, string?, string?)> RunPipelineAsync(CancellationToken ct)
@@ -65,6 +67,14 @@ internal sealed partial class DeploymentRunner : IDisposable
             // Nothing was stopped: whatever ran before still serves.
             await RestoreTreeAsync();
             return (DeploymentStatus.Failed, e.Message, null);
+        }
+
+        // A port held by something that is not the project's fails the deploy before anything is installed or stopped.
+        if (_p.Port is { } port && _own.ForeignHolders(port) is { } held)
+        {
+            await Stage(DeploymentStage.Stop, false, () => Task.FromResult<(StageOutcome, int?, string?)>((StageOutcome.Failed, null, held)));
+            await RestoreTreeAsync();
+            return (DeploymentStatus.Failed, held, null);
         }
 
         try
@@ -130,14 +140,22 @@ internal sealed partial class DeploymentRunner : IDisposable
         var installFailure = await InstallAsync(sha, rollback, forceInstall, ct);
         if (installFailure is not null) return installFailure;
 
-        await Stage(DeploymentStage.Stop, rollback, async () => { await StopAppAsync(); return (StageOutcome.Succeeded, null, null); });
+        string? portHeld = null;
+        await Stage(DeploymentStage.Stop, rollback, async () =>
+        {
+            await StopAppAsync();
+            portHeld = await ClaimPortAsync();
+            return portHeld is null ? (StageOutcome.Succeeded, null, null) : (StageOutcome.Failed, null, portHeld);
+        });
+        if (portHeld is not null) return portHeld;
 
         var app = await StartAppAsync(sha, rollback);
         string? failure = null;
         await Stage(DeploymentStage.Health, rollback, async () =>
         {
             var checker = new HealthChecker(_p, app.Process, _pidFile, _ctx.Options.SettlePeriod,
-                () => Spec(new[] { "bash", ScriptNames.Health }, sha), line => _log.Write("health", line));
+                (timeout, output, token) => RunTrackedAsync(Spec(new[] { "bash", ScriptNames.Health }, sha), _p.Path, timeout, output, token),
+                _own.WhyNotOwn, _own.ForeignHolders, line => _log.Write("health", line));
             try { failure = await checker.CheckAsync(app.Record, ct); }
             finally
             {

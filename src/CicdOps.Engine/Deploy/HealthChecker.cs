@@ -18,12 +18,21 @@ internal sealed class HealthChecker
     private readonly Process _launched;
     private readonly string _pidFile;
     private readonly TimeSpan _settle;
-    private readonly Func<LaunchSpec> _healthSpec;
+    private readonly Func<TimeSpan, Action<string>, CancellationToken, Task<ScriptResult>> _runHealth;
+    private readonly Func<int, string?> _whyNotOwn;
+    private readonly Func<int, string?> _foreignHolders;
     private readonly Action<string> _log;
+    private AppProcess? _started;
 
-    public HealthChecker(Project project, Process launched, string pidFile, TimeSpan settle, Func<LaunchSpec> healthSpec, Action<string> log)
+    /// <param name="runHealth">Runs health.sh once (timeout, output sink); nothing it starts may outlive it.</param>
+    /// <param name="whyNotOwn">Why a pid is not the project's (null when it is): a PID file is never trusted blindly.</param>
+    /// <param name="foreignHolders">Who else holds a port (null when only the project does).</param>
+    public HealthChecker(Project project, Process launched, string pidFile, TimeSpan settle,
+        Func<TimeSpan, Action<string>, CancellationToken, Task<ScriptResult>> runHealth, Func<int, string?> whyNotOwn,
+        Func<int, string?> foreignHolders, Action<string> log)
     {
-        _project = project; _launched = launched; _pidFile = pidFile; _settle = settle; _healthSpec = healthSpec; _log = log;
+        _project = project; _launched = launched; _pidFile = pidFile; _settle = settle; _runHealth = runHealth;
+        _whyNotOwn = whyNotOwn; _foreignHolders = foreignHolders; _log = log;
     }
 
     /// <summary>The app process to track from now on (it changes when run.sh hands over via the PID file).</summary>
@@ -36,6 +45,7 @@ internal sealed class HealthChecker
     public async Task<string?> CheckAsync(AppProcess started, CancellationToken ct)
     {
         Tracked = started;
+        _started = started;
         var clock = Stopwatch.StartNew();
         var hasHealthScript = File.Exists(Path.Combine(_project.Path, ScriptNames.Health));
         var poll = TimeSpan.FromMilliseconds(20);
@@ -49,9 +59,8 @@ internal sealed class HealthChecker
             if (hasHealthScript)
             {
                 var remaining = _project.HealthTimeout - clock.Elapsed;
-                var r = await ScriptRunner.RunAsync(ProcessLaunch.Create(_healthSpec(), _project.Path),
-                    remaining > TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100),
-                    line => { if (attempts < 3) _log(line); }, null, ct);
+                var r = await _runHealth(remaining > TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100),
+                    line => { if (attempts < 3) _log(line); }, ct);
                 ScriptTime += r.Duration;
                 attempts++;
                 if (r.Succeeded && FollowProcess(hasHealthScript) is { } diedMeanwhile) return diedMeanwhile;
@@ -60,12 +69,13 @@ internal sealed class HealthChecker
             }
             else if (clock.Elapsed >= _settle)
             {
-                if (_project.Port is not { } port || PortOwners.IsListening(port))
+                // Something listening counts only when nothing but the project holds the port.
+                if (_project.Port is not { } port || (PortOwners.IsListening(port) && _foreignHolders(port) is null))
                 {
                     _log($"app alive after {clock.Elapsed.TotalMilliseconds:0} ms{(_project.Port is { } p ? $", port {p} listening" : "")}");
                     return null;
                 }
-                lastFailure = $"nothing listens on port {port}";
+                lastFailure = _foreignHolders(port) ?? $"nothing listens on port {port}";
             }
 
             if (clock.Elapsed >= _project.HealthTimeout)
@@ -85,9 +95,13 @@ internal sealed class HealthChecker
             return ProcFs.IsAlive(t.Pid, t.StartTicks) ? null : $"the app (pid {t.Pid}) exited";
         if (!_launched.HasExited) return null;
         if (_launched.ExitCode != 0) return $"run.sh exited with code {_launched.ExitCode}";
-        if (ReadPidFile() is { } pid && ProcFs.IsAlive(pid, null))
+        if (ReadPidFile() is { } pid)
         {
-            Tracked = new AppProcess(pid, Posix.ProcessGroupOf(pid) ?? pid, ProcFs.StartTicks(pid));
+            if (!ProcFs.IsAlive(pid, null)) return $"$CICD_PID_FILE names pid {pid}, which is not running";
+            if (_whyNotOwn(pid) is { } why)
+                return $"$CICD_PID_FILE names {ProcessDescription.Of(pid)}, which is not this project's: {why}";
+            // The launch's group stays the record's group: it is the one the engine made (a handed-over pid's group may not be).
+            Tracked = new AppProcess(pid, _started?.Pgid ?? _launched.Id, ProcFs.StartTicks(pid));
             _log($"run.sh handed over to pid {pid} ($CICD_PID_FILE)");
             return null;
         }

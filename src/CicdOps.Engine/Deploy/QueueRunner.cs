@@ -64,7 +64,7 @@ internal sealed class QueueRunner
     {
         var lease = LeaseStore.Get(c, _project);
         if (lease is not null && lease.Owner != _owner && lease.IsLive) return false;
-        Recovery.InterruptDeadRunners(c, _project);
+        Recovery.InterruptDeadRunners(_ctx, c, _project);
         LeaseStore.Put(c, _project, _owner, DateTimeOffset.UtcNow + _ctx.Options.LeaseDuration);
         return true;
     });

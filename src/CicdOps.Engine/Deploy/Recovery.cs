@@ -5,11 +5,11 @@ using Microsoft.Data.Sqlite;
 
 namespace CicdOps.Engine.Deploy;
 
-/// <summary>Finds deployments whose runner died and marks them Interrupted, stopping any script they left running.</summary>
+/// <summary>Finds deployments whose runner died and marks them Interrupted, stopping any git or script they left running.</summary>
 internal static class Recovery
 {
     /// <summary>For one project (or all when null), inside the caller's write transaction. Returns the ids marked.</summary>
-    public static List<long> InterruptDeadRunners(SqliteConnection c, string? project)
+    public static List<long> InterruptDeadRunners(EngineContext ctx, SqliteConnection c, string? project)
     {
         var marked = new List<long>();
         foreach (var d in DeploymentStore.AllWithStatus(c, DeploymentStatus.Running))
@@ -18,8 +18,7 @@ internal static class Recovery
             var runner = DeploymentStore.Runner(c, d.Id);
             var lease = LeaseStore.Get(c, d.Project);
             if (runner is not null && lease is not null && lease.Owner == runner && lease.IsLive) continue;
-            if (DeploymentStore.ChildGroup(c, d.Id) is { } pgid && pgid > 1 && pgid != Posix.OwnProcessGroup)
-                Posix.Kill(-pgid, Posix.SIGKILL); // an install or health script orphaned by the dead runner
+            StopLeftovers(ctx, c, d);
             DeploymentStore.CloseOpenStages(c, d.Id);
             var who = runner is not null && RunnerIdentity.Pid(runner) is { } pid ? $" (pid {pid})" : "";
             DeploymentStore.Finish(c, d.Id, DeploymentStatus.Interrupted, $"the process running this deployment{who} died");
@@ -28,5 +27,23 @@ internal static class Recovery
             marked.Add(d.Id);
         }
         return marked;
+    }
+
+    /// <summary>
+    /// Git, install.sh or health.sh orphaned by the dead runner (an orphaned `git fetch` holds the ref locks the
+    /// next deploy needs): everything in the deployment's unit, or without cgroups the project's own processes
+    /// of the recorded script group and those carrying the deployment's marker. At once: nobody waits for them.
+    /// </summary>
+    private static void StopLeftovers(EngineContext ctx, SqliteConnection c, Deployment d)
+    {
+        var p = ProjectStore.Get(c, d.Project);
+        // Its account gone, uid 0 stands for "none": no process counts as the project's by its user, and the cgroup still does.
+        uint uid;
+        try { uid = ctx.Sandbox.ResolveAccount(p.ServiceUser).Uid; }
+        catch (CicdException) { uid = 0; }
+        var own = new ProjectProcesses(ctx.Tracker, p.Name, uid, ctx.Sandbox.IsSandboxed);
+        own.StopDeploymentAsync(d.Id, DeploymentStore.ChildGroup(c, d.Id), TimeSpan.Zero, includeMarked: true, app: ProjectStore.GetApp(c, p.Name))
+            .GetAwaiter().GetResult();
+        ctx.Tracker.Remove(AppUnits.Deployment(d.Id));
     }
 }

@@ -14,9 +14,14 @@ namespace CicdOps.Engine.Git;
 /// </summary>
 internal sealed class GitCli
 {
-    public GitCli(LaunchPlan? plan = null, string? globalConfig = null) { Plan = plan; _globalConfig = globalConfig; }
+    /// <param name="join">The tracker's join prefix: a deployment's git runs in its unit, so git left behind by a dead runner is found and stopped.</param>
+    public GitCli(LaunchPlan? plan = null, string? globalConfig = null, IReadOnlyList<string>? join = null)
+    {
+        Plan = plan; _globalConfig = globalConfig; _join = join;
+    }
 
     private readonly string? _globalConfig;
+    private readonly IReadOnlyList<string>? _join;
 
     /// <summary>How to run git as the project's account; null runs it as the engine (registration's ls-remote).</summary>
     public LaunchPlan? Plan { get; }
@@ -50,6 +55,7 @@ internal sealed class GitCli
         psi.Environment["LC_ALL"] = "C";
         if (_globalConfig is not null) psi.Environment["GIT_CONFIG_GLOBAL"] = _globalConfig;
         if (!psi.Environment.ContainsKey("GIT_SSH_COMMAND")) psi.Environment["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes";
+        if (_join is { Count: > 0 }) Processes.ProcessLaunch.Prepend(psi, _join);
 
         var sw = Stopwatch.StartNew();
         using var p = new Process { StartInfo = psi };

@@ -12,6 +12,8 @@ public sealed record ProjectSpec
     public TimeSpan? HealthTimeout { get; init; }
     public string? ServiceUser { get; init; }
     public bool AllowSudoDuringInstall { get; init; }
+    /// <summary>Consent to a port below 1024 (refused otherwise: it is usually a system service's).</summary>
+    public bool AllowPrivilegedPort { get; init; }
 }
 
 /// <summary>A partial change to a project: null means "leave as it is".</summary>
@@ -26,6 +28,8 @@ public sealed record ProjectUpdate
     public TimeSpan? InstallTimeout { get; init; }
     public TimeSpan? HealthTimeout { get; init; }
     public bool? AllowSudoDuringInstall { get; init; }
+    /// <summary>Consent to a new <see cref="Port"/> below 1024. Not a setting: it changes nothing by itself.</summary>
+    public bool AllowPrivilegedPort { get; init; }
 
     public bool IsEmpty =>
         Repository is null && Branch is null && Path is null && Port is null && !ClearPort &&

@@ -29,9 +29,10 @@ internal static class AppLauncher
     /// <summary>
     /// Starts <paramref name="app"/> detached, its output appended to <paramref name="logPath"/>: through
     /// <paramref name="pump"/> (an argv that masks secrets and appends to the log itself) when given,
-    /// otherwise redirected directly.
+    /// otherwise redirected directly. <paramref name="join"/> puts the shell, the pump and the app into the app's
+    /// tracking unit before any of them runs.
     /// </summary>
-    public static Process Start(LaunchSpec app, string workingDirectory, string logPath, IReadOnlyList<string>? pump = null)
+    public static Process Start(LaunchSpec app, string workingDirectory, string logPath, IReadOnlyList<string>? pump = null, IReadOnlyList<string>? join = null)
     {
         var inner = new List<string>();
         if (app.Plan is { } plan) inner.AddRange(plan.Prefix);
@@ -53,7 +54,7 @@ internal static class AppLauncher
         outer.AddRange(inner);
 
         // The plan's environment is the whole environment (its prefix is already in the argv).
-        var psi = ProcessLaunch.Create(new LaunchSpec(outer, null), workingDirectory);
+        var psi = ProcessLaunch.Create(new LaunchSpec(outer, null), workingDirectory, join);
         if (app.Plan is { } p)
         {
             psi.Environment.Clear();

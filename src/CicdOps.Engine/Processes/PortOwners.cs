@@ -15,15 +15,18 @@ internal static class PortOwners
         catch (SocketException) { return false; }
     }
 
-    /// <summary>Pids holding a listening socket on the port (any address). Only processes we may inspect are seen.</summary>
-    public static List<int> Pids(int port)
+    /// <summary>
+    /// Pids holding a listening socket on the port (any address). Only processes we may inspect are seen; this
+    /// process itself only with <paramref name="includeSelf"/> (the listener holding a project's port is a holder too).
+    /// </summary>
+    public static List<int> Pids(int port, bool includeSelf = false)
     {
         var inodes = ListeningInodes(port);
         var pids = new List<int>();
         if (inodes.Count == 0) return pids;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || (pid == Environment.ProcessId && !includeSelf)) continue;
             try
             {
                 foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(dir, "fd")))

@@ -13,16 +13,6 @@ internal static class ProcessStopper
         return true;
     }
 
-    /// <summary>Stops single processes (e.g. strays holding a port), each TERM then KILL.</summary>
-    public static async Task StopProcessesAsync(IReadOnlyCollection<int> pids, TimeSpan grace)
-    {
-        var live = pids.Where(p => p > 1 && p != Environment.ProcessId).ToList();
-        foreach (var p in live) Posix.Kill(p, Posix.SIGTERM);
-        if (!await WaitGoneAsync(() => live.Any(p => ProcFs.IsAlive(p, null)), grace))
-            foreach (var p in live) Posix.Kill(p, Posix.SIGKILL);
-        await WaitGoneAsync(() => live.Any(p => ProcFs.IsAlive(p, null)), TimeSpan.FromSeconds(5));
-    }
-
     /// <summary>A group counts as alive while any member is alive and not a zombie.</summary>
     private static bool GroupAlive(int pgid)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CicdOps.Engine;
 using CicdOps.Engine.Model;
 using CicdOps.Tests.Support;
 
@@ -46,23 +47,31 @@ public sealed class AppProcessTests
     }
 
     [Fact]
-    public void A_stray_process_holding_the_port_is_stopped_and_the_app_serves_on_it()
+    public void Without_cgroups_the_projects_own_escaped_daemon_holding_the_port_is_stopped_and_the_new_app_serves_on_it()
     {
         using var repo = new TestRepository();
-        using var h = new EngineHarness();
+        using var h = new EngineHarness(new EngineOptions { ProcessTracking = ProcessTracking.ProcessGroup });
         var port = FreePort.Next();
-        using var stray = Process.Start(new ProcessStartInfo("python3") { ArgumentList = { "-m", "http.server", port.ToString(), "--bind", "127.0.0.1" }, RedirectStandardError = true, RedirectStandardOutput = true })!;
-        QueueTests.WaitFor(() => CanConnect(port));
-        repo.WriteWebApp("v1").CommitAndPush();
+        var daemonPid = Path.Combine(h.StateDir, "daemon.pid");
+        // run.sh hands the app to a daemon outside its process group and records nothing: health.sh decides.
+        repo.Write("VERSION", "v1\n").Write(".cicd/run.sh", $"""
+            #!/bin/bash
+            setsid python3 -m http.server "$PORT" --bind 127.0.0.1 </dev/null >/dev/null 2>&1 &
+            echo $! > "{daemonPid}"
+            exit 0
+            """).Write(".cicd/health.sh", "#!/bin/bash\ncurl -fsS \"http://127.0.0.1:$PORT/VERSION\" >/dev/null\n").CommitAndPush();
         h.Register(repo, port: port);
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        var stray = int.Parse(File.ReadAllText(daemonPid).Trim());
 
+        repo.WriteWebApp("v2").CommitAndPush();
         var d = h.Deploy("app");
 
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, d);
-        Assert.True(stray.WaitForExit(5000), "the stray must have been stopped");
-        Assert.Contains($"port {port} is held by pid {stray.Id}", h.Log(d));
+        Assert.True(Processes.IsGone(stray), "the project's own stray must have been stopped");
+        Assert.Contains($"port {port} is held by the project's own pid {stray}", h.Log(d));
         using var http = new HttpClient();
-        Assert.Equal("v1", http.GetStringAsync($"http://127.0.0.1:{port}/VERSION").Result.Trim());
+        Assert.Equal("v2", http.GetStringAsync($"http://127.0.0.1:{port}/VERSION").Result.Trim());
     }
 
     [Fact]

@@ -13,13 +13,15 @@ public sealed class EngineHarness : IDisposable
 {
     private readonly TempDirectory _dir = new("cicdops-home");
 
-    public EngineHarness(EngineOptions? options = null, bool logPump = true)
+    /// <param name="detachedWorkers">Deployments run in a detached `cicdops worker` process (as the CLI does), not in the test's.</param>
+    public EngineHarness(EngineOptions? options = null, bool logPump = true, bool detachedWorkers = false)
     {
         var dataPath = _dir.Combine("data");
         Options = (options ?? new EngineOptions()) with
         {
             DataPath = dataPath,
             LogPumpCommand = logPump ? LogPump(dataPath) : null,
+            WorkerCommand = detachedWorkers ? Cli(dataPath, "worker") : null,
             StopGracePeriod = TimeSpan.FromSeconds(2),
             SettlePeriod = TimeSpan.FromMilliseconds(300),
         };
@@ -31,10 +33,12 @@ public sealed class EngineHarness : IDisposable
     }
 
     /// <summary>The real CLI's hidden log-pump, run from the test output (the tests reference the CLI project).</summary>
-    public static IReadOnlyList<string> LogPump(string dataPath)
+    public static IReadOnlyList<string> LogPump(string dataPath) => Cli(dataPath, "log-pump");
+
+    private static IReadOnlyList<string> Cli(string dataPath, string command)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "/usr/bin/dotnet";
-        return new[] { dotnet, Path.Combine(AppContext.BaseDirectory, "cicdops.dll"), "--data-dir", dataPath, "log-pump" };
+        return new[] { dotnet, Path.Combine(AppContext.BaseDirectory, "cicdops.dll"), "--data-dir", dataPath, command };
     }
 
     /// <summary>The project's app.log once it contains <paramref name="expected"/> (the pump may still be starting), or as it is after a while.</summary>

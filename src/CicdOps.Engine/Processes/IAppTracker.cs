@@ -1,0 +1,45 @@
+namespace CicdOps.Engine.Processes;
+
+/// <summary>
+/// Knows which processes belong to a unit: a project's app ("app-NAME") or one deployment's git and scripts
+/// ("deploy-ID"). With cgroups the kernel keeps the list: whatever a process forks, setsid or double-forks
+/// stays in its unit, so "the project's processes" is a fact. Without them (<see cref="ProcessGroupTracker"/>)
+/// the unit is the process group the launch made, which a setsid escapes.
+/// </summary>
+internal interface IAppTracker
+{
+    /// <summary>"cgroup v1", "cgroup v2" or "process group", for logs and status.</summary>
+    string Mechanism { get; }
+
+    /// <summary>
+    /// True when membership is kept by the kernel (cgroups): every member descends from a launch into the unit,
+    /// so all of them may be stopped. False for process groups: a group id can be reused, so callers only stop
+    /// members they can show are the project's.
+    /// </summary>
+    bool IsAuthoritative { get; }
+
+    /// <summary>
+    /// An argv prefix that puts the process into <paramref name="unit"/> before it runs anything (it runs as
+    /// the engine, ahead of the privilege drop). Empty when the launch's own process group is the unit.
+    /// </summary>
+    IReadOnlyList<string> JoinPrefix(string unit);
+
+    /// <summary>Live members of the unit; <paramref name="processGroup"/> is the launch's group (used without cgroups).</summary>
+    IReadOnlyList<int> Members(string unit, int? processGroup);
+
+    /// <summary>Whether <paramref name="pid"/> is in the unit (without cgroups: in the launch's group).</summary>
+    bool Contains(string unit, int? processGroup, int pid);
+
+    /// <summary>Removes the unit's (empty) cgroup; nothing for process groups.</summary>
+    void Remove(string unit);
+
+    /// <summary>Removes every (empty) cgroup of this data directory (tests, and `project remove` of the last project).</summary>
+    void RemoveAll();
+}
+
+/// <summary>Unit names shared by every engine process (the CLI, the listener, a worker) of one data directory.</summary>
+internal static class AppUnits
+{
+    public static string App(string project) => "app-" + project;
+    public static string Deployment(long id) => "deploy-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
