@@ -40,6 +40,10 @@ internal sealed class Checkout
         Must(await _git.RunAsync(_path, new[] { "init", "--quiet" }, ct), "git init");
     }
 
+    /// <summary>Records in .git/config which project this checkout belongs to (read back by ProjectPathPolicy).</summary>
+    public async Task MarkAsync(string project, CancellationToken ct) =>
+        Must(await _git.RunAsync(_path, new[] { "config", Sandbox.ProjectPathPolicy.ProjectMarker, Names.ProjectName(project) }, ct), "git config");
+
     /// <summary>Tracked files that differ from HEAD, as a binary patch; null when the tree is clean.</summary>
     public async Task<string?> LocalModificationsAsync(CancellationToken ct)
     {

@@ -23,7 +23,8 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
         _accounts = new UnixAccounts(homeRoot);
         _sudo = new SudoGrants(sudoersDirectory);
         _setpriv = ToolRunner.Require("setpriv");
-        _protectedPaths = protectedPaths;
+        // The homes hold each account's own files (and run directory): no project tree may overlap them either.
+        _protectedPaths = protectedPaths.Append(_accounts.HomeRoot).ToArray();
     }
 
     public bool IsSandboxed => true;
@@ -48,6 +49,18 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
     public void PrepareProjectPath(string projectPath, ServiceAccount account) =>
         ProjectPathPermissions.Realign(projectPath, account, _protectedPaths);
 
+    public void ReleaseProjectPath(string projectPath) => ProjectPathPermissions.ReturnToRoot(projectPath, _protectedPaths);
+
+    public string CheckProjectPath(ProjectPathCheck check)
+    {
+        var full = ProjectPathPolicy.Place(check.Path, _protectedPaths);
+        var account = check.ServiceUser is null ? null : _accounts.RequireExisting(check.ServiceUser);
+        ProjectPathPolicy.RequireReachable(full, account, _accounts);
+        ProjectPathPolicy.RequireEmptyOrOwnCheckout(full, check.Project, check.Repository, account,
+            account is null ? null : PlanLaunch(account, null, null), check.AtDeploy);
+        return full;
+    }
+
     public void SecureDataDirectory(string dataPath) => DataDirectoryPermissions.Enforce(dataPath);
 
     public LaunchPlan PlanLaunch(ServiceAccount account, IReadOnlyDictionary<string, string>? engineVariables,
@@ -71,7 +84,7 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
         return new LaunchPlan(prefix, LaunchEnvironment.Build(account, engineVariables, secrets), account);
     }
 
-    public IDisposable GrantSudo(ServiceAccount account) => _sudo.Grant(account);
+    public IDisposable GrantSudo(ServiceAccount account, IReadOnlyList<string> commands) => _sudo.Grant(account, commands);
 
     public int RemoveStaleSudoGrants() => _sudo.RemoveStale();
 }
