@@ -54,6 +54,11 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
     public string CheckProjectPath(ProjectPathCheck check)
     {
         var full = ProjectPathPolicy.Place(check.Path, _protectedPaths);
+        // Stored with its links resolved: leading elsewhere now means a link was swapped in since.
+        if (check.AtDeploy && full != SystemPaths.Normalize(check.Path))
+            throw new CicdException(CicdError.InvalidPath,
+                $"The project path '{check.Path}' now leads to '{full}' through a symbolic link; refusing to touch it.", check.Path,
+                "Restore the directory, or point the project at the real one: cicdops project set NAME --path DIR / Set-CicdProject -Path.");
         var account = check.ServiceUser is null ? null : _accounts.RequireExisting(check.ServiceUser);
         ProjectPathPolicy.RequireReachable(full, account, _accounts);
         ProjectPathPolicy.RequireEmptyOrOwnCheckout(full, check.Project, check.Repository, account,
