@@ -21,7 +21,14 @@ public sealed record Project
     /// What install.sh may run through sudo (as root, no password) while it runs: absolute program paths,
     /// optionally with fixed arguments, or the single entry "ALL" for everything. Empty: no sudo at all.
     /// </summary>
-    public IReadOnlyList<string> SudoCommands { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> SudoCommands
+    {
+        get => _sudoCommands;
+        // Wrapped so two snapshots with the same commands are equal records (a plain list compares by reference).
+        init => _sudoCommands = new ValueList<string>(value ?? Array.Empty<string>());
+    }
+
+    private readonly ValueList<string> _sudoCommands = ValueList<string>.Empty;
     /// <summary>
     /// True when the project's scripts run as its own account; false when the engine is not root (or the
     /// project has no account), so they run as the engine's user. Computed by the engine when read.
