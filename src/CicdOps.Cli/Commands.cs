@@ -432,7 +432,7 @@ internal static partial class Commands
     private static void WarnIfSudoAll(CicdOps.Project p)
     {
         if (CicdOps.Engine.Sandbox.SudoCommands.GrantsEverything(p.SudoCommands))
-            Console.Error.WriteLine("warning: " + CicdOps.Engine.Sandbox.SudoCommands.AllWarning);
+            Console.Error.WriteLine("warning: " + CicdOps.Engine.Sandbox.SudoCommands.AllWarning.Replace(" / -SudoCommand PATH", "", StringComparison.Ordinal));
     }
 
     private static TimeSpan? Seconds(int? s) => s is { } v ? TimeSpan.FromSeconds(v) : null;
