@@ -42,6 +42,8 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
 
     public void RemoveAccount(string serviceUser)
     {
+        if (ServiceUserName.IsManaged(serviceUser) && _accounts.Find(serviceUser) is { } account)
+            SharedTempFiles.GiveToRoot(account.Uid); // uids get reused: nothing of this one's may be inherited
         _accounts.Remove(serviceUser); // refuses accounts CicdOps did not create
         _sudo.Revoke(serviceUser);
     }

@@ -245,14 +245,15 @@ public sealed class ProjectPathTests
         using var repo = new TestRepository();
         using var h = new EngineHarness();
         // The app leaves files of its own in its tree and its home (the PID file's run directory is there too).
-        repo.Write(".cicd/run.sh", "#!/bin/bash\nmkdir -p uploads && echo x > uploads/u1 && echo y > \"$HOME/cache\"\nexec sleep 300\n")
+        var temp = Path.Combine("/tmp", "cicdops-test-left-" + Guid.NewGuid().ToString("N")[..8]);
+        repo.Write(".cicd/run.sh", $"#!/bin/bash\nmkdir -p uploads && echo x > uploads/u1 && echo y > \"$HOME/cache\" && echo z > {temp}\nexec sleep 300\n")
             .CommitAndPush();
         Register(h, repo, Path.Combine(h.Root, "trees", "app"));
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
         var p = h.Engine.GetProject("app");
         var (uid, _) = LeastPrivilegeTests.Account(p.ServiceUser!);
         var home = Run.Command("getent", null, "passwd", p.ServiceUser!).Trim().Split(':')[5];
-        CicdOps.Tests.Engine.QueueTests.WaitFor(() => File.Exists(Path.Combine(p.Path, "uploads", "u1")));
+        CicdOps.Tests.Engine.QueueTests.WaitFor(() => File.Exists(temp));
         Assert.NotEmpty(OwnedBy(uid, p.Path, home));
 
         h.Engine.UnregisterProject("app", removeServiceUser: true);
@@ -262,6 +263,8 @@ public sealed class ProjectPathTests
         Assert.True(File.Exists(Path.Combine(p.Path, "uploads", "u1")), "the working tree stays");
         Assert.Empty(OwnedBy(uid, p.Path, home));
         Assert.Equal("0", Owner(Path.Combine(p.Path, "uploads", "u1")));
+        Assert.Equal("0", Owner(temp)); // and what it left in /tmp
+        File.Delete(temp);
     }
 
     private static TestRepository Repo()
