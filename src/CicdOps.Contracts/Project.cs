@@ -15,7 +15,10 @@ public sealed record Project
     public string? LastGoodCommit { get; init; }
     public string? PinnedCommit { get; init; }
     public string? InstallScriptHash { get; init; }
-    /// <summary>The account install/run/health run as; null means the engine's own account.</summary>
+    /// <summary>
+    /// The account install/run/health run as. Null: not made yet (as root, a dedicated one is created at
+    /// the first deploy), or, not sandboxed, the engine's own account.
+    /// </summary>
     public string? ServiceUser { get; init; }
     /// <summary>
     /// What install.sh may run through sudo (as root, no password) while it runs: absolute program paths,

@@ -29,8 +29,14 @@ internal sealed class CurrentUserSandbox : IProjectSandbox
     public void ReleaseProjectPath(string projectPath) { }
 
     // Nothing is chowned here, but a system location is still no place for a project.
-    public string CheckProjectPath(ProjectPathCheck check) =>
-        OperatingSystem.IsLinux() ? ProjectPathPolicy.Place(check.Path, _protectedPaths) : System.IO.Path.GetFullPath(check.Path);
+    public string CheckProjectPath(ProjectPathCheck check)
+    {
+        if (OperatingSystem.IsLinux()) return ProjectPathPolicy.Place(check.Path, _protectedPaths);
+        var full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(check.Path));
+        if (System.IO.Path.GetPathRoot(full) == full || _protectedPaths.Any(p => PathOverlap.Between(full, System.IO.Path.GetFullPath(p))))
+            throw new CicdException(CicdError.InvalidPath, $"Invalid path '{full}': choose a directory of its own for the working tree.", check.Path);
+        return full;
+    }
 
     public void SecureDataDirectory(string dataPath)
     {

@@ -12,9 +12,6 @@ namespace CicdOps.Engine.Sandbox;
 [SupportedOSPlatform("linux")]
 internal static class ProjectPathPolicy
 {
-    /// <summary>The git setting CicdOps writes into each checkout it creates, naming its project.</summary>
-    public const string ProjectMarker = "cicdops.project";
-
     /// <summary>Absolute, links resolved, not a system location, not overlapping <paramref name="protectedPaths"/>. Returns the resolved path.</summary>
     public static string Place(string path, IEnumerable<string> protectedPaths)
     {
@@ -22,9 +19,10 @@ internal static class ProjectPathPolicy
             throw Invalid($"The project path '{Secrets.SafeText.Printable(path)}' must be an absolute directory path.", path);
         var given = SystemPaths.Normalize(path);
         var full = SystemPaths.Resolve(given);
-        foreach (var candidate in given == full ? new[] { full } : new[] { given, full })
-            if (SystemPaths.RefusalOf(candidate) is { } why)
-                throw Invalid(given == full ? why : $"'{given}' leads to {why}", path);
+        // The real location decides; the name given is refused too when it alone is a system location.
+        if (SystemPaths.RefusalOf(full) is { } why)
+            throw Invalid(given == full ? why : $"'{given}' resolves to '{full}' through a symbolic link: {why}", path);
+        if (given != full && SystemPaths.RefusalOf(given) is { } whyGiven) throw Invalid(whyGiven, path);
         foreach (var p in protectedPaths)
         {
             var prot = SystemPaths.Resolve(p);
@@ -80,7 +78,7 @@ internal static class ProjectPathPolicy
         var git = Path.Combine(full, ".git");
         var info = new DirectoryInfo(git);
         if (!info.Exists || info.LinkTarget is not null) throw Invalid(refusal, full, fix);
-        var owner = FileOwners.Of(new[] { git, full })[0];
+        var owner = FileOwners.Of(new[] { git })[0];
         GitCli reader;
         if (account is not null && owner.Uid == account.Uid)
         {
@@ -95,14 +93,14 @@ internal static class ProjectPathPolicy
             reader = new GitCli();
         }
         else throw Invalid($"{refusal} Its .git belongs to uid {owner.Uid}.", full, fix);
-        if (ConfigValue(reader, git, ProjectMarker) == project || ConfigValue(reader, git, "remote.origin.url") == repository) return;
+        if (ConfigValue(reader, git, Checkout.ProjectMarker) == project || ConfigValue(reader, git, "remote.origin.url") == repository) return;
         throw Invalid(refusal, full, fix);
     }
 
     private static string? ConfigValue(GitCli git, string gitDir, string key)
     {
         // --file reads exactly that file (no includes, no hooks); "/" as working directory, so nothing of the tree is trusted.
-        var r = git.RunAsync(null, new[] { "config", "--file", Path.Combine(gitDir, "config"), "--get", key }, CancellationToken.None,
+        var r = git.RunAsync("/", new[] { "config", "--file", Path.Combine(gitDir, "config"), "--get", key }, CancellationToken.None,
             TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
         return r.Ok ? r.StdOut.Trim() : null;
     }
