@@ -33,9 +33,6 @@ public sealed partial class CicdEngine
             : $"stopped with deployments still running after {grace.TotalSeconds:0} s; they will be redeployed at the next start");
     }
 
-    /// <summary>How often the listener removes sudo grants whose holder process died.</summary>
-    public static readonly TimeSpan SudoSweepInterval = TimeSpan.FromSeconds(2);
-
     /// <summary>
     /// While serving: a sudo grant whose engine process was killed mid-install (SIGKILL runs no cleanup) is
     /// root for that project until someone removes it, so the listener sweeps every few seconds rather than
@@ -43,7 +40,7 @@ public sealed partial class CicdEngine
     /// </summary>
     private async Task SweepUntilStoppedAsync(Action<string> log, CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(SudoSweepInterval);
+        using var timer = new PeriodicTimer(_ctx.Options.SudoSweepInterval);
         try
         {
             while (await timer.WaitForNextTickAsync(stop))

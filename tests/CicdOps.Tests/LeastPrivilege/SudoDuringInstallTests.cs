@@ -66,30 +66,33 @@ public sealed class SudoDuringInstallTests
     public void A_grant_left_by_an_engine_process_killed_mid_install_is_removed_at_the_next_engine_start()
     {
         using var repo = new TestRepository();
-        using var h = new EngineHarness();
+        // A scratch grant directory: any other CicdOps start on this machine would sweep /etc/sudoers.d first.
+        using var sudoers = new TempDirectory("cicdops-sudoers");
+        using var h = new EngineHarness(new EngineOptions { SudoersDirectory = sudoers.Path });
         var p = Register(h, repo, InstallChecksSudo(h, "exec sleep 300"));
         // Queue without a runner here: the deployment is drained by a separate engine process we can kill.
         var (queued, _) = h.Engine.Enqueue("app", null, DeploymentTrigger.Manual, forceInstall: false);
-        using var worker = Process.Start(new ProcessStartInfo(Dotnet, new[] { TestHost, "run-queue", h.DataPath, "app" })
+        using var worker = Process.Start(new ProcessStartInfo(Dotnet, new[] { TestHost, "run-queue", h.DataPath, "app", sudoers.Path })
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         })!;
         try
         {
             CicdOps.Tests.Engine.QueueTests.WaitFor(() => File.Exists(Path.Combine(h.StateDir, "sudo")));
-            Assert.True(File.Exists(GrantFile(h)), "the grant must exist while install.sh runs");
+            var grant = Path.Combine(sudoers.Path, Path.GetFileName(GrantFile(h)));
+            Assert.True(File.Exists(grant), "the grant must exist while install.sh runs");
 
             worker.Kill(); // SIGKILL: no finally, no Dispose runs in the engine process
             worker.WaitForExit();
-            Assert.True(File.Exists(GrantFile(h)), "a killed engine process cannot clean up after itself");
+            Assert.True(File.Exists(grant), "a killed engine process cannot clean up after itself");
 
             using (CicdEngine.Open(h.Options)) { } // the next start, of any front end
-            Assert.False(File.Exists(GrantFile(h)));
+            Assert.False(File.Exists(grant));
         }
         finally
         {
             if (!worker.HasExited) worker.Kill(entireProcessTree: true);
-            File.Delete(GrantFile(h));
+            foreach (var f in Directory.GetFiles(sudoers.Path)) File.Delete(f);
         }
         // The orphaned install.sh is stopped when the deployment is found interrupted.
         var recovered = h.Engine.RecoverInterrupted();
@@ -171,7 +174,10 @@ public sealed class SudoDuringInstallTests
     public void A_grant_left_by_a_killed_engine_process_is_swept_by_a_running_listener()
     {
         using var repo = new TestRepository();
-        using var h = new EngineHarness();
+        // Grants go to a scratch directory sudo never reads: every CicdOps start on this machine sweeps
+        // /etc/sudoers.d, and only this listener's sweep may remove this grant for the test to mean anything.
+        using var sudoers = new TempDirectory("cicdops-sudoers");
+        using var h = new EngineHarness(new EngineOptions { SudoersDirectory = sudoers.Path });
         Register(h, repo, InstallChecksSudo(h, "exec sleep 300"));
         var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var stop = new CancellationTokenSource();
@@ -180,14 +186,14 @@ public sealed class SudoDuringInstallTests
             new CicdOps.Engine.Listener.ListenerOptions { Port = FreePort.Next(), BindAddress = "127.0.0.1" }, lines.Enqueue, stop.Token);
         CicdOps.Tests.Engine.QueueTests.WaitFor(() => lines.Any(l => l.StartsWith("listening on")));
         h.Engine.Enqueue("app", null, DeploymentTrigger.Manual, forceInstall: false);
-        using var worker = Process.Start(new ProcessStartInfo(Dotnet, new[] { TestHost, "run-queue", h.DataPath, "app" })
+        using var worker = Process.Start(new ProcessStartInfo(Dotnet, new[] { TestHost, "run-queue", h.DataPath, "app", sudoers.Path })
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         })!;
         try
         {
             CicdOps.Tests.Engine.QueueTests.WaitFor(() => File.Exists(Path.Combine(h.StateDir, "sudo")));
-            var grant = GrantFile(h);
+            var grant = Path.Combine(sudoers.Path, Path.GetFileName(GrantFile(h)));
             Assert.True(File.Exists(grant), "the grant must exist while install.sh runs");
             Assert.DoesNotContain(lines, l => l.StartsWith("sudo: removed")); // a live holder's grant is kept
 
