@@ -18,6 +18,9 @@ internal sealed partial class DeploymentRunner
     {
         try
         {
+            // A first deploy checks the path before making the account, so a refused path leaves none behind.
+            if (_ctx.Sandbox.IsSandboxed && _p.ServiceUser is null)
+                _ctx.Sandbox.CheckProjectPath(new ProjectPathCheck(_p.Path, _p.Name, _p.Repository, null, AtDeploy: true));
             _account = AccountForDeploy();
             _secrets = _ctx.Secrets.Load(_p.Name);
             _masker = EngineSecrets.MaskerFor(_secrets);

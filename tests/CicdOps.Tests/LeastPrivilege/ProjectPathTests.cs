@@ -168,6 +168,7 @@ public sealed class ProjectPathTests
         Assert.Contains("is not empty and is not a checkout", d.Reason);
         Assert.Equal("0", Owner(Path.Combine(dir, "root-file")));
         Assert.Equal("0", Owner(dir));
+        Assert.Null(h.Engine.GetProject("app").ServiceUser); // and no account was made for a deploy that could not start
     }
 
     [RootFact]
