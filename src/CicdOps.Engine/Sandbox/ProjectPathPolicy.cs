@@ -23,6 +23,7 @@ internal static class ProjectPathPolicy
         if (SystemPaths.RefusalOf(full) is { } why)
             throw Invalid(given == full ? why : $"'{given}' resolves to '{full}' through a symbolic link: {why}", path);
         if (given != full && SystemPaths.RefusalOf(given) is { } whyGiven) throw Invalid(whyGiven, path);
+        if (SystemPaths.HomeRefusalOf(full) is { } whyHome) throw Invalid(whyHome, path);
         foreach (var p in protectedPaths)
         {
             var prot = SystemPaths.Resolve(p);

@@ -42,6 +42,25 @@ internal static class SystemPaths
     }
 
     /// <summary>
+    /// Null unless <paramref name="full"/> is an account's home directory or above one: a home (even an empty
+    /// one) belongs to its user. Inside a home is fine (/home/deploy/apps/web), when reachable.
+    /// </summary>
+    public static string? HomeRefusalOf(string full)
+    {
+        var r = ToolRunner.Run("getent", new[] { "passwd" });
+        if (r.ExitCode != 0) return null;
+        foreach (var line in r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var f = line.Split(':');
+            if (f.Length < 7 || f[5].Length < 2 || !f[5].StartsWith('/')) continue; // "/" as a home: only "/" is above it
+            var home = Normalize(f[5]);
+            if (IsSameOrUnder(home, full))
+                return $"'{full}' {(home == full ? "is" : "holds")} the home directory of account '{f[0]}' ({home}); give the project a directory of its own.";
+        }
+        return null;
+    }
+
+    /// <summary>
     /// The path with every symbolic link resolved: the deepest existing ancestor through realpath(3),
     /// the part that does not exist yet appended as given.
     /// </summary>

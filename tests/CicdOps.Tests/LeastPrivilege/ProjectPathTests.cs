@@ -121,6 +121,29 @@ public sealed class ProjectPathTests
     }
 
     [RootFact]
+    public void An_accounts_home_directory_is_refused_even_when_empty_and_so_is_a_directory_above_it()
+    {
+        using var repo = Repo();
+        using var h = new EngineHarness();
+        var home = Path.Combine(h.Root, "homes", "alice");
+        Directory.CreateDirectory(home); // empty: the contents check alone would let it through
+        var user = "cicd_home-" + Guid.NewGuid().ToString("N")[..6];
+        Run.Command("useradd", null, "--system", "--no-create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin", user);
+        try
+        {
+            var e = Assert.Throws<CicdException>(() => Register(h, repo, home));
+            Assert.Contains($"home directory of account '{user}'", e.Message);
+            Assert.Equal(CicdError.InvalidPath, Assert.Throws<CicdException>(() => Register(h, repo, Path.Combine(h.Root, "homes"))).Error);
+            Register(h, repo, Path.Combine(home, "apps", "app")); // inside it is fine
+        }
+        finally
+        {
+            Run.Try("userdel", null, user);
+            Run.Try("groupdel", null, user);
+        }
+    }
+
+    [RootFact]
     public void A_users_own_checkout_is_refused_even_of_the_same_repository()
     {
         using var repo = Repo();
