@@ -23,10 +23,10 @@ internal sealed partial class DeploymentRunner
             else await SaveLocalModificationsAsync(ct);
             await _checkout.FetchAsync(_p.Repository, _p.Branch, ct);
             sha = await _checkout.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
+            // What the commit says its scripts are (regular files, or the deployment stops here, tree untouched).
+            _scripts = await ScriptTree.ReadAsync(_git, _p.Path, sha, ct);
             await _checkout.ResetHardAsync(sha, ct);
             _treeMoved = true;
-            // What the commit says its scripts are (regular files, or the deployment stops here).
-            _scripts = await ScriptTree.ReadAsync(_git, _p.Path, sha, ct);
             if (!rollback)
             {
                 Update(c =>
