@@ -51,7 +51,8 @@ internal static class CmdletCatalog
     private static (MetadataLoadContext, IReadOnlyList<CmdletDefinition>) Load()
     {
         var paths = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll").ToList();
-        paths.Add(ModulePaths.CmdletAssembly);
+        // The cmdlet assembly and the contracts beside it (pwsh's default context), then the engine's context.
+        paths.AddRange(Directory.GetFiles(ModulePaths.ModuleDirectory, "*.dll"));
         paths.AddRange(Directory.GetFiles(Path.Combine(ModulePaths.ModuleDirectory, "dependencies"), "*.dll"));
         paths.Add(ModulePaths.SystemManagementAutomation);
         var context = new MetadataLoadContext(new PathAssemblyResolver(paths));
