@@ -69,12 +69,13 @@ internal static partial class Commands
         var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take (default 15)", HelpName = "S" };
         var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take (default 1800)", HelpName = "S" };
         var user = new Option<string?>("--service-user") { Description = "Run the project as this existing account (as root; default: a new dedicated cicd_<name>-<hex> user)", HelpName = "USER" };
-        var sudo = new Option<bool>("--allow-sudo-during-install") { Description = "Grant the project's user passwordless sudo while .cicd/install.sh runs (removed afterwards)" };
+        var sudo = SudoCommandOption("Let .cicd/install.sh run this command as root through sudo while it runs (repeatable; an absolute path, optionally with fixed arguments; ALL alone grants everything). Default: no sudo");
+        var oldSudo = RetiredSudoFlag();
         var deploy = new Option<bool>("--deploy") { Description = "Deploy the branch tip right away (and wait, unless --no-wait)" };
         var noWait = NoWaitOption("the deployment");
         var json = JsonOption();
         var cmd = new Command("add", "Register a project (the repository must answer; nothing is stored otherwise)")
-            { name, repo, path, branch, port, privileged, health, install, user, sudo, deploy, noWait, json };
+            { name, repo, path, branch, port, privileged, health, install, user, sudo, oldSudo, deploy, noWait, json };
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
@@ -83,9 +84,10 @@ internal static partial class Commands
                 Name = pr.GetValue(name)!, Repository = pr.GetValue(repo)!, Path = pr.GetValue(path)!,
                 Branch = pr.GetValue(branch) ?? ProjectDefaults.Branch, Port = pr.GetValue(port), AllowPrivilegedPort = pr.GetValue(privileged),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
-                ServiceUser = pr.GetValue(user), AllowSudoDuringInstall = pr.GetValue(sudo),
+                ServiceUser = pr.GetValue(user), SudoCommands = pr.GetValue(sudo),
             });
             WarnIfNotSandboxed(engine);
+            WarnIfSudoAll(p);
             var asJson = pr.GetValue(json);
             if (!pr.GetValue(deploy))
             {
@@ -142,18 +144,22 @@ internal static partial class Commands
         var clearPort = new Option<bool>("--clear-port") { Description = "Remove the port" };
         var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take", HelpName = "S" };
         var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take", HelpName = "S" };
-        var sudo = new Option<bool?>("--allow-sudo-during-install") { Description = "true or false: passwordless sudo for the project's user while install.sh runs", HelpName = "BOOL" };
+        var sudo = SudoCommandOption("Replace the commands .cicd/install.sh may run as root through sudo (repeatable; ALL alone grants everything)");
+        var clearSudo = new Option<bool>("--clear-sudo-commands") { Description = "Remove every sudo command: install.sh gets no sudo" };
+        var oldSudo = RetiredSudoFlag();
         var json = JsonOption();
         var cmd = new Command("set", "Change a project's settings (they apply from the next deployment)")
-            { name, repo, branch, path, port, privileged, clearPort, health, install, sudo, json };
+            { name, repo, branch, path, port, privileged, clearPort, health, install, sudo, clearSudo, oldSudo, json };
         cmd.Validators.Add(r =>
         {
             if (r.GetResult(port) is not null && r.GetResult(clearPort) is not null)
                 r.AddError("--port and --clear-port cannot be used together.");
             else if (r.GetResult(privileged) is not null && r.GetResult(port) is null)
                 r.AddError("--allow-privileged-port applies to a new --port; give one.");
-            else if (new Option[] { repo, branch, path, port, clearPort, health, install, sudo }.All(o => r.GetResult(o) is null))
-                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --install-timeout, --allow-sudo-during-install.");
+            else if (r.GetResult(sudo) is not null && r.GetResult(clearSudo) is not null)
+                r.AddError("--sudo-command and --clear-sudo-commands cannot be used together.");
+            else if (r.GetResult(oldSudo) is null && new Option[] { repo, branch, path, port, clearPort, health, install, sudo, clearSudo }.All(o => r.GetResult(o) is null))
+                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --install-timeout, --sudo-command, --clear-sudo-commands.");
         });
         Act(cmd, pr =>
         {
@@ -163,8 +169,9 @@ internal static partial class Commands
                 Repository = pr.GetValue(repo), Branch = pr.GetValue(branch), Path = pr.GetValue(path),
                 Port = pr.GetValue(port), ClearPort = pr.GetValue(clearPort), AllowPrivilegedPort = pr.GetValue(privileged),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
-                AllowSudoDuringInstall = pr.GetValue(sudo),
+                SudoCommands = pr.GetValue(sudo), ClearSudoCommands = pr.GetValue(clearSudo),
             });
+            WarnIfSudoAll(p);
             if (pr.GetValue(json)) Output.WriteJson(p);
             else Output.Project(p);
             return ExitCodes.Ok;
@@ -411,6 +418,29 @@ internal static partial class Commands
     {
         if (!engine.IsSandboxed && !string.IsNullOrWhiteSpace(engine.NotSandboxedReason))
             Console.Error.WriteLine("warning: " + Output.OneLine(engine.NotSandboxedReason));
+    }
+
+    private static Option<string[]?> SudoCommandOption(string description) => new("--sudo-command")
+    {
+        Description = description, HelpName = "CMD", AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>
+    /// --allow-sudo-during-install granted everything; grants now name their commands. The old flag is
+    /// refused with the replacement, never silently taken to mean "everything" or "nothing".
+    /// </summary>
+    private static Option<string?> RetiredSudoFlag()
+    {
+        var o = new Option<string?>("--allow-sudo-during-install") { Hidden = true, Arity = ArgumentArity.ZeroOrOne };
+        o.Validators.Add(r => r.AddError(
+            "--allow-sudo-during-install was replaced: name what install.sh may run as root with --sudo-command PATH (repeatable), or --sudo-command ALL for everything."));
+        return o;
+    }
+
+    private static void WarnIfSudoAll(CicdOps.Project p)
+    {
+        if (CicdOps.Engine.Sandbox.SudoCommands.GrantsEverything(p.SudoCommands))
+            Console.Error.WriteLine("warning: " + CicdOps.Engine.Sandbox.SudoCommands.AllWarning.Replace(" / -SudoCommand PATH", "", StringComparison.Ordinal));
     }
 
     private static TimeSpan? Seconds(int? s) => s is { } v ? TimeSpan.FromSeconds(v) : null;

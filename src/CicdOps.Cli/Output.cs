@@ -84,9 +84,9 @@ internal static class Output
         ("Path", p.Path), ("Port", p.Port?.ToString(CultureInfo.InvariantCulture)),
         ("Current commit", p.CurrentCommit), ("Last good commit", p.LastGoodCommit), ("Pinned commit", p.PinnedCommit),
         ("Install timeout", Span(p.InstallTimeout)), ("Health timeout", Span(p.HealthTimeout)),
-        ("Service user", p.ServiceUser ?? "(engine's own account)"),
+        ("Service user", p.ServiceUser ?? (p.Sandboxed ? "(created at the first deploy)" : "(engine's own account)")),
         ("Sandboxed", p.Sandboxed ? "yes" : "no: scripts run as the engine's own account"),
-        ("Sudo during install", p.AllowSudoDuringInstall ? "allowed" : "no"),
+        ("Sudo during install", p.SudoCommands.Count == 0 ? "no" : string.Join("; ", p.SudoCommands)),
         ("Created", Time(p.CreatedAt)), ("Updated", Time(p.UpdatedAt)),
     });
 

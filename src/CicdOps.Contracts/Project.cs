@@ -15,9 +15,23 @@ public sealed record Project
     public string? LastGoodCommit { get; init; }
     public string? PinnedCommit { get; init; }
     public string? InstallScriptHash { get; init; }
-    /// <summary>The account install/run/health run as; null means the engine's own account.</summary>
+    /// <summary>
+    /// The account install/run/health run as. Null: not made yet (as root, a dedicated one is created at
+    /// the first deploy), or, not sandboxed, the engine's own account.
+    /// </summary>
     public string? ServiceUser { get; init; }
-    public bool AllowSudoDuringInstall { get; init; }
+    /// <summary>
+    /// What install.sh may run through sudo (as root, no password) while it runs: absolute program paths,
+    /// optionally with fixed arguments, or the single entry "ALL" for everything. Empty: no sudo at all.
+    /// </summary>
+    public IReadOnlyList<string> SudoCommands
+    {
+        get => _sudoCommands;
+        // Wrapped so two snapshots with the same commands are equal records (a plain list compares by reference).
+        init => _sudoCommands = new ValueList<string>(value ?? Array.Empty<string>());
+    }
+
+    private readonly ValueList<string> _sudoCommands = ValueList<string>.Empty;
     /// <summary>
     /// True when the project's scripts run as its own account; false when the engine is not root (or the
     /// project has no account), so they run as the engine's user. Computed by the engine when read.

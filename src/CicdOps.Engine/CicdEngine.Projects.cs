@@ -8,7 +8,10 @@ namespace CicdOps.Engine;
 
 public sealed partial class CicdEngine
 {
-    /// <summary>Validates everything (including that the repository answers) before anything is stored.</summary>
+    /// <summary>
+    /// Validates everything (including that the repository answers and the path may be the project's)
+    /// before anything is stored. No account is made here: the first deploy creates it.
+    /// </summary>
     public Project RegisterProject(ProjectSpec spec)
     {
         var name = Names.ProjectName(spec.Name);
@@ -17,64 +20,78 @@ public sealed partial class CicdEngine
             Name = name,
             Repository = RepositoryUrl.Validate(spec.Repository),
             Branch = Names.Branch(spec.Branch),
-            Path = ValidPath(spec.Path),
+            Path = spec.Path,
             Port = spec.Port is { } p ? Names.Port(p) : null,
             InstallTimeout = Names.Timeout(spec.InstallTimeout ?? ProjectDefaults.InstallTimeout, "install timeout"),
             HealthTimeout = Names.Timeout(spec.HealthTimeout ?? ProjectDefaults.HealthTimeout, "health timeout"),
-            ServiceUser = spec.ServiceUser,
-            AllowSudoDuringInstall = spec.AllowSudoDuringInstall,
+            // A named account must exist (and not be root) now; unsandboxed, the engine's own (stored as null).
+            ServiceUser = spec.ServiceUser is { } u && _ctx.Sandbox.IsSandboxed ? _ctx.Sandbox.ResolveAccount(u).Name : null,
+            SudoCommands = Sandbox.SudoCommands.Validate(spec.SudoCommands),
             CreatedAt = DateTimeOffset.UtcNow,
             UpdatedAt = DateTimeOffset.UtcNow,
         };
-        _ctx.Db.Read(c => { EnsureFree(c, project, isNew: true); ProjectPorts.CheckShared(c, project); return 0; });
+        project = CheckSettings(project, current: null);
         ProjectPorts.CheckPrivileged(project.Port, spec.AllowPrivilegedPort);
-        EnsureBranchExists(project.Repository, project.Branch);
-        // Only now, with everything valid, may an account be created; unsandboxed, the engine's own (stored as null).
-        var account = _ctx.Sandbox.EnsureAccount(name, spec.ServiceUser);
-        project = project with { ServiceUser = _ctx.Sandbox.IsSandboxed ? account.Name : null };
-        try
+        _ctx.Db.Write(c =>
         {
-            _ctx.Db.Write(c =>
-            {
-                EnsureFree(c, project, isNew: true); // again, inside the transaction: another process may have won
-                ProjectPorts.CheckShared(c, project);
-                ProjectStore.Insert(c, project);
-            });
-        }
-        catch
-        {
-            // The account was made for this registration only: leave nothing behind (the insert's error wins).
-            if (_ctx.Sandbox.IsSandboxed && spec.ServiceUser is null)
-            {
-                try { _ctx.Sandbox.RemoveAccount(account.Name); } catch (CicdException) { }
-            }
-            throw;
-        }
+            EnsureFree(c, project, isNew: true); // again, inside the transaction: another process may have won
+            ProjectPorts.CheckShared(c, project);
+            ProjectStore.Insert(c, project);
+        });
         return GetProject(name);
+    }
+
+    /// <summary>
+    /// The one set of checks a project's settings pass, at registration (<paramref name="current"/> null)
+    /// and at every change: path placement, reach and contents, repository and branch, free name/path.
+    /// Returns the project with its path normalized (links resolved).
+    /// </summary>
+    private Project CheckSettings(Project next, Project? current)
+    {
+        // A path already the project's stays its own; a new one passes every check a registration's does.
+        var moved = current is null || next.Path != current.Path;
+        if (moved)
+        {
+            if (string.IsNullOrWhiteSpace(next.Path) || next.Path.Any(char.IsControl))
+                throw new CicdException(CicdError.InvalidPath, "Invalid path: give the directory the working tree lives in.", next.Path);
+            next = next with
+            {
+                Path = _ctx.Sandbox.CheckProjectPath(new Sandbox.ProjectPathCheck(next.Path, next.Name, next.Repository, next.ServiceUser)),
+            };
+            if (_ctx.Layout.Contains(next.Path) || Sandbox.PathOverlap.Between(next.Path, DataPath))
+                throw new CicdException(CicdError.InvalidPath, $"Invalid path '{next.Path}': it overlaps the data directory {DataPath}.", next.Path);
+        }
+        _ctx.Db.Read(c => { EnsureFree(c, next, isNew: current is null); return 0; });
+        if (current is null || next.Repository != current.Repository || next.Branch != current.Branch)
+            EnsureBranchExists(next.Repository, next.Branch);
+        return next;
     }
 
     public Project GetProject(string name) => WithSandbox(_ctx.Db.Read(c => ProjectStore.Get(c, Names.ProjectName(name))));
 
     public IReadOnlyList<Project> GetProjects() => _ctx.Db.Read(ProjectStore.All).Select(WithSandbox).ToList();
 
-    /// <summary>A project is sandboxed when the engine is and the project has its own account.</summary>
-    private Project WithSandbox(Project p) => p with { Sandboxed = _ctx.Sandbox.IsSandboxed && p.ServiceUser is not null };
+    /// <summary>A project is sandboxed when the engine is: its account is made at its first deploy if it has none yet.</summary>
+    private Project WithSandbox(Project p) => p with { Sandboxed = _ctx.Sandbox.IsSandboxed };
 
     public Project UpdateProject(string name, ProjectUpdate update)
     {
         var current = GetProject(name);
+        if (update.ClearSudoCommands && update.SudoCommands is { Count: > 0 })
+            throw new CicdException(CicdError.InvalidArgument, "Give sudo commands or clear them, not both.", name);
         var next = current with
         {
             Repository = update.Repository is { } r ? RepositoryUrl.Validate(r) : current.Repository,
             Branch = update.Branch is { } b ? Names.Branch(b) : current.Branch,
-            Path = update.Path is { } p ? ValidPath(p) : current.Path,
+            Path = update.Path ?? current.Path,
             Port = update.ClearPort ? null : update.Port is { } port ? Names.Port(port) : current.Port,
             InstallTimeout = update.InstallTimeout is { } it ? Names.Timeout(it, "install timeout") : current.InstallTimeout,
             HealthTimeout = update.HealthTimeout is { } ht ? Names.Timeout(ht, "health timeout") : current.HealthTimeout,
-            AllowSudoDuringInstall = update.AllowSudoDuringInstall ?? current.AllowSudoDuringInstall,
+            SudoCommands = update.ClearSudoCommands ? Array.Empty<string>()
+                : update.SudoCommands is { } sudo ? Sandbox.SudoCommands.Validate(sudo) : current.SudoCommands,
         };
         if (update.Port is not null && next.Port != current.Port) ProjectPorts.CheckPrivileged(next.Port, update.AllowPrivilegedPort);
-        if (next.Repository != current.Repository || next.Branch != current.Branch) EnsureBranchExists(next.Repository, next.Branch);
+        next = CheckSettings(next, current);
         _ctx.Db.Write(c =>
         {
             EnsureFree(c, next, isNew: false);
@@ -105,6 +122,8 @@ public sealed partial class CicdEngine
             // userdel refuses an account that still runs processes (a daemon that left the app's group, say).
             var account = _ctx.Sandbox.ResolveAccount(user);
             AccountProcesses.KillAll(account.Uid);
+            // The tree stays, but not with a uid the next account may be given.
+            _ctx.Sandbox.ReleaseProjectPath(project.Path);
             _ctx.Sandbox.RemoveAccount(user);
         }
         return project;
@@ -122,31 +141,17 @@ public sealed partial class CicdEngine
         _ctx.Tracker.Remove(own.AppUnit);
     }
 
-    private string ValidPath(string? path)
-    {
-        if (string.IsNullOrWhiteSpace(path) || path.Any(char.IsControl))
-            throw new CicdException(CicdError.InvalidPath, "Invalid path: give the directory the working tree lives in.", path);
-        var full = System.IO.Path.GetFullPath(path).TrimEnd('/');
-        if (full.Length == 0 || full == "/" || full.Count(ch => ch == '/') < 2 && IsSystemRoot(full))
-            throw new CicdException(CicdError.InvalidPath, $"Invalid path '{full}': choose a directory of its own for the working tree.", path);
-        if (_ctx.Layout.Contains(full) || full.Length <= DataPath.Length && DataPath.StartsWith(full + "/", StringComparison.Ordinal))
-            throw new CicdException(CicdError.InvalidPath, $"Invalid path '{full}': it overlaps the data directory {DataPath}.", path);
-        // The tree is handed to the project's account at each deploy: refuse now what would be refused then.
-        if (_ctx.Sandbox.IsSandboxed && OperatingSystem.IsLinux()) Sandbox.ProjectPathPermissions.CheckPlacement(full, new[] { DataPath });
-        return full;
-    }
-
-    private static bool IsSystemRoot(string full) =>
-        new[] { "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/proc", "/root", "/sbin", "/sys", "/tmp", "/usr", "/var" }.Contains(full);
-
     private static void EnsureFree(Microsoft.Data.Sqlite.SqliteConnection c, Project p, bool isNew)
     {
         if (isNew && ProjectStore.Find(c, p.Name) is not null)
             throw new CicdException(CicdError.ProjectExists, $"A project named '{p.Name}' already exists.", p.Name,
                 "Change it with Set-CicdProject / cicdops project set, or choose another name.");
-        var clash = ProjectStore.All(c).FirstOrDefault(o => o.Name != p.Name && o.Path == p.Path);
+        // Inside or above another project's tree is as bad as the same tree: one chown -R would take the other's files.
+        var clash = ProjectStore.All(c).FirstOrDefault(o => o.Name != p.Name && Sandbox.PathOverlap.Between(o.Path, p.Path));
         if (clash is not null)
-            throw new CicdException(CicdError.InvalidPath, $"Path '{p.Path}' is already the working tree of project '{clash.Name}'.", p.Path);
+            throw new CicdException(CicdError.InvalidPath, clash.Path == p.Path
+                ? $"Path '{p.Path}' is already the working tree of project '{clash.Name}'."
+                : $"Path '{p.Path}' overlaps '{clash.Path}', the working tree of project '{clash.Name}'.", p.Path);
     }
 
     private static void EnsureBranchExists(string repository, string branch)

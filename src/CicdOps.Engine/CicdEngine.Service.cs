@@ -23,8 +23,7 @@ public sealed partial class CicdEngine
         foreach (var d in RecoverForService())
             log($"recovery: project {d.Project} redeploys {d.Commit ?? d.RequestedCommit ?? "its branch tip"} (deployment {d.Id}) after an interrupted deployment");
 
-        try { await Task.Delay(Timeout.Infinite, stop); }
-        catch (OperationCanceledException) { }
+        await SweepUntilStoppedAsync(log, stop);
 
         log("stopping: no new requests; waiting for running deployments");
         await listener.StopAsync();
@@ -32,5 +31,31 @@ public sealed partial class CicdEngine
         log(await ShutdownRunnersAsync(grace)
             ? "stopped"
             : $"stopped with deployments still running after {grace.TotalSeconds:0} s; they will be redeployed at the next start");
+    }
+
+    /// <summary>
+    /// While serving: a sudo grant whose engine process was killed mid-install (SIGKILL runs no cleanup) is
+    /// root for that project until someone removes it, so the listener sweeps every few seconds rather than
+    /// leaving it to the next command.
+    /// </summary>
+    private async Task SweepUntilStoppedAsync(Action<string> log, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(_ctx.Options.SudoSweepInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    if (_ctx.Sandbox.RemoveStaleSudoGrants() is var n and > 0)
+                        log($"sudo: removed {n} grant(s) left by a process that died during install");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    log("sudo: sweeping stale grants failed: " + e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
     }
 }

@@ -22,7 +22,7 @@ public sealed partial class CicdEngine : IDisposable
         var root = DataDirectory.Resolve(options.DataPath);
         try
         {
-            var sandbox = ProjectSandboxFactory.Create(root);
+            var sandbox = ProjectSandboxFactory.Create(root, sudoersDirectory: options.SudoersDirectory);
             // 0700 before anything is written; the database is created 0600, so its -wal/-shm inherit that.
             sandbox.SecureDataDirectory(root);
             var db = new Database(root);

@@ -33,4 +33,15 @@ public sealed record EngineOptions
 
     /// <summary>How the engine tracks each app's and deployment's processes; Auto picks the best the kernel offers.</summary>
     public ProcessTracking ProcessTracking { get; init; } = ProcessTracking.Auto;
+    /// <summary>
+    /// How often a running listener removes sudo grants whose holder process died (killed mid-install):
+    /// such a grant is root for its project until someone removes it.
+    /// </summary>
+    public TimeSpan SudoSweepInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The directory sudo includes drop-ins from (its <c>#includedir</c>); null: /etc/sudoers.d. Grants written
+    /// anywhere else are never read by sudo (tests use a scratch directory to watch grants in isolation).
+    /// </summary>
+    public string? SudoersDirectory { get; init; }
 }

@@ -3,10 +3,13 @@ using CicdOps.Engine;
 using CicdOps.Engine.Model;
 
 // Test helper, public engine API only:
-//   run-queue DATA PROJECT                 drain the project's queue in this process (killed by crash tests)
+//   run-queue DATA PROJECT [SUDOERS]       drain the project's queue in this process (killed by crash tests)
 //   register-deploy DATA NAME REPO PATH    register and deploy once, printing the sandbox warning and the outcome
 if (args.Length < 3) { Console.Error.WriteLine("usage: run-queue DATA PROJECT | register-deploy DATA NAME REPO PATH"); return 2; }
-using var engine = CicdEngine.Open(new EngineOptions { DataPath = args[1], SettlePeriod = TimeSpan.FromMilliseconds(300) });
+using var engine = CicdEngine.Open(new EngineOptions
+{
+    DataPath = args[1], SettlePeriod = TimeSpan.FromMilliseconds(300), SudoersDirectory = args[0] == "run-queue" && args.Length > 3 ? args[3] : null,
+});
 switch (args[0])
 {
     case "run-queue":

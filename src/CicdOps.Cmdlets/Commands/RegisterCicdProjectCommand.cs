@@ -42,8 +42,10 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
     [ValidateNotNullOrEmpty]
     public string? ServiceUser { get; set; }
 
-    [Parameter]
-    public SwitchParameter AllowSudoDuringInstall { get; set; }
+    /// <summary>Commands install.sh may run as root through sudo while it runs (absolute paths, optional fixed arguments; 'ALL' alone for everything).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[]? SudoCommand { get; set; }
 
     /// <summary>Queue a first deployment right after registering (not waited for).</summary>
     [Parameter]
@@ -68,11 +70,12 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
             InstallTimeout = InstallTimeout,
             HealthTimeout = HealthTimeout,
             ServiceUser = ServiceUser,
-            AllowSudoDuringInstall = AllowSudoDuringInstall.IsPresent,
+            SudoCommands = SudoCommand,
         };
         TryInvoke(() =>
         {
             var project = Engine.RegisterProject(spec);
+            WarnIfSudoAll(project);
             if (PassThru) WriteObject(project);
             if (Deploy) WriteObject(Engine.RequestDeployment(new DeploymentRequest { Project = project.Name }));
         });

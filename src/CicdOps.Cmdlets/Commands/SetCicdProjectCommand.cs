@@ -50,8 +50,14 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
     [Parameter]
     public TimeSpan? HealthTimeout { get; set; }
 
+    /// <summary>Replaces the commands install.sh may run as root through sudo ('ALL' alone for everything).</summary>
     [Parameter]
-    public SwitchParameter AllowSudoDuringInstall { get; set; }
+    [ValidateNotNullOrEmpty]
+    public string[]? SudoCommand { get; set; }
+
+    /// <summary>Removes every sudo command: install.sh gets no sudo.</summary>
+    [Parameter]
+    public SwitchParameter ClearSudoCommand { get; set; }
 
     /// <summary>The project's own webhook secret; it overrides the listener's global secret for this project.</summary>
     [Parameter]
@@ -69,6 +75,9 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
         if (WebhookSecret is not null && ClearWebhookSecret)
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -WebhookSecret or -ClearWebhookSecret, not both."),
                 "CicdInvalidArgument", ErrorCategory.InvalidArgument, null));
+        if (SudoCommand is not null && ClearSudoCommand)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -SudoCommand or -ClearSudoCommand, not both."),
+                "CicdInvalidArgument", ErrorCategory.InvalidArgument, null));
         var update = new ProjectUpdate
         {
             Repository = Repository,
@@ -79,10 +88,8 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
             ClearPort = ClearPort.IsPresent,
             InstallTimeout = InstallTimeout,
             HealthTimeout = HealthTimeout,
-            // -AllowSudoDuringInstall:$false turns it off; leaving the switch out keeps the current value.
-            AllowSudoDuringInstall = MyInvocation.BoundParameters.ContainsKey(nameof(AllowSudoDuringInstall))
-                ? AllowSudoDuringInstall.IsPresent
-                : null,
+            SudoCommands = SudoCommand,
+            ClearSudoCommands = ClearSudoCommand.IsPresent,
         };
         var names = ParameterSetName == ParameterSets.ByInputObject ? InputObject.Select(p => p.Name) : Name;
         foreach (var name in names)
@@ -91,6 +98,7 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
             TryInvoke(() =>
             {
                 var project = Engine.UpdateProject(name, update);
+                WarnIfSudoAll(project);
                 if (ClearWebhookSecret) Engine.RemoveProjectWebhookSecret(name);
                 if (WebhookSecret is not null)
                 {

@@ -78,6 +78,13 @@ public abstract class CicdCmdlet : PSCmdlet, IDisposable
         if (WarnedNotSandboxed.TryAdd(engine, new object())) WriteWarning(reason);
     }
 
+    /// <summary>A grant of everything is warned about each time it is set (and the install log warns each time it is used).</summary>
+    protected void WarnIfSudoAll(Project project)
+    {
+        if (CicdOps.Engine.Sandbox.SudoCommands.GrantsEverything(project.SudoCommands))
+            WriteWarning(CicdOps.Engine.Sandbox.SudoCommands.AllWarning.Replace("--sudo-command PATH / -SudoCommand PATH", "-SudoCommand PATH", StringComparison.Ordinal));
+    }
+
     /// <summary>Reports one failed item; the pipeline goes on with the next.</summary>
     protected void WriteCicdError(CicdException ex) => WriteError(CicdErrorRecords.From(ex));
 

@@ -1,6 +1,7 @@
 using CicdOps.Engine.Git;
 using CicdOps.Engine.Model;
 using CicdOps.Engine.Processes;
+using CicdOps.Engine.Sandbox;
 using CicdOps.Engine.Secrets;
 using CicdOps.Engine.State;
 
@@ -17,7 +18,10 @@ internal sealed partial class DeploymentRunner
     {
         try
         {
-            _account = _ctx.Sandbox.ResolveAccount(_p.ServiceUser);
+            // A first deploy checks the path before making the account, so a refused path leaves none behind.
+            if (_ctx.Sandbox.IsSandboxed && _p.ServiceUser is null)
+                _ctx.Sandbox.CheckProjectPath(new ProjectPathCheck(_p.Path, _p.Name, _p.Repository, null, AtDeploy: true));
+            _account = AccountForDeploy();
             _secrets = _ctx.Secrets.Load(_p.Name);
             _masker = EngineSecrets.MaskerFor(_secrets);
             _log.Masker = _masker;
@@ -28,12 +32,37 @@ internal sealed partial class DeploymentRunner
             _git = new GitCli(_ctx.Sandbox.PlanLaunch(_account, Marker(), null), _trust?.FilePath, _ctx.Tracker.JoinPrefix(DeploymentUnit));
             _checkout = new Checkout(_git, _p.Path);
             Directory.CreateDirectory(_ctx.Layout.ProjectLogs(_p.Name));
-            // Realigned before every deploy: git and the engine may have left root-owned files behind.
+            // Checked before anything in the tree changes (a path that now leads elsewhere, or holds what is
+            // not this project's checkout, is refused), then realigned: git and the engine may have left
+            // root-owned files behind.
+            _ctx.Sandbox.CheckProjectPath(new ProjectPathCheck(_p.Path, _p.Name, _p.Repository, _p.ServiceUser, AtDeploy: true));
             if (Directory.Exists(_p.Path)) _ctx.Sandbox.PrepareProjectPath(_p.Path, _account);
             _pidFile = PidFilePath();
             return null;
         }
         catch (Exception e) when (e is CicdException or IOException or UnauthorizedAccessException) { return e.Message; }
+    }
+
+    /// <summary>
+    /// The project's account; sandboxed and without one yet (its first deploy), a dedicated one is made
+    /// now and recorded, so registrations that never deploy leave no accounts behind.
+    /// </summary>
+    private ServiceAccount AccountForDeploy()
+    {
+        if (!_ctx.Sandbox.IsSandboxed || _p.ServiceUser is not null) return _ctx.Sandbox.ResolveAccount(_p.ServiceUser);
+        var created = _ctx.Sandbox.EnsureAccount(_p.Name, null);
+        var recorded = Update(c => ProjectStore.ClaimServiceUser(c, _p.Name, created.Name));
+        if (recorded != created.Name)
+        {
+            // The project went away (or got an account) meanwhile: the new account is nobody's.
+            try { _ctx.Sandbox.RemoveAccount(created.Name); } catch (CicdException) { }
+            if (recorded is null) throw new CicdException(CicdError.ProjectNotFound, $"Project '{_p.Name}' was removed.", _p.Name);
+            _p = _p with { ServiceUser = recorded };
+            return _ctx.Sandbox.ResolveAccount(recorded);
+        }
+        _p = _p with { ServiceUser = created.Name };
+        _log.Write("deploy", $"created service user {created.Name} for {_p.Name}");
+        return created;
     }
 
     /// <summary>

@@ -18,10 +18,13 @@ internal sealed partial class DeploymentRunner
             {
                 _log.Write("sync", $"no checkout at {_p.Path}: cloning {_p.Repository}");
                 await _checkout.InitAsync(path => _ctx.Sandbox.PrepareProjectPath(path, _account), ct);
+                await _checkout.MarkAsync(_p.Name, ct); // names the project, so a later registration can tell it is this one's
             }
             else await SaveLocalModificationsAsync(ct);
             await _checkout.FetchAsync(_p.Repository, _p.Branch, ct);
             sha = await _checkout.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
+            // What the commit says its scripts are (regular files, or the deployment stops here, tree untouched).
+            _scripts = await ScriptTree.ReadAsync(_git, _p.Path, sha, ct);
             await _checkout.ResetHardAsync(sha, ct);
             _treeMoved = true;
             if (!rollback)
@@ -55,7 +58,7 @@ internal sealed partial class DeploymentRunner
     /// <summary>Install: run install.sh when its hash changed since the last successful install (or when forced).</summary>
     private async Task<string?> InstallAsync(string sha, bool rollback, bool force, CancellationToken ct)
     {
-        var hash = InstallHash.Of(_p.Path);
+        var hash = _scripts.InstallObject;
         var lastHash = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).InstallScriptHash;
         string? failure = null;
         await Stage(DeploymentStage.Install, rollback, async () =>
@@ -63,10 +66,15 @@ internal sealed partial class DeploymentRunner
             if (hash is null) return (StageOutcome.Skipped, null, "no .cicd/install.sh");
             if (!force && hash == lastHash) return (StageOutcome.Skipped, null, "install.sh unchanged");
             _log.Write("install", force ? "running install.sh (forced)" : "running install.sh (changed)");
-            var allowSudo = _p.AllowSudoDuringInstall && _ctx.Sandbox.IsSandboxed;
+            var allowSudo = _p.SudoCommands.Count > 0 && _ctx.Sandbox.IsSandboxed;
+            if (allowSudo)
+                _log.Write("install", Sandbox.SudoCommands.GrantsEverything(_p.SudoCommands)
+                    ? "warning: " + Sandbox.SudoCommands.AllWarning
+                    : $"sudo allowed for: {string.Join("; ", _p.SudoCommands)}");
             ScriptResult r;
-            // The grant lives exactly as long as install.sh: removed on success, failure, timeout and cancel.
-            using (allowSudo ? _ctx.Sandbox.GrantSudo(_account) : null)
+            // The grant lives exactly as long as install.sh: removed on success, failure, timeout and cancel
+            // (and, if this process is killed, by the next engine start or the listener's sweep).
+            using (allowSudo ? _ctx.Sandbox.GrantSudo(_account, _p.SudoCommands) : null)
                 r = await RunScriptAsync(ScriptNames.Install, sha, _p.InstallTimeout, "install", ct, allowSudo);
             if (r.Cancelled) throw new OperationCanceledException(ct);
             if (!r.Succeeded) { failure = r.Describe("install.sh"); return (StageOutcome.Failed, r.ExitCode, failure); }
@@ -127,8 +135,7 @@ internal sealed partial class DeploymentRunner
         (Process, AppProcess) started = default;
         await Stage(DeploymentStage.Run, rollback, async () =>
         {
-            var script = Path.Combine(_p.Path, ScriptNames.Run);
-            if (!File.Exists(script)) throw new CicdException(CicdError.CheckoutFailed, $"{ScriptNames.Run} is missing at commit {Short(sha)}");
+            if (!_scripts.HasRun) throw new CicdException(CicdError.CheckoutFailed, $"{ScriptNames.Run} is missing at commit {Short(sha)}");
             await ClearPidFileAsync(CancellationToken.None);
             var pump = _ctx.Options.LogPumpCommand is { Count: > 0 } command ? command.Append(_p.Name).ToList() : null;
             if (pump is null)

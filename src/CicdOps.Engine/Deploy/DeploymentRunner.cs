@@ -25,6 +25,7 @@ internal sealed partial class DeploymentRunner : IDisposable
     private SecretMasker _masker = SecretMasker.Empty;
     private string _pidFile = "";
     private LocalRepositoryTrust? _trust;
+    private ScriptTree _scripts = new(null, false, false);
     private readonly ProjectStatus _statusBefore;
     private Project _p;
     private TimeSpan _scriptTime;

@@ -40,6 +40,13 @@ internal sealed class Checkout
         Must(await _git.RunAsync(_path, new[] { "init", "--quiet" }, ct), "git init");
     }
 
+    /// <summary>The git setting CicdOps writes into each checkout it creates, naming its project.</summary>
+    public const string ProjectMarker = "cicdops.project";
+
+    /// <summary>Records in .git/config which project this checkout belongs to (read back by Sandbox.ProjectPathPolicy).</summary>
+    public async Task MarkAsync(string project, CancellationToken ct) =>
+        Must(await _git.RunAsync(_path, new[] { "config", ProjectMarker, Names.ProjectName(project) }, ct), "git config");
+
     /// <summary>Tracked files that differ from HEAD, as a binary patch; null when the tree is clean.</summary>
     public async Task<string?> LocalModificationsAsync(CancellationToken ct)
     {

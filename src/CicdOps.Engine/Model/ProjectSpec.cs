@@ -11,7 +11,8 @@ public sealed record ProjectSpec
     public TimeSpan? InstallTimeout { get; init; }
     public TimeSpan? HealthTimeout { get; init; }
     public string? ServiceUser { get; init; }
-    public bool AllowSudoDuringInstall { get; init; }
+    /// <summary>Commands install.sh may run through sudo (see <see cref="Sandbox.SudoCommands"/>); none by default.</summary>
+    public IReadOnlyList<string>? SudoCommands { get; init; }
     /// <summary>Consent to a port below 1024 (refused otherwise: it is usually a system service's).</summary>
     public bool AllowPrivilegedPort { get; init; }
 }
@@ -27,11 +28,13 @@ public sealed record ProjectUpdate
     public bool ClearPort { get; init; }
     public TimeSpan? InstallTimeout { get; init; }
     public TimeSpan? HealthTimeout { get; init; }
-    public bool? AllowSudoDuringInstall { get; init; }
+    /// <summary>Replaces the sudo commands; an empty list (or <see cref="ClearSudoCommands"/>) removes them all.</summary>
+    public IReadOnlyList<string>? SudoCommands { get; init; }
+    public bool ClearSudoCommands { get; init; }
     /// <summary>Consent to a new <see cref="Port"/> below 1024. Not a setting: it changes nothing by itself.</summary>
     public bool AllowPrivilegedPort { get; init; }
 
     public bool IsEmpty =>
         Repository is null && Branch is null && Path is null && Port is null && !ClearPort &&
-        InstallTimeout is null && HealthTimeout is null && AllowSudoDuringInstall is null;
+        InstallTimeout is null && HealthTimeout is null && SudoCommands is null && !ClearSudoCommands;
 }

@@ -8,8 +8,11 @@ internal sealed class CurrentUserSandbox : IProjectSandbox
 {
     private readonly ServiceAccount _self;
 
-    public CurrentUserSandbox(string reason)
+    private readonly string[] _protectedPaths;
+
+    public CurrentUserSandbox(string reason, params string[] protectedPaths)
     {
+        _protectedPaths = protectedPaths;
         var uid = OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() ? UnixIds.EffectiveUid : 0u;
         var gid = OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() ? UnixIds.EffectiveGid : 0u;
         _self = new ServiceAccount(Environment.UserName, uid, gid, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
@@ -23,6 +26,17 @@ internal sealed class CurrentUserSandbox : IProjectSandbox
     public ServiceAccount ResolveAccount(string? serviceUser) => _self;
     public void RemoveAccount(string serviceUser) { }
     public void PrepareProjectPath(string projectPath, ServiceAccount account) { }
+    public void ReleaseProjectPath(string projectPath) { }
+
+    // Nothing is chowned here, but a system location is still no place for a project.
+    public string CheckProjectPath(ProjectPathCheck check)
+    {
+        if (OperatingSystem.IsLinux()) return ProjectPathPolicy.Place(check.Path, _protectedPaths);
+        var full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(check.Path));
+        if (System.IO.Path.GetPathRoot(full) == full || _protectedPaths.Any(p => PathOverlap.Between(full, System.IO.Path.GetFullPath(p))))
+            throw new CicdException(CicdError.InvalidPath, $"Invalid path '{full}': choose a directory of its own for the working tree.", check.Path);
+        return full;
+    }
 
     public void SecureDataDirectory(string dataPath)
     {
@@ -33,7 +47,7 @@ internal sealed class CurrentUserSandbox : IProjectSandbox
         IReadOnlyDictionary<string, string>? secrets, bool allowSudo = false) =>
         new(Array.Empty<string>(), LaunchEnvironment.Build(_self, engineVariables, secrets), _self);
 
-    public IDisposable GrantSudo(ServiceAccount account) => NoGrant.Instance;
+    public IDisposable GrantSudo(ServiceAccount account, IReadOnlyList<string> commands) => NoGrant.Instance;
     public int RemoveStaleSudoGrants() => 0;
 
     private sealed class NoGrant : IDisposable

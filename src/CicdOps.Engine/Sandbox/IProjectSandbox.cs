@@ -16,9 +16,9 @@ internal interface IProjectSandbox
     string? Warning { get; }
 
     /// <summary>
-    /// At registration: the account <paramref name="requestedUser"/> names (validated, must exist, never
-    /// root), or a new dedicated one for <paramref name="projectName"/> when null. Store its Name as the
-    /// project's ServiceUser.
+    /// At the first deploy (never at registration, so projects that never deploy leave no accounts): the
+    /// account <paramref name="requestedUser"/> names (validated, must exist, never root), or a new dedicated
+    /// one for <paramref name="projectName"/> when null. Store its Name as the project's ServiceUser.
     /// </summary>
     ServiceAccount EnsureAccount(string projectName, string? requestedUser);
 
@@ -27,6 +27,16 @@ internal interface IProjectSandbox
 
     /// <summary>At unregistration, only when asked: deletes an account CicdOps created (never one a user named).</summary>
     void RemoveAccount(string serviceUser);
+
+    /// <summary>
+    /// At registration, at every change of path, repository or user, and before each deploy touches the
+    /// tree: refuses a path the project must not have (see <see cref="ProjectPathPolicy"/>) before anything
+    /// changes. Returns the path to store (absolute, links resolved).
+    /// </summary>
+    string CheckProjectPath(ProjectPathCheck check);
+
+    /// <summary>Before the project's account is deleted: its tree goes back to root (uids get reused).</summary>
+    void ReleaseProjectPath(string projectPath);
 
     /// <summary>Before each deploy (after git sync, before install): the project's tree to its account, root 0750.</summary>
     void PrepareProjectPath(string projectPath, ServiceAccount account);
@@ -42,9 +52,20 @@ internal interface IProjectSandbox
     LaunchPlan PlanLaunch(ServiceAccount account, IReadOnlyDictionary<string, string>? engineVariables,
         IReadOnlyDictionary<string, string>? secrets, bool allowSudo = false);
 
-    /// <summary>Passwordless sudo for <paramref name="account"/> until disposed (wrap install.sh when the project allows it).</summary>
-    IDisposable GrantSudo(ServiceAccount account);
+    /// <summary>
+    /// Passwordless sudo for <paramref name="account"/>, limited to <paramref name="commands"/> (validated
+    /// <see cref="SudoCommands"/>), until disposed: wrap install.sh when the project names commands.
+    /// </summary>
+    IDisposable GrantSudo(ServiceAccount account, IReadOnlyList<string> commands);
 
-    /// <summary>At engine start: removes sudo grants a crashed engine process left behind (live holders keep theirs).</summary>
+    /// <summary>
+    /// At engine start and periodically in the listener: removes sudo grants whose holder process died
+    /// (live holders keep theirs). Returns how many.
+    /// </summary>
     int RemoveStaleSudoGrants();
 }
+
+/// <summary>What <see cref="IProjectSandbox.CheckProjectPath"/> checks a path for.</summary>
+/// <param name="ServiceUser">The project's account, when it has one already (named, or created at a deploy).</param>
+/// <param name="AtDeploy">Before a deploy: a tree already owned by the project's account is its own checkout.</param>
+internal sealed record ProjectPathCheck(string Path, string Project, string Repository, string? ServiceUser, bool AtDeploy = false);

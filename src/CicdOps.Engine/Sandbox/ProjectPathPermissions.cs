@@ -12,16 +12,10 @@ internal static class ProjectPathPermissions
 {
     public const UnixFileMode RootMode = (UnixFileMode)0b111_101_000; // 0750
 
-    // chown -R of one of these would hand the system to a project.
-    private static readonly string[] Forbidden =
-    {
-        "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt",
-        "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var", "/var/lib", "/var/tmp", "/usr/local",
-    };
-
     /// <summary>
     /// Recursively chowns <paramref name="path"/> to the account without following symlinks, then sets its
-    /// root to 0750. <paramref name="protectedPaths"/> (the data directory, say) and their ancestors are refused.
+    /// root to 0750. The path must pass <see cref="ProjectPathPolicy.Place"/> exactly as stored (a link
+    /// swapped in since registration is refused) and must not itself be a link.
     /// </summary>
     public static void Realign(string path, ServiceAccount account, params string[] protectedPaths)
     {
@@ -33,34 +27,28 @@ internal static class ProjectPathPermissions
         File.SetUnixFileMode(full, RootMode);
     }
 
+    /// <summary>
+    /// When the project's account is deleted, its tree goes back to root: a uid reused by a later account
+    /// must not inherit it. Nothing happens when the path no longer passes the placement checks.
+    /// </summary>
+    public static void ReturnToRoot(string path, params string[] protectedPaths)
+    {
+        string full;
+        try { full = Validate(path, protectedPaths); }
+        catch (CicdException) { return; }
+        ToolRunner.RunOrThrow("chown", new[] { "--recursive", "--no-dereference", "-P", "--", "0:0", full }, $"Giving '{full}' back to root");
+    }
+
     internal static string Validate(string path, IEnumerable<string> protectedPaths)
     {
-        if (string.IsNullOrWhiteSpace(path) || !Path.IsPathFullyQualified(path))
-            throw new CicdException(CicdError.InvalidPath, $"The project path '{Secrets.SafeText.Printable(path)}' must be absolute.", path);
-        var full = CheckPlacement(path, protectedPaths);
+        var full = ProjectPathPolicy.Place(path, protectedPaths);
+        if (full != SystemPaths.Normalize(path))
+            throw new CicdException(CicdError.InvalidPath, $"The project path '{path}' now leads elsewhere ({full}) through a symbolic link; refusing to touch it.", path);
         var info = new DirectoryInfo(full);
         if (!info.Exists)
             throw new CicdException(CicdError.InvalidPath, $"The project path '{full}' does not exist.", path);
         if (info.LinkTarget is not null)
             throw new CicdException(CicdError.InvalidPath, $"The project path '{full}' is a symbolic link; use the real directory.", path);
-        return full;
-    }
-
-    /// <summary>
-    /// The checks that need no directory yet (registration runs them before an account is made): not a
-    /// system directory, not overlapping <paramref name="protectedPaths"/>. Returns the normalized path.
-    /// </summary>
-    internal static string CheckPlacement(string path, IEnumerable<string> protectedPaths)
-    {
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-        if (Forbidden.Contains(full, StringComparer.Ordinal))
-            throw new CicdException(CicdError.InvalidPath, $"'{full}' is a system directory; it cannot be a project path.", path);
-        foreach (var p in protectedPaths)
-        {
-            var prot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(p));
-            if (IsSameOrUnder(prot, full) || IsSameOrUnder(full, prot))
-                throw new CicdException(CicdError.InvalidPath, $"The project path '{full}' overlaps '{prot}', which must stay root-only.", path);
-        }
         return full;
     }
 
@@ -77,6 +65,4 @@ internal static class ProjectPathPermissions
                 "Run: sysctl -w fs.protected_hardlinks=1 (and persist it in /etc/sysctl.d).");
     }
 
-    private static bool IsSameOrUnder(string candidate, string dir) =>
-        candidate == dir || candidate.StartsWith(dir.EndsWith('/') ? dir : dir + "/", StringComparison.Ordinal);
 }

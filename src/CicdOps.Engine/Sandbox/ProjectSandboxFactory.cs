@@ -8,7 +8,7 @@ internal static class ProjectSandboxFactory
         if (!OperatingSystem.IsLinux())
             return new CurrentUserSandbox("CicdOps has no sandbox for this platform yet");
         if (!UnixIds.IsRoot)
-            return new CurrentUserSandbox("CicdOps is not running as root");
+            return new CurrentUserSandbox("CicdOps is not running as root", dataPath);
         // As root, silently running projects as root is never an acceptable fallback.
         if (ToolRunner.Find("setpriv") is null)
             throw new CicdException(CicdError.ServiceUserFailed, "CicdOps runs as root but 'setpriv' (util-linux) is missing, so projects cannot be run as their own users.", "setpriv",

@@ -4,13 +4,13 @@ using System.Text;
 namespace CicdOps.Engine.Sandbox;
 
 /// <summary>
-/// Temporary root for install.sh of projects that allow it: a sudoers drop-in
-/// (<c>/etc/sudoers.d/cicdops-&lt;user&gt;</c>, 0440) granting the account NOPASSWD: ALL while a
-/// <see cref="SudoGrant"/> scope is open. The file is written under a name sudo ignores (it contains a
+/// Temporary, limited root for install.sh of projects that name sudo commands: a sudoers drop-in
+/// (<c>/etc/sudoers.d/cicdops-&lt;user&gt;</c>, 0440) granting the account exactly those commands as root,
+/// NOPASSWD, while a <see cref="SudoGrant"/> scope is open (everything only for the literal ALL). The file is written under a name sudo ignores (it contains a
 /// '.'), checked with <c>visudo -cf</c>, then renamed into place, so sudo never reads a partial or invalid
 /// file. Each file records the process that holds it (pid + start time), so <see cref="RemoveStale"/>,
-/// which the engine calls at every start, clears grants a crashed process left behind without revoking
-/// one that another live engine process (the listener beside a pwsh session) is using.
+/// which the engine calls at every start and the listener every few seconds, clears grants a killed
+/// process left behind without revoking one that another live engine process is using.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class SudoGrants
@@ -25,17 +25,20 @@ internal sealed class SudoGrants
 
     public string PathFor(string user) => Path.Combine(Directory, FilePrefix + user);
 
-    /// <summary>Grants <paramref name="account"/> passwordless sudo until the returned scope is disposed.</summary>
-    public SudoGrant Grant(ServiceAccount account)
+    /// <summary>Grants <paramref name="account"/> passwordless sudo for <paramref name="commands"/> until the returned scope is disposed.</summary>
+    public SudoGrant Grant(ServiceAccount account, IReadOnlyList<string> commands)
     {
         ServiceUserName.Validate(account.Name);
         if (account.Uid == 0 || account.Name == "root")
             throw new CicdException(CicdError.ServiceUserFailed, "Refusing a sudo grant for root.", account.Name);
+        commands = SudoCommands.Validate(commands); // again here: whatever reached the database, only this shape is written
+        if (commands.Count == 0)
+            throw new CicdException(CicdError.InvalidArgument, "A sudo grant needs at least one command.", account.Name);
         var final = PathFor(account.Name);
         var tmp = Path.Combine(Directory, $".{FilePrefix}{account.Name}.{Guid.NewGuid():N}.tmp");
         try
         {
-            Write(tmp, Content(account.Name, ProcessIdentity.Current));
+            Write(tmp, Content(account.Name, ProcessIdentity.Current, commands));
             var check = ToolRunner.Run("visudo", new[] { "-c", "-q", "-f", tmp });
             if (check.ExitCode != 0)
                 throw new CicdException(CicdError.ServiceUserFailed, $"visudo rejected the sudo grant for '{account.Name}': {check.OneLineError}", account.Name);
@@ -57,7 +60,8 @@ internal sealed class SudoGrants
 
     /// <summary>
     /// Removes CicdOps drop-ins (and half-written temporaries) whose holder is no longer running, or all of
-    /// them with <paramref name="includeLive"/>; returns how many.
+    /// them with <paramref name="includeLive"/>; returns how many. A temporary without a holder line yet
+    /// may be being written right now: it is left alone for a minute.
     /// </summary>
     public int RemoveStale(bool includeLive = false)
     {
@@ -66,21 +70,34 @@ internal sealed class SudoGrants
         foreach (var file in System.IO.Directory.EnumerateFiles(Directory))
         {
             var name = Path.GetFileName(file);
-            if (!name.StartsWith(FilePrefix, StringComparison.Ordinal) && !name.StartsWith("." + FilePrefix, StringComparison.Ordinal)) continue;
-            if (!includeLive && HolderOf(file) is { IsAlive: true }) continue;
-            File.Delete(file);
-            removed++;
+            var temporary = name.StartsWith("." + FilePrefix, StringComparison.Ordinal);
+            if (!name.StartsWith(FilePrefix, StringComparison.Ordinal) && !temporary) continue;
+            if (!includeLive)
+            {
+                var holder = HolderOf(file);
+                if (holder is { IsAlive: true }) continue;
+                if (holder is null && temporary && DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < TimeSpan.FromMinutes(1)) continue;
+            }
+            try { File.Delete(file); removed++; }
+            catch (IOException) { } // another sweeper got there first
         }
         return removed;
     }
 
     internal const string HolderMarker = "# cicdops-holder: ";
 
-    internal static string Content(string user, ProcessIdentity holder) =>
+    /// <summary>
+    /// The drop-in: the holder line first (a sweeper reads it), then the rule. Named commands run as root
+    /// only; ALL keeps the old everything-as-anyone rule. Commands are validated, so joining them with
+    /// ", " cannot change what the line means.
+    /// </summary>
+    internal static string Content(string user, ProcessIdentity holder, IReadOnlyList<string> commands) =>
         $"# Temporary grant by CicdOps while install.sh runs; removed when it ends.\n" +
         $"{HolderMarker}{holder}\n" +
         $"Defaults:{user} !requiretty\n" +
-        $"{user} ALL=(ALL:ALL) NOPASSWD: ALL\n";
+        (SudoCommands.GrantsEverything(commands)
+            ? $"{user} ALL=(ALL:ALL) NOPASSWD: ALL\n"
+            : $"{user} ALL=(root) NOPASSWD: {string.Join(", ", commands)}\n");
 
     /// <summary>The process that wrote a grant file, or null when the file has no (readable) holder line.</summary>
     internal static ProcessIdentity? HolderOf(string file)

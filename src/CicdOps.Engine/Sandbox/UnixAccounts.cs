@@ -34,6 +34,16 @@ internal sealed class UnixAccounts
         return new ServiceAccount(name, uid, gid, f[5]);
     }
 
+    /// <summary>The account's groups (primary and supplementary), as <c>id -G</c> lists them.</summary>
+    public uint[] GroupsOf(string name)
+    {
+        ServiceUserName.Validate(name);
+        var r = ToolRunner.Run("id", new[] { "-G", "--", name });
+        if (r.ExitCode != 0) return Array.Empty<uint>();
+        return r.StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(g => uint.TryParse(g, out var gid) ? gid : uint.MaxValue).Where(g => g != uint.MaxValue).ToArray();
+    }
+
     /// <summary>An existing account a user named for a project: it must exist and must not be root (uid or gid 0).</summary>
     public ServiceAccount RequireExisting(string name)
     {

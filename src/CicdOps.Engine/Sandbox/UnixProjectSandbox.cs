@@ -23,7 +23,8 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
         _accounts = new UnixAccounts(homeRoot);
         _sudo = new SudoGrants(sudoersDirectory);
         _setpriv = ToolRunner.Require("setpriv");
-        _protectedPaths = protectedPaths;
+        // The homes hold each account's own files (and run directory): no project tree may overlap them either.
+        _protectedPaths = protectedPaths.Append(_accounts.HomeRoot).ToArray();
     }
 
     public bool IsSandboxed => true;
@@ -41,12 +42,31 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
 
     public void RemoveAccount(string serviceUser)
     {
+        if (ServiceUserName.IsManaged(serviceUser) && _accounts.Find(serviceUser) is { } account)
+            SharedTempFiles.GiveToRoot(account.Uid); // uids get reused: nothing of this one's may be inherited
         _accounts.Remove(serviceUser); // refuses accounts CicdOps did not create
         _sudo.Revoke(serviceUser);
     }
 
     public void PrepareProjectPath(string projectPath, ServiceAccount account) =>
         ProjectPathPermissions.Realign(projectPath, account, _protectedPaths);
+
+    public void ReleaseProjectPath(string projectPath) => ProjectPathPermissions.ReturnToRoot(projectPath, _protectedPaths);
+
+    public string CheckProjectPath(ProjectPathCheck check)
+    {
+        var full = ProjectPathPolicy.Place(check.Path, _protectedPaths);
+        // Stored with its links resolved: leading elsewhere now means a link was swapped in since.
+        if (check.AtDeploy && full != SystemPaths.Normalize(check.Path))
+            throw new CicdException(CicdError.InvalidPath,
+                $"The project path '{check.Path}' now leads to '{full}' through a symbolic link; refusing to touch it.", check.Path,
+                "Restore the directory, or point the project at the real one: cicdops project set NAME --path DIR / Set-CicdProject -Path.");
+        var account = check.ServiceUser is null ? null : _accounts.RequireExisting(check.ServiceUser);
+        ProjectPathPolicy.RequireReachable(full, account, _accounts);
+        ProjectPathPolicy.RequireEmptyOrOwnCheckout(full, check.Project, check.Repository, account,
+            account is null ? null : PlanLaunch(account, null, null), check.AtDeploy);
+        return full;
+    }
 
     public void SecureDataDirectory(string dataPath) => DataDirectoryPermissions.Enforce(dataPath);
 
@@ -71,7 +91,7 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
         return new LaunchPlan(prefix, LaunchEnvironment.Build(account, engineVariables, secrets), account);
     }
 
-    public IDisposable GrantSudo(ServiceAccount account) => _sudo.Grant(account);
+    public IDisposable GrantSudo(ServiceAccount account, IReadOnlyList<string> commands) => _sudo.Grant(account, commands);
 
     public int RemoveStaleSudoGrants() => _sudo.RemoveStale();
 }

@@ -19,22 +19,33 @@ internal static class ProjectStore
 
     public static void Insert(SqliteConnection c, Project p) => c.Execute("""
         INSERT INTO projects (name, repository, branch, path, port, install_timeout_ms, health_timeout_ms, status,
-            service_user, allow_sudo, created_at, updated_at)
+            service_user, sudo_commands, created_at, updated_at)
         VALUES ($name, $repo, $branch, $path, $port, $it, $ht, $status, $user, $sudo, $now, $now)
         """,
         ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
         ("$it", (long)p.InstallTimeout.TotalMilliseconds), ("$ht", (long)p.HealthTimeout.TotalMilliseconds),
-        ("$status", p.Status.ToString()), ("$user", p.ServiceUser), ("$sudo", p.AllowSudoDuringInstall ? 1 : 0),
+        ("$status", p.Status.ToString()), ("$user", p.ServiceUser), ("$sudo", Sandbox.SudoCommands.Store(p.SudoCommands)),
         ("$now", p.CreatedAt.ToMs()));
 
     /// <summary>Writes the user-editable settings of a project.</summary>
     public static void UpdateSettings(SqliteConnection c, Project p) => c.Execute("""
         UPDATE projects SET repository=$repo, branch=$branch, path=$path, port=$port, install_timeout_ms=$it,
-            health_timeout_ms=$ht, allow_sudo=$sudo, updated_at=$now WHERE name=$name
+            health_timeout_ms=$ht, sudo_commands=$sudo, updated_at=$now WHERE name=$name
         """,
         ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
         ("$it", (long)p.InstallTimeout.TotalMilliseconds), ("$ht", (long)p.HealthTimeout.TotalMilliseconds),
-        ("$sudo", p.AllowSudoDuringInstall ? 1 : 0), ("$now", DateTimeOffset.UtcNow.ToMs()));
+        ("$sudo", Sandbox.SudoCommands.Store(p.SudoCommands)), ("$now", DateTimeOffset.UtcNow.ToMs()));
+
+    /// <summary>
+    /// Records the account created for a project at its first deploy, unless one was recorded meanwhile;
+    /// returns the project's account name afterwards.
+    /// </summary>
+    public static string? ClaimServiceUser(SqliteConnection c, string name, string user)
+    {
+        c.Execute("UPDATE projects SET service_user=$u, updated_at=$now WHERE name=$n AND service_user IS NULL",
+            ("$u", user), ("$n", name), ("$now", DateTimeOffset.UtcNow.ToMs()));
+        return Find(c, name)?.ServiceUser;
+    }
 
     /// <summary>Sets one engine-owned column (status, commits, hash, app process) by name.</summary>
     public static void Set(SqliteConnection c, string name, string column, object? value)
@@ -75,7 +86,7 @@ internal static class ProjectStore
         PinnedCommit = r.Str("pinned_commit"),
         InstallScriptHash = r.Str("install_hash"),
         ServiceUser = r.Str("service_user"),
-        AllowSudoDuringInstall = r.Long("allow_sudo") == 1,
+        SudoCommands = Sandbox.SudoCommands.Load(r.Str("sudo_commands")),
         CreatedAt = r.Time("created_at")!.Value,
         UpdatedAt = r.Time("updated_at")!.Value,
     };

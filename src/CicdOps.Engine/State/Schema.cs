@@ -108,6 +108,13 @@ internal static class Schema
         );
         CREATE UNIQUE INDEX webhook_deliveries_unique ON webhook_deliveries(provider, delivery_id) WHERE accepted = 1;
         """,
+        // 4: sudo grants name their commands (one a line). A project that allowed sudo before granted
+        // everything, so it keeps exactly that ("ALL", warned about at every install) until narrowed;
+        // allow_sudo is no longer read.
+        """
+        ALTER TABLE projects ADD COLUMN sudo_commands TEXT;
+        UPDATE projects SET sudo_commands = 'ALL' WHERE allow_sudo = 1;
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

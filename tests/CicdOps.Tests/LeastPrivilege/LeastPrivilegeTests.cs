@@ -21,7 +21,9 @@ public sealed class LeastPrivilegeTests
         repo.CommitAndPush();
         var p = h.Register(repo);
 
+        Assert.Null(p.ServiceUser); // made at the first deploy, not at registration
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        p = h.Engine.GetProject("app");
 
         Assert.True(h.Engine.IsSandboxed);
         Assert.True(h.Engine.GetProject("app").Sandboxed);
@@ -52,6 +54,7 @@ public sealed class LeastPrivilegeTests
             """).CommitAndPush();
         var p = h.Register(repo);
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        p = h.Engine.GetProject("app");
         Assert.Contains("fsm.sh", File.ReadAllText(Path.Combine(p.Path, ".git", "config")));
 
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
@@ -73,6 +76,7 @@ public sealed class LeastPrivilegeTests
         var b = h.Register(repoB, "b");
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("a"));
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("b"));
+        (a, b) = (h.Engine.GetProject("a"), h.Engine.GetProject("b"));
         Assert.NotEqual(a.ServiceUser, b.ServiceUser);
 
         var (uid, gid) = Account(a.ServiceUser!);
@@ -91,8 +95,9 @@ public sealed class LeastPrivilegeTests
         using var repo = new TestRepository();
         using var h = new EngineHarness();
         repo.WriteSleeper("v1", h.StateDir).CommitAndPush();
-        var p = h.Register(repo);
+        h.Register(repo);
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        var p = h.Engine.GetProject("app");
 
         h.Engine.UnregisterProject("app", removeServiceUser: true);
 

@@ -108,7 +108,7 @@ public sealed class HelpCoverageTests
         foreach (var concept in new[] { "SHORT DESCRIPTION", "LONG DESCRIPTION", "PINS", "ROLLBACK", "install.sh", "run.sh", "health.sh", "CICDOPS_HOME",
             "LISTENER", "9641", "CICDOPS_WEBHOOK_SECRET", "AllowUnsigned", "Get-CicdWebhookDelivery",
             "SECRETS", "AES-256-GCM", "CICDOPS_MASTER_KEY_FILE", "***", "base64", "stderr", "CICD_", "LD_", "CicdInvalidSecretName",
-            "LEAST PRIVILEGE", "cicd_<name>-<6 hex>", "0750", "setpriv", "AllowSudoDuringInstall", "RemoveServiceUser" })
+            "LEAST PRIVILEGE", "cicd_<name>-<6 hex>", "0750", "setpriv", "SudoCommand", "RemoveServiceUser" })
             Assert.Contains(concept, text);
     }
 }

@@ -23,7 +23,7 @@ public class ProjectSandboxFactoryTests
         Assert.Equal($"CicdOps is not running as root: projects run as {Environment.UserName}, not sandboxed", sandbox.Warning);
         var account = sandbox.EnsureAccount("p", "someone-else");
         Assert.Equal(Environment.UserName, account.Name);
-        using (sandbox.GrantSudo(account)) { }
+        using (sandbox.GrantSudo(account, new[] { "ALL" })) { }
         Assert.Equal(0, sandbox.RemoveStaleSudoGrants());
     }
 }

@@ -12,6 +12,7 @@ namespace CicdOps.Tests.Sandbox;
 public class SudoGrantTests
 {
     private const UnixFileMode Mode0440 = UnixFileMode.UserRead | UnixFileMode.GroupRead;
+    private static readonly string[] Everything = { SudoCommands.All };
 
     [RootFact]
     public void Grant_file_exists_validated_and_0440_only_inside_the_scope()
@@ -20,7 +21,7 @@ public class SudoGrantTests
         var a = s.CreateAccount("sudo-scope");
         var path = s.Sandbox.Sudo.PathFor(a.Name);
         Directory.CreateDirectory(s.Sandbox.Sudo.Directory);
-        using (var grant = s.Sandbox.GrantSudo(a))
+        using (var grant = s.Sandbox.GrantSudo(a, Everything))
         {
             Assert.True(File.Exists(path));
             Assert.Equal(Mode0440, File.GetUnixFileMode(path));
@@ -39,7 +40,7 @@ public class SudoGrantTests
         var path = s.Sandbox.Sudo.PathFor(a.Name);
         Action install = () =>
         {
-            using var grant = s.Sandbox.GrantSudo(a);
+            using var grant = s.Sandbox.GrantSudo(a, Everything);
             Assert.True(File.Exists(path));
             throw new InvalidOperationException("install.sh failed");
         };
@@ -60,17 +61,22 @@ public class SudoGrantTests
         File.WriteAllText(other, "# not ours\n");
 
         // "Crash": grants never disposed, held by a process that has exited, or by a pid since reused.
-        _ = s.Sandbox.GrantSudo(crashed);
+        _ = s.Sandbox.GrantSudo(crashed, Everything);
         SetHolder(s.Sandbox.Sudo.PathFor(crashed.Name), $"{ExitedPid()} 12345");
-        _ = s.Sandbox.GrantSudo(reused);
+        _ = s.Sandbox.GrantSudo(reused, Everything);
         SetHolder(s.Sandbox.Sudo.PathFor(reused.Name), $"{Environment.ProcessId} {ProcessIdentity.Current.StartTime + 1}");
-        File.WriteAllText(Path.Combine(dir, ".cicdops-" + crashed.Name + ".dead.tmp"), "half-written");
+        var deadTemp = Path.Combine(dir, ".cicdops-" + crashed.Name + ".dead.tmp");
+        File.WriteAllText(deadTemp, "half-written");
+        File.SetLastWriteTimeUtc(deadTemp, DateTime.UtcNow.AddMinutes(-2));
+        // A temporary with no holder line yet may be one another process is writing this instant: kept for a minute.
+        var freshTemp = Path.Combine(dir, ".cicdops-" + live.Name + ".being-written.tmp");
+        File.WriteAllText(freshTemp, "");
         // A grant another live engine process holds right now must survive this process's start-up.
-        using var held = s.Sandbox.GrantSudo(live);
+        using var held = s.Sandbox.GrantSudo(live, Everything);
 
         Assert.Equal(3, s.Sandbox.RemoveStaleSudoGrants());
-        Assert.Equal(new[] { other, s.Sandbox.Sudo.PathFor(live.Name) }.Order(), Directory.GetFiles(dir).Order());
-        Assert.Equal(1, s.Sandbox.Sudo.RemoveStale(includeLive: true));
+        Assert.Equal(new[] { other, s.Sandbox.Sudo.PathFor(live.Name), freshTemp }.Order(), Directory.GetFiles(dir).Order());
+        Assert.Equal(2, s.Sandbox.Sudo.RemoveStale(includeLive: true));
         Assert.Equal(new[] { other }, Directory.GetFiles(dir));
     }
 
@@ -92,8 +98,8 @@ public class SudoGrantTests
     {
         using var s = new SandboxScratch();
         Directory.CreateDirectory(s.Sandbox.Sudo.Directory);
-        Assert.Throws<CicdOps.Engine.CicdException>(() => s.Sandbox.GrantSudo(new ServiceAccount("root", 0, 0, "/root")));
-        Assert.Throws<CicdOps.Engine.CicdException>(() => s.Sandbox.GrantSudo(new ServiceAccount("bad name", 1234, 1234, "/")));
+        Assert.Throws<CicdOps.Engine.CicdException>(() => s.Sandbox.GrantSudo(new ServiceAccount("root", 0, 0, "/root"), Everything));
+        Assert.Throws<CicdOps.Engine.CicdException>(() => s.Sandbox.GrantSudo(new ServiceAccount("bad name", 1234, 1234, "/"), Everything));
         Assert.Empty(Directory.GetFiles(s.Sandbox.Sudo.Directory));
     }
 
@@ -107,7 +113,7 @@ public class SudoGrantTests
         try
         {
             Assert.NotEqual(0, Launch.Run(installPlan, "/usr/bin/sudo", "-n", "true").ExitCode);
-            using (s.Sandbox.GrantSudo(a))
+            using (s.Sandbox.GrantSudo(a, Everything))
             {
                 var listed = UnixAccountsTests.Tool("sudo", "-l", "-U", a.Name);
                 Assert.Contains("NOPASSWD: ALL", listed);
@@ -125,5 +131,47 @@ public class SudoGrantTests
         {
             File.Delete(s.Sandbox.Sudo.PathFor(a.Name));
         }
+    }
+
+    [RootFact]
+    public void A_grant_of_named_commands_allows_those_as_root_and_nothing_else()
+    {
+        Assert.True(File.Exists("/usr/bin/sudo"), "sudo must be installed (CI: apt-get install -y sudo)");
+        using var s = new SandboxScratch(sudoersDirectory: SudoGrants.DefaultDirectory);
+        var a = s.CreateAccount("sudo-named");
+        var installPlan = s.Sandbox.PlanLaunch(a, null, null, allowSudo: true);
+        try
+        {
+            using (s.Sandbox.GrantSudo(a, new[] { "/usr/bin/id -u", "/usr/bin/whoami" }))
+            {
+                var content = File.ReadAllText(s.Sandbox.Sudo.PathFor(a.Name));
+                Assert.Contains($"{a.Name} ALL=(root) NOPASSWD: /usr/bin/id -u, /usr/bin/whoami", content);
+                Assert.DoesNotContain("NOPASSWD: ALL", content);
+                var id = Launch.Run(installPlan, "/usr/bin/sudo", "-n", "/usr/bin/id", "-u");
+                Assert.True(id.ExitCode == 0, id.Stderr);
+                Assert.Equal("0", id.Stdout.Trim());
+                Assert.Equal("root", Launch.Run(installPlan, "/usr/bin/sudo", "-n", "/usr/bin/whoami").Stdout.Trim());
+                // Other arguments of a command granted with fixed ones, other commands, and other users are refused.
+                Assert.NotEqual(0, Launch.Run(installPlan, "/usr/bin/sudo", "-n", "/usr/bin/id", "-g").ExitCode);
+                Assert.NotEqual(0, Launch.Run(installPlan, "/usr/bin/sudo", "-n", "/bin/sh", "-c", "id").ExitCode);
+                Assert.NotEqual(0, Launch.Run(installPlan, "/usr/bin/sudo", "-n", "-u", "nobody", "/usr/bin/whoami").ExitCode);
+            }
+            Assert.False(File.Exists(s.Sandbox.Sudo.PathFor(a.Name)));
+        }
+        finally
+        {
+            File.Delete(s.Sandbox.Sudo.PathFor(a.Name));
+        }
+    }
+
+    [RootFact]
+    public void A_grant_with_no_commands_is_refused_before_any_file_is_written()
+    {
+        using var s = new SandboxScratch();
+        var a = s.CreateAccount("sudo-none");
+        Directory.CreateDirectory(s.Sandbox.Sudo.Directory);
+        Assert.Throws<CicdOps.Engine.CicdException>(() => s.Sandbox.GrantSudo(a, Array.Empty<string>()));
+        Assert.Throws<CicdOps.Engine.CicdException>(() => s.Sandbox.GrantSudo(a, new[] { "/usr/bin/id, ALL" }));
+        Assert.Empty(Directory.GetFiles(s.Sandbox.Sudo.Directory));
     }
 }
