@@ -22,6 +22,11 @@ internal sealed partial class DeploymentRunner
             else await SaveLocalModificationsAsync(ct);
             await _checkout.FetchAsync(_p.Repository, _p.Branch, ct);
             sha = await _checkout.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
+            if (!rollback && (_stale = await StaleDeliveryAsync(sha, ct)) is not null)
+            {
+                _log.Write("sync", $"{Short(sha)} is stale: {_stale}; nothing deployed");
+                return (StageOutcome.Skipped, null, "stale: " + _stale);
+            }
             await _checkout.ResetHardAsync(sha, ct);
             _treeMoved = true;
             if (!rollback)

@@ -84,6 +84,18 @@ internal sealed class Checkout
         return sha ?? throw new CicdException(CicdError.CommitNotFound, $"Commit '{commit}' was not found in the repository.", commit);
     }
 
+    /// <summary>The full SHA of the fetched branch tip, or null when the branch has no commits.</summary>
+    public Task<string?> FetchedTipAsync(string branch, CancellationToken ct) => RevParseAsync($"refs/remotes/origin/{branch}", ct);
+
+    /// <summary>True when <paramref name="ancestor"/> is <paramref name="descendant"/> or one of its ancestors.</summary>
+    public async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken ct)
+    {
+        Names.Commit(ancestor);
+        Names.Commit(descendant);
+        var r = await _git.RunAsync(_path, new[] { "merge-base", "--is-ancestor", "--end-of-options", ancestor, descendant }, ct);
+        return r.ExitCode == 0;
+    }
+
     public async Task ResetHardAsync(string sha, CancellationToken ct)
     {
         Names.Commit(sha);

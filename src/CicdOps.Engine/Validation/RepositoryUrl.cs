@@ -9,7 +9,7 @@ namespace CicdOps.Engine.Validation;
 /// </summary>
 public static partial class RepositoryUrl
 {
-    [GeneratedRegex(@"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/\\:][^:]*$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/\\:][^:]*\z")]
     private static partial Regex ScpLike();
 
     private static readonly string[] Schemes = { "https", "http", "ssh", "git", "file" };
