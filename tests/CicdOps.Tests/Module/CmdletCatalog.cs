@@ -51,7 +51,8 @@ internal static class CmdletCatalog
     private static (MetadataLoadContext, IReadOnlyList<CmdletDefinition>) Load()
     {
         var paths = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll").ToList();
-        paths.Add(ModulePaths.CmdletAssembly);
+        // The cmdlets and CicdOps.Contracts sit at the module's root; the engine and SQLite under dependencies/.
+        paths.AddRange(Directory.GetFiles(ModulePaths.ModuleDirectory, "*.dll"));
         paths.AddRange(Directory.GetFiles(Path.Combine(ModulePaths.ModuleDirectory, "dependencies"), "*.dll"));
         paths.Add(ModulePaths.SystemManagementAutomation);
         var context = new MetadataLoadContext(new PathAssemblyResolver(paths));
