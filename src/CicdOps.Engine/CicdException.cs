@@ -48,6 +48,8 @@ public enum CicdError
     SecretNotFound,
     InvalidSecretName,
     SecretDecryptionFailed,
+    /// <summary>The state database is empty, damaged or from a newer version: restore a backup.</summary>
+    StateUnusable,
 }
 
 /// <summary>What kind of failure, so front ends can pick the right category (ErrorCategory, exit code).</summary>
@@ -64,6 +66,7 @@ public static class CicdErrorKinds
             or CicdError.CheckoutFailed => CicdErrorKind.InvalidOperation,
         CicdError.DataDirectoryUnavailable or CicdError.ServiceUserFailed => CicdErrorKind.PermissionDenied,
         CicdError.SecretDecryptionFailed => CicdErrorKind.SecurityError,
+        CicdError.StateUnusable => CicdErrorKind.InvalidOperation,
         _ => CicdErrorKind.InvalidArgument,
     };
 }
