@@ -55,12 +55,19 @@ public sealed partial class CicdEngine
 
     public IReadOnlyList<Project> GetProjects() => _ctx.Db.Read(ProjectStore.All).Select(WithSandbox).ToList();
 
-    /// <summary>A project is sandboxed when the engine is and the project has its own account.</summary>
-    private Project WithSandbox(Project p) => p with { Sandboxed = _ctx.Sandbox.IsSandboxed && p.ServiceUser is not null };
+    /// <summary>
+    /// A project as front ends see it: sandboxed when the engine is and the project has its own account, and its
+    /// repository URL without credentials (they are used by git, never shown).
+    /// </summary>
+    private Project WithSandbox(Project p) => p with
+    {
+        Sandboxed = _ctx.Sandbox.IsSandboxed && p.ServiceUser is not null, Repository = RepositoryUrl.Redact(p.Repository),
+    };
 
     public Project UpdateProject(string name, ProjectUpdate update)
     {
-        var current = GetProject(name);
+        // As stored: the shown form has its repository credentials redacted.
+        var current = _ctx.Db.Read(c => ProjectStore.Get(c, Names.ProjectName(name)));
         var next = current with
         {
             Repository = update.Repository is { } r ? RepositoryUrl.Validate(r) : current.Repository,
@@ -136,7 +143,7 @@ public sealed partial class CicdEngine
     private static void EnsureBranchExists(string repository, string branch)
     {
         if (!Checkout.BranchExistsAsync(new GitCli(), repository, branch, CancellationToken.None).GetAwaiter().GetResult())
-            throw new CicdException(CicdError.InvalidBranch, $"Branch '{branch}' does not exist in '{repository}'.", branch,
+            throw new CicdException(CicdError.InvalidBranch, $"Branch '{branch}' does not exist in '{RepositoryUrl.Redact(repository)}'.", branch,
                 "Push the branch first, or pass the right one with -Branch / --branch.");
     }
 }

@@ -19,7 +19,10 @@ internal sealed partial class DeploymentRunner
         {
             _account = _ctx.Sandbox.ResolveAccount(_p.ServiceUser);
             _secrets = _ctx.Secrets.Load(_p.Name);
-            _masker = EngineSecrets.MaskerFor(_secrets);
+            // Credentials in the repository URL are masked like secrets: git's messages may repeat the URL.
+            _masker = Validation.RepositoryUrl.Credentials(_p.Repository) is { Count: > 0 } credentials
+                ? SecretMasker.Create(_secrets.Values.Concat(credentials))
+                : EngineSecrets.MaskerFor(_secrets);
             _log.Masker = _masker;
             // git runs as the account with the clean environment (no secrets: git needs none).
             if (_ctx.Sandbox.IsSandboxed) _trust = LocalRepositoryTrust.For(_p.Repository);

@@ -16,7 +16,7 @@ internal sealed partial class DeploymentRunner
         {
             if (!_checkout.Exists)
             {
-                _log.Write("sync", $"no checkout at {_p.Path}: cloning {_p.Repository}");
+                _log.Write("sync", $"no checkout at {_p.Path}: cloning {Validation.RepositoryUrl.Redact(_p.Repository)}");
                 await _checkout.InitAsync(path => _ctx.Sandbox.PrepareProjectPath(path, _account), ct);
             }
             else await SaveLocalModificationsAsync(ct);

@@ -21,7 +21,8 @@ internal sealed class Checkout
         var r = await git.RunAsync(null, new[] { "ls-remote", "--heads", "--end-of-options", repository, "refs/heads/" + branch }, ct,
             TimeSpan.FromSeconds(60));
         if (!r.Ok)
-            throw new CicdException(CicdError.RepositoryUnreachable, $"Repository '{repository}' is unreachable: {r.Error}", repository,
+            throw new CicdException(CicdError.RepositoryUnreachable,
+                $"Repository '{RepositoryUrl.Redact(repository)}' is unreachable: {RepositoryUrl.RedactIn(r.Error, repository)}", RepositoryUrl.Redact(repository),
                 "Check the URL, the network and the deploy key or credentials git uses.");
         return r.StdOut.Contains("refs/heads/" + branch);
     }
@@ -65,7 +66,7 @@ internal sealed class Checkout
             "fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--end-of-options", repository,
             $"+refs/heads/{branch}:refs/remotes/origin/{branch}",
         }, ct);
-        if (!r.Ok) throw new CicdException(CicdError.RepositoryUnreachable, $"git fetch failed: {r.Error}", branch);
+        if (!r.Ok) throw new CicdException(CicdError.RepositoryUnreachable, $"git fetch failed: {RepositoryUrl.RedactIn(r.Error, repository)}", branch);
     }
 
     /// <summary>The full SHA of the fetched branch tip, or of a commit given by the user.</summary>
