@@ -49,14 +49,16 @@ internal sealed class HealthChecker
             if (hasHealthScript)
             {
                 var remaining = _project.HealthTimeout - clock.Elapsed;
+                var output = new List<string>();
                 var r = await ScriptRunner.RunAsync(ProcessLaunch.Create(_healthSpec(), _project.Path),
                     remaining > TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100),
-                    line => { if (attempts < 3) _log(line); }, null, ct);
+                    line => { if (attempts < 3) _log(line); lock (output) output.Add(line); }, null, ct);
                 ScriptTime += r.Duration;
                 attempts++;
                 if (r.Succeeded && FollowProcess(hasHealthScript) is { } diedMeanwhile) return diedMeanwhile;
                 if (r.Succeeded) { _log($"healthy after {clock.Elapsed.TotalMilliseconds:0} ms ({attempts} check(s))"); return null; }
-                lastFailure = r.Describe("health.sh");
+                // A last check cut short by the end of the budget says nothing new: the real answer is the one before.
+                if (!(r.TimedOut && lastFailure.Length > 0)) lock (output) lastFailure = HealthFailure(r, output);
             }
             else if (clock.Elapsed >= _settle)
             {
@@ -76,6 +78,15 @@ internal sealed class HealthChecker
             await Task.Delay(poll < left ? poll : left, ct);
             poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, MaxPoll.Ticks));
         }
+    }
+
+    private const int OutputLinesKept = 5;
+
+    /// <summary>How one health.sh run failed, with the last lines it printed (they usually say why).</summary>
+    private static string HealthFailure(ScriptResult r, List<string> output)
+    {
+        var tail = output.Where(l => l.Trim().Length > 0).TakeLast(OutputLinesKept).Select(l => l.Trim()).ToList();
+        return tail.Count == 0 ? r.Describe("health.sh") + " (no output)" : $"{r.Describe("health.sh")}; its last output: {string.Join(" | ", tail)}";
     }
 
     /// <summary>Checks the tracked process; returns why it counts as failed, or null.</summary>
