@@ -29,6 +29,20 @@ public sealed partial class CicdEngine
         return GetProject(p.Name);
     }
 
+    /// <summary>
+    /// The newest request the pin skipped since a deployment last ran (what unpinning leaves behind), or null.
+    /// Its RequestedCommit is null when it asked for the branch tip.
+    /// </summary>
+    public Deployment? SkippedWhilePinned(string project)
+    {
+        foreach (var d in GetDeployments(project, 200))
+        {
+            if (d.StartedAt is not null) return null;
+            if (d.Status == DeploymentStatus.Skipped && d.Reason?.StartsWith("pinned", StringComparison.Ordinal) == true) return d;
+        }
+        return null;
+    }
+
     /// <summary>Deploys the previous successful commit, or <paramref name="commit"/> (which must have succeeded before unless <paramref name="force"/>).</summary>
     public Deployment Rollback(string project, string? commit, bool pin, bool force)
     {
