@@ -12,11 +12,13 @@ public sealed class DumbHttpGitServer : IDisposable
     private readonly HttpListener _http = new();
     private readonly string _bare;
     private readonly string _expected;
+    private readonly string _password;
     private readonly CancellationTokenSource _stop = new();
 
     public DumbHttpGitServer(TestRepository repo, string user, string password)
     {
         _bare = repo.BarePath;
+        _password = password;
         _expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
         Port = FreePort.Next();
         _http.Prefixes.Add($"http://127.0.0.1:{Port}/");
@@ -25,6 +27,12 @@ public sealed class DumbHttpGitServer : IDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>Requests served (authenticated or not).</summary>
+    public int Requests;
+
+    /// <summary>Command lines (any process but the CLI itself, as `ps` shows them) seen holding the password while git talked to us.</summary>
+    public List<string> CommandLinesWithThePassword { get; } = new();
 
     /// <summary>The repository URL with the credentials in it.</summary>
     public string UrlWith(string user, string password) => $"http://{user}:{password}@127.0.0.1:{Port}/origin.git";
@@ -47,6 +55,19 @@ public sealed class DumbHttpGitServer : IDisposable
 
     private void Serve(HttpListenerContext ctx)
     {
+        Interlocked.Increment(ref Requests);
+        // The git process fetching from us is alive now: would `ps` show the password?
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                // The user's own `cicdops project add --repo URL` holds it by necessity; what the engine starts must not.
+                if (cmdline.StartsWith("dotnet ", StringComparison.Ordinal)) continue;
+                if (cmdline.Contains(_password, StringComparison.Ordinal)) lock (CommandLinesWithThePassword) CommandLinesWithThePassword.Add(cmdline);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* gone meanwhile */ }
+        }
         if (ctx.Request.Headers["Authorization"] != _expected)
         {
             ctx.Response.StatusCode = 401;

@@ -21,6 +21,18 @@ public sealed class RepositoryCredentialTests
     [InlineData("https://github.com/org/app@v2.git", "https://github.com/org/app@v2.git")]
     public void The_shown_url_has_its_userinfo_replaced(string url, string shown) => Assert.Equal(shown, RepositoryUrl.Redact(url));
 
+    [Theory]
+    [InlineData("https://alice:p%40ss@host/r.git", "https://host/r.git", "alice", "p@ss")]
+    [InlineData("https://tok3n@host/r.git", "https://host/r.git", "tok3n", "")]
+    public void Http_credentials_are_split_off_the_url_for_gits_command_line(string url, string bare, string user, string password) =>
+        Assert.Equal((bare, user, password), CicdOps.Engine.Git.UrlCredentials.Split(url));
+
+    [Theory]
+    [InlineData("git@github.com:org/app.git")]
+    [InlineData("ssh://git@github.com/org/app.git")]
+    [InlineData("https://github.com/org/app.git")]
+    public void Urls_without_http_credentials_are_left_alone(string url) => Assert.Null(CicdOps.Engine.Git.UrlCredentials.Split(url));
+
     [Fact]
     public void An_unreachable_repository_error_never_contains_the_token()
     {
@@ -68,5 +80,9 @@ public sealed class RepositoryCredentialTests
         server.UpdateServerInfo();
         cli.Run("deploy", "app").ShouldExit(0);
         Assert.Equal("v2", cli.Serving);
+
+        // git got the credentials from its environment (a helper), never on a command line other accounts can read.
+        Assert.True(server.Requests > 0);
+        Assert.Empty(server.CommandLinesWithThePassword);
     }
 }
