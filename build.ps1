@@ -41,6 +41,8 @@ foreach ($step in $Task) {
         'Build' {
             # Also lays out artifacts/module/CicdOps/<version>/ (build/Module.targets).
             Invoke-Native 'dotnet' 'build' "$root/CicdOps.sln" '-c' $Configuration '--nologo'
+            # The self-contained cicdops the module carries, for this machine (Package adds linux-x64 and linux-arm64).
+            Invoke-Native 'dotnet' 'build' "$root/src/CicdOps.Cmdlets/CicdOps.Cmdlets.csproj" '-c' $Configuration '--nologo' '-t:CicdPublishExecutable'
         }
         'Help' {
             # Regenerates MAML and about_*.help.txt from docs/help into the laid-out module.

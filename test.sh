@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check this machine can run, in the order CI runs them:
-#   1. build the solution in Release (this also lays out the PowerShell module under artifacts/module);
+#   1. build the solution in Release (this also lays out the PowerShell module under artifacts/module) and publish
+#      the self-contained cicdops the module carries;
 #   2. the xunit suite (engine, CLI, listener, sandbox, module contract);
 #   3. the PowerShell syntax gate (tree-sitter) and Pester where pwsh exists.
 set -euo pipefail
@@ -8,6 +9,8 @@ cd "$(dirname "$0")"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 dotnet build CicdOps.sln -c Release --nologo -v q -clp:ErrorsOnly
+# The self-contained cicdops the module carries (bin/<rid>/), after the solution build (see build/Module.targets).
+dotnet build src/CicdOps.Cmdlets/CicdOps.Cmdlets.csproj -c Release --nologo -v q -clp:ErrorsOnly -t:CicdPublishExecutable
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -31,8 +31,10 @@ internal static partial class Commands
             Description = "Seconds running deployments get to finish when the service stops", HelpName = "S",
             DefaultValueFactory = _ => (int)CicdEngine.DefaultShutdownGrace.TotalSeconds,
         };
+        // For a parent that owns the listener (the PowerShell module): its death closes our stdin, and we stop.
+        var stdinOwner = new Option<bool>("--stop-when-stdin-closes") { Description = "Stop (gracefully) when standard input reaches end-of-file", Hidden = true };
         var cmd = new Command("listen", "Run the webhook listener in the foreground until Ctrl+C or SIGTERM (port 9641)")
-            { port, bind, secret, secretFile, allowUnsigned, grace };
+            { port, bind, secret, secretFile, allowUnsigned, grace, stdinOwner };
         Act(cmd, async pr =>
         {
             var options = new ListenerOptions
@@ -46,14 +48,29 @@ internal static partial class Commands
             var dataPath = DataDirectory.Resolve(pr.GetValue(DataDir));
             using var engine = CicdEngine.Open(new EngineOptions { DataPath = dataPath, LogPumpCommand = LogPumpCommand.Argv(dataPath) });
             using (Interrupt.Catch())
+            using (var stop = CancellationTokenSource.CreateLinkedTokenSource(Interrupt.Token))
             {
-                await engine.RunListenerAsync(options, line => Console.Out.WriteLine(Output.OneLine(line)), Interrupt.Token,
+                if (pr.GetValue(stdinOwner)) StopAtEndOfInput(stop);
+                await engine.RunListenerAsync(options, line => Console.Out.WriteLine(Output.OneLine(line)), stop.Token,
                     TimeSpan.FromSeconds(pr.GetValue(grace)));
             }
             return ExitCodes.Ok;
         });
         return cmd;
     }
+
+    private static void StopAtEndOfInput(CancellationTokenSource stop) =>
+        _ = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                using var input = Console.OpenStandardInput();
+                var buffer = new byte[256];
+                while (input.Read(buffer, 0, buffer.Length) > 0) { }
+            }
+            catch (IOException) { }
+            try { stop.Cancel(); } catch (ObjectDisposedException) { }
+        }, TaskCreationOptions.LongRunning);
 
     /// <summary>The secret from the option, the file, or the environment, in that order; null when none.</summary>
     private static byte[]? ReadSecret(string? value, string? file)

@@ -401,7 +401,7 @@ internal static partial class Commands
             try { return await action(pr); }
             catch (CicdException e)
             {
-                Console.Error.WriteLine("cicdops: " + Output.Error(e));
+                ErrorOutput.Write(e);
                 return ExitCodes.Error;
             }
         });

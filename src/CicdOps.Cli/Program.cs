@@ -30,7 +30,7 @@ public static class Program
         }
         catch (CicdException e)
         {
-            Console.Error.WriteLine("cicdops: " + Output.Error(e));
+            ErrorOutput.Write(e);
             return ExitCodes.Error;
         }
         catch (Exception e)

@@ -62,7 +62,13 @@ public sealed partial class CicdEngine
             {
                 // The runner may have died, or never started: recover and make sure one runs.
                 nextLivenessCheck = DateTime.UtcNow.AddMilliseconds(500);
-                if (!RunnerIsLive(d.Project)) { RecoverInterrupted(); EnsureRunner(d.Project); }
+                if (!RunnerIsLive(d.Project))
+                {
+                    // Still queued with no runner: a worker that died already never took it.
+                    if (d.Status == DeploymentStatus.Queued) ThrowIfWorkerFailed(d.Project);
+                    RecoverInterrupted();
+                    EnsureRunner(d.Project);
+                }
             }
             await Task.WhenAny(changed, Task.Delay(100, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
@@ -112,6 +118,34 @@ public sealed partial class CicdEngine
                 return running.Id;
             }
             throw new CicdException(CicdError.NothingToCancel, $"Project '{name}' has no waiting or running deployment.", name);
+        });
+        _ctx.Changes.Pulse();
+        return GetDeployment(target);
+    }
+
+    /// <summary>
+    /// Cancels this deployment (a piped Deployment object), not whatever its project runs now: a deployment that
+    /// already ended is an error naming its outcome.
+    /// </summary>
+    public Deployment CancelDeployment(long deploymentId)
+    {
+        RecoverInterrupted();
+        var d = GetDeployment(deploymentId);
+        var target = _ctx.Db.Write(c =>
+        {
+            var current = DeploymentStore.Get(c, d.Id);
+            if (current.Status == DeploymentStatus.Queued)
+            {
+                DeploymentStore.Finish(c, current.Id, DeploymentStatus.Cancelled, "cancelled before it started");
+                return current.Id;
+            }
+            if (current.Status == DeploymentStatus.Running)
+            {
+                DeploymentStore.RequestCancel(c, current.Id);
+                return current.Id;
+            }
+            throw new CicdException(CicdError.NothingToCancel,
+                $"Deployment {current.Id} of '{current.Project}' already ended ({current.Status}).", current.Id);
         });
         _ctx.Changes.Pulse();
         return GetDeployment(target);

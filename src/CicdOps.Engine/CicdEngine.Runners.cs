@@ -40,12 +40,23 @@ public sealed partial class CicdEngine
         {
             Directory.CreateDirectory(_ctx.Layout.ProjectLogs(project));
             var argv = command.Append(project).ToList();
-            AppLauncher.Start(new LaunchSpec(argv, null), DataPath,
-                _ctx.Layout.WorkerLog(project)).Dispose();
+            // Kept (not disposed at once) so a waiter can report a worker that dies before it takes the queue.
+            _workers.Started(project, AppLauncher.Start(new LaunchSpec(argv, null), DataPath, _ctx.Layout.WorkerLog(project)));
             return;
         }
         var run = Task.Run(() => new QueueRunner(_ctx, project).RunAsync(_stopTakingNew.Token));
         lock (_runners) { _runners.RemoveAll(t => t.IsCompleted); _runners.Add(run); }
+    }
+
+    private readonly WorkerProcesses _workers = new();
+
+    /// <summary>Throws when the worker this engine started for the project died before running its queue.</summary>
+    private void ThrowIfWorkerFailed(string project)
+    {
+        if (_workers.Failure(project, _ctx.Layout.WorkerLog(project)) is not { } reason) return;
+        _workers.Forget(project); // the next request tries a fresh worker
+        throw new CicdException(CicdError.WorkerFailed, reason, project,
+            "Check that the cicdops executable runs on this machine (reinstall the module or the CLI), then deploy again.");
     }
 
     private readonly CancellationTokenSource _stopTakingNew = new();

@@ -48,6 +48,8 @@ public enum CicdError
     SecretNotFound,
     InvalidSecretName,
     SecretDecryptionFailed,
+    /// <summary>The detached worker process that runs deployments could not start or died at once.</summary>
+    WorkerFailed,
     /// <summary>The state database is empty, damaged or from a newer version: restore a backup.</summary>
     StateUnusable,
 }
@@ -63,7 +65,7 @@ public static class CicdErrorKinds
         CicdError.ProjectExists => CicdErrorKind.AlreadyExists,
         CicdError.RepositoryUnreachable => CicdErrorKind.ConnectionError,
         CicdError.NothingToCancel or CicdError.NoRollbackTarget or CicdError.CommitNeverDeployed or CicdError.ProjectPinned
-            or CicdError.CheckoutFailed => CicdErrorKind.InvalidOperation,
+            or CicdError.CheckoutFailed or CicdError.WorkerFailed => CicdErrorKind.InvalidOperation,
         CicdError.DataDirectoryUnavailable or CicdError.ServiceUserFailed => CicdErrorKind.PermissionDenied,
         CicdError.SecretDecryptionFailed => CicdErrorKind.SecurityError,
         CicdError.StateUnusable => CicdErrorKind.InvalidOperation,

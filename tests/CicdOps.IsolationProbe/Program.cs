@@ -18,6 +18,8 @@ Assembly engine;
 Type? resolverType = null;
 if (mode == "isolated")
 {
+    // As pwsh does: the manifest's RequiredAssemblies (the contracts) first, then the root module.
+    AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(moduleDir, "CicdOps.Contracts.dll"));
     var cmdlets = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(moduleDir, "CicdOps.Cmdlets.dll"));
     resolverType = cmdlets.GetType("CicdOps.Cmdlets.Isolation.EngineAssemblyResolver", throwOnError: true)!;
     var register = resolverType.GetMethod("Register")!;

@@ -21,6 +21,7 @@ public sealed class GetCicdDeploymentLogCommand : CicdCmdlet
     [ArgumentCompleter(typeof(ProjectNameCompleter))]
     public string Name { get; set; } = null!;
 
+    /// <summary>A deployment's id; from the pipeline, a Deployment's Id (that deployment's log, not its project's latest).</summary>
     [Parameter(ParameterSetName = ParameterSets.ById, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public long Id { get; set; }
 

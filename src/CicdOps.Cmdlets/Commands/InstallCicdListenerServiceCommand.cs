@@ -24,7 +24,7 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = SystemdUnit.DefaultPath;
 
-    /// <summary>The `cicdops` executable the service runs; found on PATH when omitted.</summary>
+    /// <summary>The `cicdops` executable the service runs; the module's own (bin/&lt;rid&gt;/cicdops) when omitted.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? CicdOpsPath { get; set; }
@@ -88,10 +88,10 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
             ThrowTerminatingError(CicdErrorRecords.Create(CicdOpsNotFoundErrorId, ErrorCategory.ObjectNotFound,
                 $"{given} is not an executable file.", given, "Pass the path of the cicdops executable with -CicdOpsPath."));
         }
-        var found = ExecutableLookup.FindOnPath("cicdops");
-        if (found is null)
+        // The module's own self-contained executable: the same version as these cmdlets, needing no .NET install.
+        if (!ModuleExecutable.IsPresent)
             ThrowTerminatingError(CicdErrorRecords.Create(CicdOpsNotFoundErrorId, ErrorCategory.ObjectNotFound,
-                "The cicdops executable was not found on PATH.", "cicdops", "Install cicdops, or pass its path with -CicdOpsPath."));
-        return found!;
+                ModuleExecutable.MissingMessage, ModuleExecutable.PathForThisMachine, "Or pass the path of a cicdops executable with -CicdOpsPath."));
+        return ModuleExecutable.PathForThisMachine;
     }
 }

@@ -10,13 +10,15 @@ namespace CicdOps.Cmdlets.Commands;
 [OutputType(typeof(Deployment))]
 public sealed class InvokeCicdRollbackCommand : CicdCmdlet
 {
+    /// <summary>Project names; from the pipeline, a Project's Name or a Deployment's Project.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Project")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ProjectNameCompleter))]
     public string[] Name { get; set; } = null!;
 
-    /// <summary>The commit to return to; it must have deployed successfully before unless -Force.</summary>
-    [Parameter(Position = 1)]
+    /// <summary>The commit to return to (from the pipeline, a Deployment's Commit); it must have deployed successfully before unless -Force.</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(CommitCompleter))]
     public string? Commit { get; set; }

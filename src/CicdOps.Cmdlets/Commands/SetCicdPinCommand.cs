@@ -17,12 +17,15 @@ public sealed class SetCicdPinCommand : CicdCmdlet
 {
     private const string PinSet = "Pin";
 
+    /// <summary>Project names; from the pipeline, a Project's Name or a Deployment's Project.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Project")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ProjectNameCompleter))]
     public string[] Name { get; set; } = null!;
 
-    [Parameter(ParameterSetName = PinSet, Position = 1)]
+    /// <summary>The commit to pin (from the pipeline, a Deployment's Commit); the current commit when omitted.</summary>
+    [Parameter(ParameterSetName = PinSet, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(CommitCompleter))]
     public string? Commit { get; set; }

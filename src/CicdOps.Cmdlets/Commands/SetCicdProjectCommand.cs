@@ -8,7 +8,7 @@ namespace CicdOps.Cmdlets.Commands;
 
 /// <summary>Set-CicdProject: changes a registered project's settings; unnamed settings stay as they are.</summary>
 [Cmdlet(VerbsCommon.Set, "CicdProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
-    DefaultParameterSetName = ParameterSets.ByName)]
+    DefaultParameterSetName = ParameterSets.ByInputObject)]
 [OutputType(typeof(Project))]
 public sealed class SetCicdProjectCommand : CicdCmdlet
 {
@@ -18,6 +18,7 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
     public string[] Name { get; set; } = null!;
 
     [Parameter(ParameterSetName = ParameterSets.ByInputObject, Mandatory = true, ValueFromPipeline = true)]
+    /// <summary>Projects from Get-CicdProject (the default set, so a piped Project binds by value).</summary>
     public Project[] InputObject { get; set; } = null!;
 
     [Parameter]

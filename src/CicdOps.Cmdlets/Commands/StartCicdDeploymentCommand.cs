@@ -11,7 +11,7 @@ namespace CicdOps.Cmdlets.Commands;
 /// while showing its stages. Ctrl+C stops the wait only; the deployment goes on.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "CicdDeployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
-    DefaultParameterSetName = ParameterSets.ByName)]
+    DefaultParameterSetName = ParameterSets.ByInputObject)]
 [OutputType(typeof(Deployment))]
 public sealed class StartCicdDeploymentCommand : CicdCmdlet
 {
@@ -23,6 +23,7 @@ public sealed class StartCicdDeploymentCommand : CicdCmdlet
     public string[] Name { get; set; } = null!;
 
     [Parameter(ParameterSetName = ParameterSets.ByInputObject, Mandatory = true, ValueFromPipeline = true)]
+    /// <summary>Projects from Get-CicdProject (the default set, so a piped Project binds by value).</summary>
     public Project[] InputObject { get; set; } = null!;
 
     /// <summary>A full or abbreviated SHA; the branch tip when omitted.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using System.Security;
 using CicdOps.Cmdlets.Infrastructure;
@@ -8,8 +9,9 @@ namespace CicdOps.Cmdlets.Commands;
 
 /// <summary>
 /// Start-CicdListener: runs the webhook listener in the foreground until Ctrl+C. Pushes signed by a Git host
-/// deploy the projects they name. The engine's one-line events (logged from worker threads) are queued and
-/// written here, on the pipeline thread, as host information records tagged CicdOps.Listener.
+/// deploy the projects they name. The listener is the module's own `cicdops listen` (one implementation for every
+/// front end) run as a child process; its one-line events are written here, on the pipeline thread, as host
+/// information records tagged CicdOps.Listener. Ctrl+C asks it for its graceful stop and returns the prompt.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "CicdListener", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = ParameterSets.BySecret)]
@@ -17,10 +19,11 @@ namespace CicdOps.Cmdlets.Commands;
 public sealed class StartCicdListenerCommand : CicdCmdlet
 {
     public const string InformationTag = "CicdOps.Listener";
+    public const string ListenerFailedErrorId = "CicdListenerFailed";
     private static readonly string[] HostTags = { "PSHOST", InformationTag };
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     /// <summary>After Ctrl+C, how long to wait for the listener to stop accepting before returning the prompt.</summary>
-    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(1.5);
 
     [Parameter]
     [ValidateRange(1, 65535)]
@@ -49,67 +52,58 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
 
     protected override void ProcessRecord()
     {
-        var options = new ListenerOptions
-        {
-            Port = Port,
-            BindAddress = BindAddress,
-            Secret = ResolveSecret(),
-            AllowUnsigned = AllowUnsigned.IsPresent,
-        };
         if (ShutdownGrace is { } g && g < TimeSpan.Zero)
             ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidTimeout", ErrorCategory.InvalidArgument,
                 "The shutdown grace must not be negative.", g));
-        if (!ShouldProcess(options.Prefix, "Listen for webhooks and deploy the projects they name")) return;
-        Run(options);
+        var check = new ListenerOptions { Port = Port, BindAddress = BindAddress, AllowUnsigned = true }.Validate();
+        if (check is not null)
+            ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument, check, BindAddress));
+        var target = new ListenerOptions { Port = Port, BindAddress = BindAddress }.Prefix;
+        if (!ShouldProcess(target, "Listen for webhooks and deploy the projects they name")) return;
+        if (!ModuleExecutable.IsPresent)
+            ThrowTerminatingError(CicdErrorRecords.Create(ModuleExecutable.NotFoundErrorId, ErrorCategory.NotInstalled,
+                ModuleExecutable.MissingMessage, ModuleExecutable.PathForThisMachine));
+        Run(target);
     }
 
-    private void Run(ListenerOptions options)
+    private void Run(string target)
     {
-        var engine = Engine; // resolved here: the worker thread must never touch the cmdlet
-        var grace = ShutdownGrace;
-        using var lines = new QueuedProgress<string>();
-        var stop = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
-        var run = Task.Run(() => engine.RunListenerAsync(options, lines.Report, stop.Token, grace));
-        // Remove-Module stops the listener and waits for its graceful stop (the engine is disposed right after).
-        var cleanup = ModuleCleanup.RegisterScoped(() =>
+        var dataPath = DataDirectory.Resolve(DataPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(DataPath));
+        var arguments = new List<string>
         {
-            try { stop.Cancel(); } catch (ObjectDisposedException) { }
-            // Waits without rethrowing: how the run ended was (or will be) reported by the cmdlet.
-            ((IAsyncResult)run).AsyncWaitHandle.WaitOne((grace ?? CicdEngine.DefaultShutdownGrace) + TimeSpan.FromSeconds(10));
-        });
-        // Whenever the run ends (possibly after this cmdlet returned), forget it, release the source and
-        // zero the secret (the engine no longer needs it).
-        run.ContinueWith(_ =>
-        {
-            cleanup.Dispose();
-            stop.Dispose();
-            if (options.Secret is { } secret) Array.Clear(secret);
-        }, TaskScheduler.Default);
+            "--data-dir", dataPath, "listen", "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", BindAddress,
+            "--stop-when-stdin-closes",
+        };
+        if (AllowUnsigned) arguments.Add("--allow-unsigned");
+        if (ShutdownGrace is { } grace)
+            arguments.AddRange(new[] { "--shutdown-grace", ((int)Math.Ceiling(grace.TotalSeconds)).ToString(CultureInfo.InvariantCulture) });
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (ParameterSetName == ParameterSets.BySecretFile)
+            arguments.AddRange(new[] { "--webhook-secret-file", SessionState.Path.GetUnresolvedProviderPathFromPSPath(WebhookSecretFile) });
+        else if (WebhookSecret is not null)
+            // Through the child's environment, never its argv (visible to every user in the process list).
+            environment[WebhookSecrets.EnvironmentVariable] = WebhookSecrets.ToPlainText(WebhookSecret);
 
+        using var listener = ListenerProcess.Start(ModuleExecutable.PathForThisMachine, arguments, environment);
+        // Remove-Module stops the listener (gracefully) too.
+        using var cleanup = ModuleCleanup.RegisterScoped(() => listener.Stop(StopWait));
         var token = CancellationToken;
-        while (!run.IsCompleted)
+        while (!listener.OutputEnded || !listener.HasExited)
         {
             if (token.IsCancellationRequested)
             {
-                // Ctrl+C: the pipeline is stopping and can no longer be written to. The engine stops accepting
-                // at once; running deployments finish in the background within the grace.
-                ((IAsyncResult)run).AsyncWaitHandle.WaitOne(StopWait);
+                // Ctrl+C: the pipeline is stopping and can no longer be written to. The listener stops accepting at
+                // once; running deployments finish within its grace, after the prompt is back.
+                listener.Stop(StopWait);
                 return;
             }
-            if (lines.TryTake(out var line, PollInterval)) WriteLine(line);
+            if (listener.TryTakeLine(out var line, PollInterval)) WriteLine(line);
+            else if (listener.HasExited && listener.OutputEnded) break;
         }
-        while (lines.TryTake(out var late, TimeSpan.Zero)) WriteLine(late);
-
-        try
-        {
-            run.GetAwaiter().GetResult();
-        }
-        catch (CicdException ex)
-        {
+        while (listener.TryTakeLine(out var late, TimeSpan.Zero)) WriteLine(late);
+        if (listener.ExitCode != 0)
             // Refused options (no secret on a public interface, a busy port, ...): nothing can proceed.
-            ThrowTerminatingError(CicdErrorRecords.From(ex));
-        }
-        catch (OperationCanceledException) { }
+            ThrowTerminatingError(CliErrors.ToErrorRecord(listener.Errors, listener.ExitCode, ListenerFailedErrorId, target));
     }
 
     private void WriteLine(string line)
@@ -118,42 +112,5 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
         if (line.StartsWith(warning, StringComparison.Ordinal)) WriteWarning(line[warning.Length..]);
         // Like Write-Host: shown by default, yet capturable with -InformationVariable and silenced with -InformationAction.
         else WriteInformation(new HostInformationMessage { Message = line }, HostTags);
-    }
-
-    private byte[]? ResolveSecret()
-    {
-        if (ParameterSetName == ParameterSets.BySecretFile) return ReadSecretFile();
-        return WebhookSecret is not null ? WebhookSecrets.FromSecureString(WebhookSecret) : WebhookSecrets.FromEnvironment();
-    }
-
-    private byte[] ReadSecretFile()
-    {
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WebhookSecretFile);
-        byte[] content;
-        try
-        {
-            content = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument",
-                ex is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.ReadError,
-                $"Cannot read the webhook secret file {path}: {ex.Message}", path));
-            throw; // unreachable
-        }
-        try
-        {
-            return WebhookSecrets.FromFileBytes(content) ?? throw new InvalidDataException();
-        }
-        catch (InvalidDataException)
-        {
-            ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidData,
-                $"The webhook secret file {path} is empty.", path));
-            throw; // unreachable
-        }
-        finally
-        {
-            Array.Clear(content);
-        }
     }
 }

@@ -5,9 +5,14 @@ using CicdOps.Engine.Model;
 
 namespace CicdOps.Cmdlets.Commands;
 
-/// <summary>Stop-CicdDeployment: cancels a project's waiting deployment, or stops its running one and its processes.</summary>
+/// <summary>
+/// Stop-CicdDeployment: cancels a project's waiting deployment, or stops its running one and its processes; given
+/// Deployment objects (piped), stops those deployments. InputObject is the default set so that a piped Deployment
+/// binds by value (PowerShell binds pipeline input only within the default set when every set has a mandatory
+/// pipeline parameter); names still bind positionally and Project objects by their Name property.
+/// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "CicdDeployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
-    DefaultParameterSetName = ParameterSets.ByName)]
+    DefaultParameterSetName = ParameterSets.ByInputObject)]
 [OutputType(typeof(Deployment))]
 public sealed class StopCicdDeploymentCommand : CicdCmdlet
 {
@@ -22,8 +27,16 @@ public sealed class StopCicdDeploymentCommand : CicdCmdlet
 
     protected override void ProcessRecord()
     {
-        var names = ParameterSetName == ParameterSets.ByInputObject ? InputObject.Select(d => d.Project) : Name;
-        foreach (var name in names)
+        if (ParameterSetName == ParameterSets.ByInputObject)
+        {
+            foreach (var deployment in InputObject)
+            {
+                if (!ShouldProcess($"{deployment.Project} (deployment {deployment.Id})", "Stop the deployment")) continue;
+                TryInvoke(() => WriteObject(Engine.CancelDeployment(deployment.Id)));
+            }
+            return;
+        }
+        foreach (var name in Name)
         {
             if (!ShouldProcess(name, "Stop the active deployment")) continue;
             TryInvoke(() => WriteObject(Engine.CancelDeployment(name)));

@@ -7,7 +7,7 @@ namespace CicdOps.Cmdlets.Commands;
 
 /// <summary>Unregister-CicdProject: stops a project's app and removes it and its history; the working tree stays.</summary>
 [Cmdlet(VerbsLifecycle.Unregister, "CicdProject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
-    DefaultParameterSetName = ParameterSets.ByName)]
+    DefaultParameterSetName = ParameterSets.ByInputObject)]
 [OutputType(typeof(Project))]
 public sealed class UnregisterCicdProjectCommand : CicdCmdlet
 {
@@ -20,6 +20,7 @@ public sealed class UnregisterCicdProjectCommand : CicdCmdlet
     public string[] Name { get; set; } = null!;
 
     [Parameter(ParameterSetName = ParameterSets.ByInputObject, Mandatory = true, ValueFromPipeline = true)]
+    /// <summary>Projects from Get-CicdProject (the default set, so a piped Project binds by value).</summary>
     public Project[] InputObject { get; set; } = null!;
 
     /// <summary>Skips the extra "its history is deleted" prompt (use -Confirm:$false to skip the ShouldProcess one).</summary>

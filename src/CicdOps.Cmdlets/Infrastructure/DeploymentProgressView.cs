@@ -17,10 +17,20 @@ internal sealed class DeploymentProgressView
 
     public ProgressRecord Update(DeploymentProgress progress)
     {
-        _record.StatusDescription = progress.Stage is { } stage ? $"{stage}: {progress.Message}" : $"{progress.Status}: {progress.Message}";
+        _record.StatusDescription = Describe(progress);
         if (progress.Stage is { } s) _record.PercentComplete = (int)s * 100 / StageCount;
         _record.CurrentOperation = progress.Status.ToString();
         return _record;
+    }
+
+    /// <summary>
+    /// The engine's message already names the stage ("Install", "Health (rollback)") or the status with its reason
+    /// ("RolledBack: health check failed"): prefix only what it does not say, so nothing reads "Install: Install".
+    /// </summary>
+    internal static string Describe(DeploymentProgress progress)
+    {
+        var prefix = progress.Stage is { } stage && progress.Status == DeploymentStatus.Running ? stage.ToString() : progress.Status.ToString();
+        return progress.Message.StartsWith(prefix, StringComparison.Ordinal) ? progress.Message : $"{prefix}: {progress.Message}";
     }
 
     public ProgressRecord Complete(Deployment final)

@@ -28,18 +28,16 @@ public static class EngineCache
                 ModuleCleanup.Register(DisposeAll);
                 _cleanupRegistered = true;
             }
-            return Engines.GetOrAdd(key, path => CicdEngine.Open(Options(path, ExecutableLookup.FindOnPath("cicdops"))));
+            return Engines.GetOrAdd(key, path => CicdEngine.Open(Options(path, ModuleExecutable.PathForThisMachine)));
         }
     }
 
     /// <summary>
-    /// With the `cicdops` executable installed, deployments run in its detached worker (they outlive the pwsh
-    /// session) and app output goes through its masking log pump; without it, deployments run in this session and
-    /// app output is not masked (each deployment log says so).
+    /// Deployments run in the module's own `cicdops` executable as a detached worker (they outlive the pwsh session)
+    /// and app output goes through its masking log pump. A missing or broken executable makes the worker fail at
+    /// start, which the engine reports within seconds (CicdWorkerFailed) instead of deploying unmasked in-session.
     /// </summary>
-    public static EngineOptions Options(string dataPath, string? cicdops) => cicdops is null
-        ? new EngineOptions { DataPath = dataPath }
-        : new EngineOptions
+    public static EngineOptions Options(string dataPath, string cicdops) => new EngineOptions
         {
             DataPath = dataPath,
             WorkerCommand = new[] { cicdops, "--data-dir", dataPath, "worker" },

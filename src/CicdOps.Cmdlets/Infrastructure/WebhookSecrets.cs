@@ -5,8 +5,8 @@ using System.Text;
 namespace CicdOps.Cmdlets.Infrastructure;
 
 /// <summary>
-/// Turns the ways a webhook secret can be given (SecureString, file, environment variable) into the UTF-8
-/// bytes the engine's ListenerOptions.Secret expects. Intermediate plaintext buffers are zeroed.
+/// Turns a webhook secret given as a SecureString into what the engine (a project's secret: UTF-8 bytes) or the
+/// listener child process (its environment) takes. Intermediate plaintext buffers are zeroed where .NET allows.
 /// </summary>
 public static class WebhookSecrets
 {
@@ -32,17 +32,22 @@ public static class WebhookSecrets
         }
     }
 
-    /// <summary>The file's bytes without a trailing newline (as `echo secret > file` leaves); null when nothing is left.</summary>
-    public static byte[]? FromFileBytes(byte[] content)
+    /// <summary>
+    /// The secure string as text, for the listener child process's environment (its only way in that other users
+    /// cannot read: the process list shows argv to everyone, /proc/PID/environ only to the owner and root).
+    /// </summary>
+    public static string ToPlainText(SecureString secret)
     {
-        ArgumentNullException.ThrowIfNull(content);
-        var length = content.Length;
-        while (length > 0 && content[length - 1] is (byte)'\n' or (byte)'\r') length--;
-        if (length == 0) return null;
-        return content[..length];
+        ArgumentNullException.ThrowIfNull(secret);
+        var unmanaged = IntPtr.Zero;
+        try
+        {
+            unmanaged = Marshal.SecureStringToGlobalAllocUnicode(secret);
+            return Marshal.PtrToStringUni(unmanaged, secret.Length);
+        }
+        finally
+        {
+            if (unmanaged != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(unmanaged);
+        }
     }
-
-    /// <summary>UTF-8 of the environment variable's value; null when unset or empty.</summary>
-    public static byte[]? FromEnvironment() =>
-        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value ? Encoding.UTF8.GetBytes(value) : null;
 }

@@ -51,7 +51,7 @@ internal static class CmdletCatalog
     private static (MetadataLoadContext, IReadOnlyList<CmdletDefinition>) Load()
     {
         var paths = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll").ToList();
-        // The cmdlets and CicdOps.Contracts sit at the module's root; the engine and SQLite under dependencies/.
+        // The cmdlet assembly and the contracts beside it (pwsh's default context), then the engine's context.
         paths.AddRange(Directory.GetFiles(ModulePaths.ModuleDirectory, "*.dll"));
         paths.AddRange(Directory.GetFiles(Path.Combine(ModulePaths.ModuleDirectory, "dependencies"), "*.dll"));
         paths.Add(ModulePaths.SystemManagementAutomation);

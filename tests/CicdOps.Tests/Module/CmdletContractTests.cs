@@ -196,6 +196,7 @@ public sealed class CmdletContractTests
             }
             Assert.Equal("InputObject", p.Name);
             Assert.True(p.Type.IsArray, $"{name} -InputObject should take an array");
+            // A type users can name: it lives in the contracts assembly, in pwsh's default load context.
             Assert.Equal("CicdOps.Contracts", p.Type.GetElementType()!.Assembly.GetName().Name);
         }
     }

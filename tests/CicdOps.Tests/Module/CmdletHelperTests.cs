@@ -92,32 +92,38 @@ public sealed class CmdletHelperTests
         Assert.Throws<InvalidOperationException>(() => SecretValues.WithChars<int>(secret, _ => throw new InvalidOperationException()));
     }
 
+    [Theory]
+    [InlineData(CicdOps.DeploymentStatus.Running, CicdOps.DeploymentStage.Install, "Install", "Install")]
+    [InlineData(CicdOps.DeploymentStatus.Running, CicdOps.DeploymentStage.Health, "Health (rollback)", "Health (rollback)")]
+    [InlineData(CicdOps.DeploymentStatus.Queued, null, "waiting for the deployment before it", "Queued: waiting for the deployment before it")]
+    [InlineData(CicdOps.DeploymentStatus.RolledBack, CicdOps.DeploymentStage.Health, "RolledBack: health check failed", "RolledBack: health check failed")]
+    public void Progress_says_each_stage_once(CicdOps.DeploymentStatus status, CicdOps.DeploymentStage? stage, string message, string expected) =>
+        Assert.Equal(expected, DeploymentProgressView.Describe(new CicdOps.Engine.Model.DeploymentProgress(1, "app", status, stage, message)));
+
     [Fact]
-    public void A_secret_file_loses_its_trailing_newline_only()
+    public void A_SecureString_webhook_secret_reaches_the_listener_process_as_its_characters()
     {
-        Assert.Equal("  top secret"u8.ToArray(), WebhookSecrets.FromFileBytes("  top secret\r\n"u8.ToArray()));
-        Assert.Equal("a\nb"u8.ToArray(), WebhookSecrets.FromFileBytes("a\nb\n"u8.ToArray()));
-        Assert.Null(WebhookSecrets.FromFileBytes("\n"u8.ToArray()));
-        Assert.Null(WebhookSecrets.FromFileBytes(Array.Empty<byte>()));
+        using var secret = new System.Security.SecureString();
+        foreach (var c in "s3cr\u00e9t \"$(x)") secret.AppendChar(c);
+        Assert.Equal("s3cr\u00e9t \"$(x)", WebhookSecrets.ToPlainText(secret));
     }
 
     [Fact]
-    public void The_cicdops_executable_is_found_on_absolute_PATH_entries_only()
+    public void The_module_executable_counts_only_when_it_is_an_executable_file()
     {
-        if (OperatingSystem.IsWindows()) return;
-        var root = Directory.CreateTempSubdirectory("cicdops-path-").FullName;
+        var root = Directory.CreateTempSubdirectory("cicdops-exe-").FullName;
         try
         {
-            var notExecutable = Directory.CreateDirectory(Path.Combine(root, "a")).FullName;
-            var bin = Directory.CreateDirectory(Path.Combine(root, "b")).FullName;
-            File.WriteAllText(Path.Combine(notExecutable, "cicdops"), "");
-            File.SetUnixFileMode(Path.Combine(notExecutable, "cicdops"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            File.WriteAllText(Path.Combine(bin, "cicdops"), "#!/bin/sh\n");
-            File.SetUnixFileMode(Path.Combine(bin, "cicdops"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var path = string.Join(Path.PathSeparator, "relative/bin", notExecutable, bin);
-            Assert.Equal(Path.Combine(bin, "cicdops"), ExecutableLookup.FindOnPath("cicdops", path));
-            Assert.Null(ExecutableLookup.FindOnPath("cicdops", notExecutable));
-            Assert.Null(ExecutableLookup.FindOnPath("../cicdops", bin));
+            var plain = Path.Combine(root, "plain");
+            var executable = Path.Combine(root, "cicdops");
+            File.WriteAllText(plain, "");
+            File.SetUnixFileMode(plain, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.WriteAllText(executable, "#!/bin/sh\n");
+            File.SetUnixFileMode(executable, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Assert.True(ExecutableLookup.IsExecutableFile(executable));
+            Assert.False(ExecutableLookup.IsExecutableFile(plain));
+            Assert.False(ExecutableLookup.IsExecutableFile(Path.Combine(root, "missing")));
+            Assert.False(ExecutableLookup.IsExecutableFile(root));
         }
         finally
         {
@@ -194,10 +200,30 @@ public sealed class EngineCacheOptionsTests
     }
 
     [Fact]
-    public void Without_cicdops_the_session_runs_deployments_itself()
+    public void A_worker_that_cannot_start_is_an_error_with_the_reason_not_an_endless_wait()
     {
-        var options = EngineCache.Options("/tmp/x", null);
-        Assert.Null(options.WorkerCommand);
-        Assert.Null(options.LogPumpCommand);
+        using var repo = new CicdOps.Tests.Support.TestRepository();
+        using var dir = new CicdOps.Tests.Support.TempDirectory();
+        repo.Write(".cicd/run.sh", "#!/bin/bash\nexec sleep 300\n").CommitAndPush();
+        // What a module without its executable (or with one for another CPU) would launch.
+        var missing = dir.Combine("module", "bin", "linux-x64", "cicdops");
+        var options = EngineCache.Options(dir.Combine("data"), missing);
+        using var engine = CicdOps.Engine.CicdEngine.Open(options);
+        engine.RegisterProject(new CicdOps.Engine.Model.ProjectSpec { Name = "app", Repository = repo.Url, Path = dir.Combine("tree") });
+        try
+        {
+            var d = engine.RequestDeployment(new CicdOps.Engine.Model.DeploymentRequest { Project = "app" });
+            // The bound only keeps a regression from hanging the suite; the engine reports after its first liveness check.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var error = Assert.Throws<CicdOps.Engine.CicdException>(() => engine.WaitForDeploymentAsync(d.Id, null, timeout.Token).GetAwaiter().GetResult());
+            Assert.Equal("CicdWorkerFailed", error.ErrorId);
+            Assert.Contains("exited with code 127", error.Message);
+            Assert.Contains(missing, error.Message); // the shell's "not found" line from worker.log, naming the path
+            Assert.False(timeout.IsCancellationRequested);
+        }
+        finally
+        {
+            engine.UnregisterProject("app", removeServiceUser: true);
+        }
     }
 }

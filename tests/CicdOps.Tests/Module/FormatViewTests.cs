@@ -25,8 +25,8 @@ public sealed class FormatViewTests
     public void Table_columns_name_properties_that_exist(string type)
     {
         var view = TableViews()[type];
-        // Engine records, or the few output classes the cmdlet assembly defines itself.
-        var engineType = CmdletCatalog.LoadedAssembly("CicdOps.Engine").GetType(type)
+        // Contract records, or the few output classes the cmdlet assembly defines itself.
+        var engineType = CmdletCatalog.LoadedAssembly("CicdOps.Contracts").GetType(type)
             ?? CmdletCatalog.LoadedAssembly("CicdOps.Cmdlets").GetType(type, throwOnError: true)!;
         var known = engineType.GetProperties().Select(p => p.Name)
             .Concat(Types.Descendants("Type").Where(t => t.Element("Name")!.Value == type).Descendants("Name").Skip(1).Select(n => n.Value))
@@ -49,9 +49,9 @@ public sealed class FormatViewTests
     }
 
     [Fact]
-    public void Extended_types_exist_in_the_engine()
+    public void Extended_types_exist_in_the_contracts()
     {
-        var engine = CmdletCatalog.LoadedAssembly("CicdOps.Engine");
+        var engine = CmdletCatalog.LoadedAssembly("CicdOps.Contracts");
         foreach (var name in Types.Descendants("Type").Select(t => t.Element("Name")!.Value))
             Assert.NotNull(engine.GetType(name));
     }

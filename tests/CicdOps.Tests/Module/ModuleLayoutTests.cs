@@ -8,6 +8,7 @@ public sealed class ModuleLayoutTests
     [Theory]
     [InlineData("CicdOps.psd1")]
     [InlineData("CicdOps.Cmdlets.dll")]
+    [InlineData("CicdOps.Contracts.dll")]
     [InlineData("CicdOps.Format.ps1xml")]
     [InlineData("CicdOps.Types.ps1xml")]
     [InlineData("en-US/CicdOps.Cmdlets.dll-Help.xml")]
@@ -27,8 +28,10 @@ public sealed class ModuleLayoutTests
     [InlineData("CicdOps.Engine.dll")]
     [InlineData("Microsoft.Data.Sqlite.dll")]
     [InlineData("System.Management.Automation.dll")]
-    public void Only_the_cmdlet_assembly_sits_beside_the_manifest(string file) =>
-        // Anything here would be loaded into pwsh's default load context, defeating the isolation.
+    [InlineData("dependencies/CicdOps.Contracts.dll")]
+    public void Only_the_cmdlet_and_contract_assemblies_sit_beside_the_manifest(string file) =>
+        // Anything beside the manifest is loaded into pwsh's default load context, defeating the isolation; a second
+        // copy of the contracts under dependencies/ would give the engine its own Project type, not the user's.
         Assert.False(File.Exists(Path.Combine(ModulePaths.ModuleDirectory, file)), file);
 
     [Fact]

@@ -27,6 +27,9 @@ internal static class ModulePaths
     public static string IsolationProbe =>
         Path.Combine(RepositoryRoot, "tests", "CicdOps.IsolationProbe", "bin", Configuration, "net8.0", "CicdOps.IsolationProbe.dll");
 
+    public static string SurfaceProbe =>
+        Path.Combine(RepositoryRoot, "tests", "CicdOps.SurfaceProbe", "bin", Configuration, "net10.0", "CicdOps.SurfaceProbe.dll");
+
     private static string Metadata(string key) =>
         typeof(ModulePaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value
         ?? throw new InvalidOperationException($"assembly metadata {key} is empty");
