@@ -18,7 +18,7 @@ BeforeAll {
     $script:ExpectedCmdlets = @(
         'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdWebhookDelivery', 'Install-CicdListenerService',
         'Invoke-CicdRollback', 'Register-CicdProject', 'Set-CicdPin', 'Set-CicdProject', 'Start-CicdDeployment', 'Start-CicdListener',
-        'Stop-CicdDeployment', 'Unregister-CicdProject', 'Set-CicdSecret', 'Get-CicdSecret', 'Remove-CicdSecret')
+        'Stop-CicdDeployment', 'Unregister-CicdProject', 'Set-CicdSecret', 'Get-CicdSecret', 'Remove-CicdSecret', 'Backup-CicdState')
 
     function script:New-TestProject {
         param([Parameter(Mandatory)] [string] $Name, [string] $Health = 'exit 0')
@@ -51,7 +51,7 @@ Describe 'The module' {
     It 'shows help with examples for <_>' -ForEach @(
         'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdWebhookDelivery', 'Install-CicdListenerService',
         'Invoke-CicdRollback', 'Register-CicdProject', 'Set-CicdPin', 'Set-CicdProject', 'Start-CicdDeployment', 'Start-CicdListener',
-        'Stop-CicdDeployment', 'Unregister-CicdProject', 'Set-CicdSecret', 'Get-CicdSecret', 'Remove-CicdSecret') {
+        'Stop-CicdDeployment', 'Unregister-CicdProject', 'Set-CicdSecret', 'Get-CicdSecret', 'Remove-CicdSecret', 'Backup-CicdState') {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
         @($help.examples.example).Count | Should -BeGreaterOrEqual 2
@@ -66,6 +66,20 @@ Describe 'The module' {
         Remove-Module CicdOps
         Import-Module $script:ManifestPath
         Get-Command Get-CicdProject | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'State backup' {
+    It 'Backup-CicdState writes a new file, -WhatIf writes nothing, and an existing file is CicdInvalidPath' {
+        $null = New-TestProject -Name backed
+        $file = Join-Path $TestDrive 'state.db'
+        Backup-CicdState -Path $file -WhatIf
+        Test-Path $file | Should -BeFalse
+        $written = Backup-CicdState -Path $file
+        $written | Should -BeOfType System.IO.FileInfo
+        $written.Length | Should -BeGreaterThan 0
+        { Backup-CicdState -Path $file -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdInvalidPath,CicdOps.Cmdlets.Commands.BackupCicdStateCommand'
     }
 }
 
