@@ -341,7 +341,7 @@ internal static partial class Commands
             var what = skipped is null ? null : skipped.RequestedCommit is { } c ? "commit " + Output.Short(c) : "the branch tip";
             if (!pr.GetValue(deploy) || skipped is null)
             {
-                if (asJson) Output.WriteJson(new { project = p, skipped });
+                if (asJson) Output.WriteJson(p); // the Project, as before: scripts read it
                 else if (skipped is null) Console.Out.WriteLine($"{p.Name}: unpinned (nothing was skipped while pinned)");
                 else Console.Out.WriteLine($"{p.Name}: unpinned; {what} (deployment {skipped.Id}) was skipped while pinned and is not deployed" +
                     (pr.GetValue(deploy) ? "" : $" — deploy it with: cicdops deploy {p.Name}{(skipped.RequestedCommit is { } sc ? " --commit " + sc : "")}"));

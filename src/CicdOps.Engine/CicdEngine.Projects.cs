@@ -28,9 +28,13 @@ public sealed partial class CicdEngine
         };
         _ctx.Db.Read(c => { EnsureFree(c, project, isNew: true); return 0; });
         EnsureBranchExists(project.Repository, project.Branch);
+        // Credentials in the URL are stored encrypted; the row keeps the shown form (https://***@host/…).
+        var (storedRepository, credential) = RepositoryCredentials.ForStorage(project.Repository);
+        project = project with { Repository = storedRepository };
         // Only now, with everything valid, may an account be created; unsandboxed, the engine's own (stored as null).
         var account = _ctx.Sandbox.EnsureAccount(name, spec.ServiceUser);
         project = project with { ServiceUser = _ctx.Sandbox.IsSandboxed ? account.Name : null };
+        var inserted = false;
         try
         {
             _ctx.Db.Write(c =>
@@ -38,9 +42,13 @@ public sealed partial class CicdEngine
                 EnsureFree(c, project, isNew: true); // again, inside the transaction: another process may have won
                 ProjectStore.Insert(c, project);
             });
+            inserted = true;
+            if (credential is not null) RepositoryCredentials.Save(_ctx, name, credential);
         }
         catch
         {
+            // A row without its credential would deploy as *** (only ours: another process may own the name).
+            if (inserted) { try { _ctx.Db.Write(c => ProjectStore.Delete(c, name)); } catch (CicdException) { } }
             // The account was made for this registration only: leave nothing behind (the insert's error wins).
             if (_ctx.Sandbox.IsSandboxed && spec.ServiceUser is null)
             {
@@ -66,11 +74,14 @@ public sealed partial class CicdEngine
 
     public Project UpdateProject(string name, ProjectUpdate update)
     {
-        // As stored: the shown form has its repository credentials redacted.
-        var current = _ctx.Db.Read(c => ProjectStore.Get(c, Names.ProjectName(name)));
+        // As stored, with the real repository URL (the shown form has its credentials redacted).
+        var stored = _ctx.Db.Read(c => ProjectStore.Get(c, Names.ProjectName(name)));
+        var storedCredential = RepositoryCredentials.ForStorage(RepositoryCredentials.ForGit(_ctx, stored)).UserInfo;
+        var current = stored with { Repository = RepositoryCredentials.ForGit(_ctx, stored) };
         var next = current with
         {
-            Repository = update.Repository is { } r ? RepositoryUrl.Validate(r) : current.Repository,
+            // A URL that repeats the shown *** keeps the stored credentials.
+            Repository = update.Repository is { } r ? RepositoryCredentials.WithUserInfo(RepositoryUrl.Validate(r), storedCredential) : current.Repository,
             Branch = update.Branch is { } b ? Names.Branch(b) : current.Branch,
             Path = update.Path is { } p ? ValidPath(p) : current.Path,
             Port = update.ClearPort ? null : update.Port is { } port ? Names.Port(port) : current.Port,
@@ -79,11 +90,13 @@ public sealed partial class CicdEngine
             AllowSudoDuringInstall = update.AllowSudoDuringInstall ?? current.AllowSudoDuringInstall,
         };
         if (next.Repository != current.Repository || next.Branch != current.Branch) EnsureBranchExists(next.Repository, next.Branch);
+        var (storedRepository, credential) = RepositoryCredentials.ForStorage(next.Repository);
         _ctx.Db.Write(c =>
         {
             EnsureFree(c, next, isNew: false);
-            ProjectStore.UpdateSettings(c, next);
+            ProjectStore.UpdateSettings(c, next with { Repository = storedRepository });
         });
+        if (credential != storedCredential) RepositoryCredentials.Save(_ctx, stored.Name, credential);
         return GetProject(name);
     }
 

@@ -19,6 +19,8 @@ internal sealed partial class DeploymentRunner
         {
             _account = _ctx.Sandbox.ResolveAccount(_p.ServiceUser);
             _secrets = _ctx.Secrets.Load(_p.Name);
+            // The stored URL shows *** for credentials kept encrypted; git needs them.
+            _p = _p with { Repository = RepositoryCredentials.ForGit(_ctx, _p) };
             // Credentials in the repository URL are masked like secrets: git's messages may repeat the URL.
             _masker = Validation.RepositoryUrl.Credentials(_p.Repository) is { Count: > 0 } credentials
                 ? SecretMasker.Create(_secrets.Values.Concat(credentials))

@@ -14,7 +14,9 @@ internal static class CommitLookup
     public static string Resolve(EngineContext ctx, Project p, string commit)
     {
         var prefix = Names.Commit(commit);
-        p = ctx.Db.Read(c => ProjectStore.Get(c, p.Name)); // as stored: the shown form has no repository credentials
+        // As stored, with the real URL: the shown form has no repository credentials.
+        p = ctx.Db.Read(c => ProjectStore.Get(c, p.Name));
+        p = p with { Repository = RepositoryCredentials.ForGit(ctx, p) };
         var known = ctx.Db.Read(c => DeploymentStore.RecentCommits(c, p.Name, 1000))
             .Where(s => s.Length is 40 or 64 && s.StartsWith(prefix, StringComparison.Ordinal)).Distinct().ToList();
         if (known.Count == 1) return known[0];

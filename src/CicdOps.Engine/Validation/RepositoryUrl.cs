@@ -70,7 +70,7 @@ public static partial class RepositoryUrl
     }
 
     /// <summary>Where a scheme URL's userinfo starts and the index of its '@'; (0, -1) when it has none.</summary>
-    private static (int Start, int At) UserInfo(string url)
+    internal static (int Start, int At) UserInfo(string url)
     {
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
         if (scheme < 0) return (0, -1);

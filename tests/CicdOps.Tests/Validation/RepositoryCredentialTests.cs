@@ -74,8 +74,15 @@ public sealed class RepositoryCredentialTests
         foreach (var log in Directory.EnumerateFiles(Path.Combine(cli.DataPath, "logs"), "*.log", SearchOption.AllDirectories))
             Assert.DoesNotContain(Token, File.ReadAllText(log));
 
-        // Changing another setting keeps the real URL (not the shown one): the next deploy still authenticates.
+        // Stored encrypted like a secret: no file under the data directory holds the token, and it is no secret of the app.
+        foreach (var file in Directory.EnumerateFiles(cli.DataPath, "*", SearchOption.AllDirectories))
+            Assert.DoesNotContain(Token, System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(file)));
+        Assert.DoesNotContain("repository", cli.Run("secret", "list", "app").StdOut);
+
+        // Changing another setting, or setting the URL as shown (with ***), keeps the credentials: the next deploy
+        // still authenticates.
         cli.Run("project", "set", "app", "--health-timeout", "20").ShouldExit(0);
+        cli.Run("project", "set", "app", "--repo", $"http://***@127.0.0.1:{server.Port}/origin.git").ShouldExit(0);
         repo.WriteSleeper("v2", cli.StateDir).CommitAndPush();
         server.UpdateServerInfo();
         cli.Run("deploy", "app").ShouldExit(0);
