@@ -25,7 +25,8 @@ public sealed class GitMessageTests
         using var repo = new TestRepository();
         using var h = new EngineHarness();
         repo.WriteSleeper("v1", h.StateDir)
-            .Write(".cicd/health.sh", "#!/bin/bash\necho \"checking http://localhost/health\"\necho \"database connection refused\" >&2\nexit 1\n")
+            // Slow to fail: the last check before the timeout is cut short by the budget, which used to be the reason.
+            .Write(".cicd/health.sh", "#!/bin/bash\nsleep 0.3\necho \"checking http://localhost/health\"\necho \"database connection refused\" >&2\nexit 1\n")
             .CommitAndPush();
         Engine_register(h, repo);
 
