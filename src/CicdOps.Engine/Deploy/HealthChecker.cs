@@ -40,6 +40,7 @@ internal sealed class HealthChecker
         var hasHealthScript = File.Exists(Path.Combine(_project.Path, ScriptNames.Health));
         var poll = TimeSpan.FromMilliseconds(20);
         var lastFailure = "";
+        string? realFailure = null;
         var attempts = 0;
         while (true)
         {
@@ -57,8 +58,9 @@ internal sealed class HealthChecker
                 attempts++;
                 if (r.Succeeded && FollowProcess(hasHealthScript) is { } diedMeanwhile) return diedMeanwhile;
                 if (r.Succeeded) { _log($"healthy after {clock.Elapsed.TotalMilliseconds:0} ms ({attempts} check(s))"); return null; }
-                // A last check cut short by the end of the budget says nothing new: the real answer is the one before.
-                if (!(r.TimedOut && lastFailure.Length > 0)) lock (output) lastFailure = HealthFailure(r, output);
+                // A check cut short by the end of the budget is not the answer: the earlier real failure stays first.
+                if (r.TimedOut && realFailure is not null) lastFailure = $"{realFailure}; the last check timed out after {r.Duration.TotalSeconds:0.#} s";
+                else lock (output) lastFailure = realFailure = HealthFailure(r, output);
             }
             else if (clock.Elapsed >= _settle)
             {
