@@ -51,7 +51,8 @@ foreach ($step in $Task) {
         }
         'Test' {
             Invoke-Native 'dotnet' 'test' "$root/CicdOps.sln" '-c' $Configuration '--nologo'
-            Invoke-Native 'pwsh' '-NoProfile' '-NonInteractive' '-File' "$root/tools/Invoke-PesterSuite.ps1" '-Path' "$root/tests/pester"
+            # The same Pester runner as test.sh and CI: finds Pester (PSModulePath or the NuGet cache), bounds the run.
+            Invoke-Native 'bash' "$root/tools/pester.sh"
         }
         'Package' {
             Invoke-Native 'dotnet' 'build' "$root/src/CicdOps.Cmdlets/CicdOps.Cmdlets.csproj" '-c' $Configuration '--nologo' '-t:CicdPackageModule'

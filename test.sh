@@ -3,7 +3,9 @@
 #   1. build the solution in Release (this also lays out the PowerShell module under artifacts/module) and publish
 #      the self-contained cicdops the module carries;
 #   2. the xunit suite (engine, CLI, listener, sandbox, module contract);
-#   3. the PowerShell syntax gate (tree-sitter) and Pester where pwsh exists.
+#   3. the Pester suites (tests/pester) in real pwsh against the built module (tools/pester.sh). Under CI ($CI set)
+#      a missing pwsh or Pester fails; elsewhere it is one loud line (.ci/powershell.sh installs both).
+# Both suites always run; the closing lines are Pester's summary and one "N passed, N failed" line per suite.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
@@ -16,16 +18,24 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
 dotnet test tests/CicdOps.Tests/CicdOps.Tests.csproj -c Release --no-build --nologo 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+xunit_status=${PIPESTATUS[0]}
 set -e
 summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1)
 passed=$(sed -nE 's/.*Passed: +([0-9]+).*/\1/p' <<<"$summary")
 failed=$(sed -nE 's/.*Failed: +([0-9]+),.*/\1/p' <<<"$summary")
 skipped=$(sed -nE 's/.*Skipped: +([0-9]+).*/\1/p' <<<"$summary")
-echo "xunit: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
-[ "$status" -eq 0 ] || exit "$status"
-[ "${passed:-0}" -gt 0 ] || { echo "xunit ran no test" >&2; exit 1; }
+xunit_line="xunit: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+echo "$xunit_line"
+if [ "$xunit_status" -eq 0 ] && [ "${passed:-0}" -eq 0 ]; then echo "xunit ran no test" >&2; xunit_status=1; fi
 
-for gate in tools/ps-syntax/run.sh tools/pester.sh; do
-  if [ -f "$gate" ]; then bash "$gate"; fi
-done
+set +e
+bash tools/pester.sh 2>&1 | tee "$log"
+pester_status=${PIPESTATUS[0]}
+set -e
+pester_line=$(grep -E '^(pester: |!!! PESTER NOT RUN)' "$log" | tail -n 1)
+
+echo
+echo "$xunit_line"
+echo "${pester_line:-pester: did not run}"
+[ "$xunit_status" -eq 0 ] || exit "$xunit_status"
+exit "$pester_status"

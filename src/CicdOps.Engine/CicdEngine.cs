@@ -49,5 +49,9 @@ public sealed partial class CicdEngine : IDisposable
 
     internal EngineContext Context => _ctx;
 
-    public void Dispose() => _ctx.Secrets.Dispose();
+    public void Dispose()
+    {
+        _ctx.Secrets.Dispose();
+        _ctx.Db.ReleasePooledConnections();
+    }
 }

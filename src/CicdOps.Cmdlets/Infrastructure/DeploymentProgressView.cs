@@ -3,7 +3,12 @@ using CicdOps.Engine.Model;
 
 namespace CicdOps.Cmdlets.Infrastructure;
 
-/// <summary>One ProgressRecord per deployment, reused for each stage report and completed at the end.</summary>
+/// <summary>
+/// One progress activity per deployment (one activity id), updated for each stage report and completed at the end.
+/// Each update is written as a snapshot of its own: the host shows them as one bar, while anything that collects
+/// the records ($ps.Streams.Progress, -ProgressAction with a script) keeps each state instead of N references to
+/// the last one.
+/// </summary>
 internal sealed class DeploymentProgressView
 {
     private static readonly int StageCount = Enum.GetValues<DeploymentStage>().Length;
@@ -20,8 +25,15 @@ internal sealed class DeploymentProgressView
         _record.StatusDescription = Describe(progress);
         if (progress.Stage is { } s) _record.PercentComplete = (int)s * 100 / StageCount;
         _record.CurrentOperation = progress.Status.ToString();
-        return _record;
+        return Snapshot();
     }
+
+    private ProgressRecord Snapshot() => new(_record.ActivityId, _record.Activity, _record.StatusDescription)
+    {
+        PercentComplete = _record.PercentComplete,
+        CurrentOperation = _record.CurrentOperation,
+        RecordType = _record.RecordType,
+    };
 
     /// <summary>
     /// The engine's message already names the stage ("Install", "Health (rollback)") or the status with its reason
@@ -38,6 +50,6 @@ internal sealed class DeploymentProgressView
         _record.StatusDescription = final.Status.ToString();
         _record.PercentComplete = 100;
         _record.RecordType = ProgressRecordType.Completed;
-        return _record;
+        return Snapshot();
     }
 }

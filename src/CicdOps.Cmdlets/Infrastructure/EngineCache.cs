@@ -10,6 +10,9 @@ namespace CicdOps.Cmdlets.Infrastructure;
 public static class EngineCache
 {
     private static readonly ConcurrentDictionary<string, CicdEngine> Engines = new(StringComparer.Ordinal);
+    // The database file each cached engine opened (device + inode): a data directory deleted and made again at
+    // the same path is a different database, and the cached engine must not go on writing to the unlinked one.
+    private static readonly ConcurrentDictionary<string, (ulong Device, ulong Inode)?> Opened = new(StringComparer.Ordinal);
     private static readonly object OpenLock = new();
 
     private static bool _cleanupRegistered;
@@ -18,7 +21,14 @@ public static class EngineCache
     {
         // Key on the resolved directory so a changed $env:CICDOPS_HOME opens a different engine.
         var key = DataDirectory.Resolve(explicitPath);
-        if (Engines.TryGetValue(key, out var engine)) return engine;
+        if (Engines.TryGetValue(key, out var engine))
+        {
+            if (Opened.TryGetValue(key, out var identity) && identity == DatabaseIdentity(key)) return engine;
+            lock (OpenLock)
+            {
+                if (Engines.TryRemove(key, out var stale)) stale.Dispose();
+            }
+        }
         lock (OpenLock)
         {
             // Registered again after each Remove-Module (which runs and forgets the cleanup actions), so engines
@@ -28,7 +38,12 @@ public static class EngineCache
                 ModuleCleanup.Register(DisposeAll);
                 _cleanupRegistered = true;
             }
-            return Engines.GetOrAdd(key, path => CicdEngine.Open(Options(path, ModuleExecutable.PathForThisMachine)));
+            return Engines.GetOrAdd(key, path =>
+            {
+                var opened = CicdEngine.Open(Options(path, ModuleExecutable.PathForThisMachine));
+                Opened[path] = DatabaseIdentity(path);
+                return opened;
+            });
         }
     }
 
@@ -43,6 +58,9 @@ public static class EngineCache
             WorkerCommand = new[] { cicdops, "--data-dir", dataPath, "worker" },
             LogPumpCommand = new[] { cicdops, "--data-dir", dataPath, "log-pump" },
         };
+
+    private static (ulong, ulong)? DatabaseIdentity(string dataPath) =>
+        Isolation.FileIdentity.Of(Path.Combine(dataPath, "cicdops.db"));
 
     public static void DisposeAll()
     {

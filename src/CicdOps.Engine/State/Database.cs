@@ -26,6 +26,16 @@ internal sealed class Database
     public string FilePath { get; }
 
     /// <summary>
+    /// Closes this database's idle pooled connections. An engine opened later on the same path must reach the
+    /// file that is there then, not a pooled handle to one deleted in between (a data directory made again).
+    /// </summary>
+    public void ReleasePooledConnections()
+    {
+        using var c = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(c);
+    }
+
+    /// <summary>
     /// Creates the database when there is none, or checks the one there and applies every schema version not yet
     /// applied, in order. An existing file that is empty (0 bytes, or no CicdOps state), is not a database or is
     /// corrupt is an error naming the file: starting over silently would make every project vanish.
