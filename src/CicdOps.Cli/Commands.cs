@@ -10,7 +10,7 @@ internal static partial class Commands
 {
     private static readonly Option<string?> DataDir = new("--data-dir")
     {
-        Description = "The data directory (default: $CICDOPS_HOME, else /var/lib/cicdops as root, else ~/.local/share/cicdops)",
+        Description = "The data directory [default: $CICDOPS_HOME, else /var/lib/cicdops as root, else ~/.local/share/cicdops]",
         HelpName = "DIR",
         Recursive = true,
     };
@@ -39,8 +39,10 @@ internal static partial class Commands
         root.Add(Listen());
         root.Add(Deliveries());
         root.Add(Service());
+        root.Add(Backup());
         root.Add(Worker());
         root.Add(LogPumpCommand.Create(DataDir));
+        AddExamples(root, "");
         return root;
     }
 
@@ -66,10 +68,10 @@ internal static partial class Commands
         var branch = new Option<string>("--branch") { Description = "The branch to deploy", HelpName = "BRANCH", DefaultValueFactory = _ => ProjectDefaults.Branch };
         var port = new Option<int?>("--port") { Description = "The port the app listens on (passed to it as $PORT)", HelpName = "N" };
         var privileged = AllowPrivilegedPortOption();
-        var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take (default 15)", HelpName = "S" };
-        var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take (default 1800)", HelpName = "S" };
-        var user = new Option<string?>("--service-user") { Description = "Run the project as this existing account (as root; default: a new dedicated cicd_<name>-<hex> user)", HelpName = "USER" };
-        var sudo = SudoCommandOption("Let .cicd/install.sh run this command as root through sudo while it runs (repeatable; an absolute path, optionally with fixed arguments; ALL alone grants everything). Default: no sudo");
+        var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take [default: 15]", HelpName = "S" };
+        var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take [default: 1800]", HelpName = "S" };
+        var user = new Option<string?>("--service-user") { Description = "Run the project as this existing account (as root) [default: a new dedicated cicd_<name>-<hex> user]", HelpName = "USER" };
+        var sudo = SudoCommandOption("Let .cicd/install.sh run this command as root through sudo while it runs (repeatable; an absolute path, optionally with fixed arguments; ALL alone grants everything) [default: no sudo]");
         var oldSudo = RetiredSudoFlag();
         var deploy = new Option<bool>("--deploy") { Description = "Deploy the branch tip right away (and wait, unless --no-wait)" };
         var noWait = NoWaitOption("the deployment");
@@ -245,18 +247,32 @@ internal static partial class Commands
     {
         var name = NameArgument();
         var id = new Option<long?>("--deployment") { Description = "This deployment instead of the latest", HelpName = "ID" };
-        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines until the deployment finishes (Ctrl+C stops)" };
-        var cmd = new Command("logs", "Print a deployment's log (the latest one by default)") { name, id, follow };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines until the deployment finishes (with --app: until Ctrl+C)" };
+        var app = new Option<bool>("--app") { Description = "Print the app's own output (app.log) instead of a deployment's log" };
+        var cmd = new Command("logs", "Print a deployment's log (the latest one by default), or the app's own log") { name, id, follow, app };
+        cmd.Validators.Add(r =>
+        {
+            if (r.GetResult(app) is not null && r.GetResult(id) is not null) r.AddError("--app and --deployment cannot be used together.");
+        });
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
             var project = engine.GetProject(pr.GetValue(name)!).Name;
+            if (pr.GetValue(app)) return await AppLog(engine, project, pr.GetValue(follow));
             var d = pr.GetValue(id) is { } given ? engine.GetDeployment(given) : engine.GetLatestDeployment(project);
             if (d.Project != project)
                 throw new CicdException(CicdError.DeploymentNotFound, $"Deployment {d.Id} belongs to project '{d.Project}', not '{project}'.", d.Id);
             if (!pr.GetValue(follow))
             {
-                Console.Out.Write(engine.ReadDeploymentLog(d.Id, 0).Text);
+                var text = engine.ReadDeploymentLog(d.Id, 0).Text;
+                if (text.Length == 0 && d.StartedAt is null)
+                {
+                    // Skipped, superseded or cancelled while waiting, or still queued: there is no log, and silence would look like one.
+                    Console.Error.WriteLine($"cicdops: deployment {d.Id} of {project} never started ({d.Status}{(d.Reason is null ? "" : ": " + Output.OneLine(d.Reason))}), so it has no log"
+                        + (d.IsFinished ? "" : $" yet — follow it with: cicdops logs {project} --follow"));
+                    return ExitCodes.Error;
+                }
+                Console.Out.Write(text);
                 return ExitCodes.Ok;
             }
             return await FollowLog(engine, d);
@@ -298,7 +314,7 @@ internal static partial class Commands
     private static Command Pin()
     {
         var name = NameArgument();
-        var commit = new Option<string?>("--commit") { Description = "Pin to this commit (default: the one running now); deploys it when it is not current", HelpName = "SHA" };
+        var commit = new Option<string?>("--commit") { Description = "Pin to this commit; deploys it when it is not current [default: the one running now]", HelpName = "SHA" };
         var noWait = NoWaitOption("the deployment to the pinned commit");
         var json = JsonOption();
         var cmd = new Command("pin", "Pin a project to a commit: pushes and deploy requests are skipped until unpinned") { name, commit, noWait, json };
@@ -323,15 +339,29 @@ internal static partial class Commands
     private static Command Unpin()
     {
         var name = NameArgument();
+        var deploy = new Option<bool>("--deploy") { Description = "Also deploy what the pin skipped last (and wait, unless --no-wait)" };
+        var noWait = NoWaitOption("the deployment");
         var json = JsonOption();
-        var cmd = new Command("unpin", "Unpin a project: deployments go ahead again") { name, json };
-        Act(cmd, pr =>
+        var cmd = new Command("unpin", "Unpin a project: deployments go ahead again; says what the pin skipped") { name, deploy, noWait, json };
+        Act(cmd, async pr =>
         {
             using var engine = Open(pr);
             var p = engine.Unpin(pr.GetValue(name)!);
-            if (pr.GetValue(json)) Output.WriteJson(p);
-            else Console.Out.WriteLine($"{p.Name}: unpinned");
-            return ExitCodes.Ok;
+            var skipped = engine.SkippedWhilePinned(p.Name);
+            var asJson = pr.GetValue(json);
+            var what = skipped is null ? null : skipped.RequestedCommit is { } c ? "commit " + Output.Short(c) : "the branch tip";
+            if (!pr.GetValue(deploy) || skipped is null)
+            {
+                if (asJson) Output.WriteJson(p); // the Project, as before: scripts read it
+                else if (skipped is null) Console.Out.WriteLine($"{p.Name}: unpinned (nothing was skipped while pinned)");
+                else Console.Out.WriteLine($"{p.Name}: unpinned; {what} (deployment {skipped.Id}) was skipped while pinned and is not deployed" +
+                    (pr.GetValue(deploy) ? "" : $" — deploy it with: cicdops deploy {p.Name}{(skipped.RequestedCommit is { } sc ? " --commit " + sc : "")}"));
+                return ExitCodes.Ok;
+            }
+            if (!asJson) Console.Out.WriteLine($"{p.Name}: unpinned; deploying {what}, skipped while pinned (deployment {skipped.Id})");
+            var d = engine.RequestDeployment(new DeploymentRequest { Project = p.Name, Commit = skipped.RequestedCommit });
+            WarnIfNotSandboxed(engine);
+            return await Follow(engine, d, pr.GetValue(noWait), asJson, final => new { project = engine.GetProject(p.Name), skipped, deployment = final });
         });
         return cmd;
     }
@@ -339,7 +369,7 @@ internal static partial class Commands
     private static Command Rollback()
     {
         var name = NameArgument();
-        var commit = new Option<string?>("--commit") { Description = "Roll back to this commit (default: the previous successful one)", HelpName = "SHA" };
+        var commit = new Option<string?>("--commit") { Description = "Roll back to this commit [default: the previous successful one]", HelpName = "SHA" };
         var pin = new Option<bool>("--pin") { Description = "Also pin the project to that commit (required when it is pinned)" };
         var force = new Option<bool>("--force") { Description = "Deploy --commit even if it never deployed successfully" };
         var noWait = NoWaitOption("the rollback");

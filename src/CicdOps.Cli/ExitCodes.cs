@@ -14,7 +14,7 @@ public static class ExitCodes
     public const int DeploymentFailed = 3;
     /// <summary>The new commit was unhealthy and the previous one was restored.</summary>
     public const int RolledBack = 4;
-    /// <summary>Not deployed because the project is pinned.</summary>
+    /// <summary>Not deployed: the project is pinned (or a webhook commit was stale).</summary>
     public const int Skipped = 5;
     /// <summary>The deployment was cancelled.</summary>
     public const int Cancelled = 6;
@@ -35,6 +35,6 @@ public static class ExitCodes
 
     public const string Help = """
         Exit codes: 0 success, 1 error, 2 usage, 3 deployment failed or interrupted, 4 rolled back,
-          5 skipped (project pinned), 6 cancelled, 70 internal error, 130 stopped waiting (Ctrl+C).
+          5 skipped (project pinned, or a stale webhook commit), 6 cancelled, 70 internal error, 130 stopped waiting (Ctrl+C).
         """;
 }

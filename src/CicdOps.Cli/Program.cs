@@ -22,7 +22,7 @@ public static class Program
                 var messages = result.Errors.Select(e => Output.OneLine(e.Message).TrimEnd('.')).Distinct().ToList();
                 // "cicdops bogus" reports both a missing and an unknown command; the unknown one is the useful part.
                 if (messages.Count > 1) messages.RemoveAll(m => m.StartsWith("Required command was not provided", StringComparison.Ordinal));
-                Console.Error.WriteLine($"cicdops: {string.Join("; ", messages)} — see: {CommandPath(result)} --help");
+                Console.Error.WriteLine($"cicdops: {string.Join("; ", messages)}{Suggestion(result)} — see: {CommandPath(result)} --help");
                 return ExitCodes.Usage;
             }
             var config = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
@@ -39,6 +39,17 @@ public static class Program
             if (Environment.GetEnvironmentVariable("CICDOPS_DEBUG") == "1") Console.Error.WriteLine(e);
             return ExitCodes.Internal;
         }
+    }
+
+    /// <summary>"; did you mean 'deploy'?" for the first unknown word close to a command or option of where it was typed.</summary>
+    private static string Suggestion(ParseResult result)
+    {
+        var command = result.CommandResult.Command;
+        var names = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name)
+            .Concat(command.Options.Where(o => !o.Hidden).Select(o => o.Name));
+        foreach (var token in result.UnmatchedTokens)
+            if (Engine.Validation.Nearest.Of(token, names) is { } near) return $"; did you mean '{near}'?";
+        return "";
     }
 
     private static string CommandPath(ParseResult result)

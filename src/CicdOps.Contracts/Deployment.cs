@@ -58,7 +58,10 @@ public enum DeploymentStatus
     Failed,
     /// <summary>A newer request replaced this one while it waited.</summary>
     Superseded,
-    /// <summary>Not run because the project is pinned.</summary>
+    /// <summary>
+    /// Not run: the project is pinned, or (reason "stale: …") a webhook's commit is not the branch tip after fetch
+    /// or is already behind what is deployed (a replayed or late delivery).
+    /// </summary>
     Skipped,
     Cancelled,
     /// <summary>The process running it died; detected afterwards.</summary>

@@ -16,7 +16,8 @@ public sealed record WebhookDelivery
     public string? Commit { get; init; }
     /// <summary>How the signature check ended (valid, invalid, missing, unsigned, ...).</summary>
     public required string Signature { get; init; }
-    /// <summary>"received" while being handled, then e.g. "queued", "ignored", "pinned", "duplicate", "rejected".</summary>
+    /// <summary>"received" while being handled, then e.g. "queued", "ignored", "pinned", "duplicate", "rejected";
+    /// "stale" once the deployment it queued found its commit behind the branch or what is deployed.</summary>
     public required string Outcome { get; init; }
     public int StatusCode { get; init; }
     /// <summary>Per-project results or the rejection reason (JSON or one line).</summary>

@@ -93,19 +93,12 @@ public sealed partial class CicdEngine
     public IReadOnlyList<string> GetRecentCommits(string project, int limit = 20) =>
         _ctx.Db.Read(c => DeploymentStore.RecentCommits(c, Names.ProjectName(project), limit));
 
-    public (string Text, long NextOffset) ReadDeploymentLog(long deploymentId, long offset = 0)
-    {
-        var d = GetDeployment(deploymentId);
-        if (!File.Exists(d.LogPath)) return ("", offset);
-        using var f = new FileStream(d.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        if (offset > f.Length) offset = 0; // the log was replaced: start over
-        f.Seek(offset, SeekOrigin.Begin);
-        var buffer = new byte[f.Length - offset];
-        var read = f.Read(buffer, 0, buffer.Length);
-        // Stop at the last complete line so a follower never prints half a line (or half a UTF-8 character).
-        var end = Array.LastIndexOf(buffer, (byte)'\n', Math.Max(read - 1, 0)) + 1;
-        return (Encoding.UTF8.GetString(buffer, 0, end), offset + end);
-    }
+    public (string Text, long NextOffset) ReadDeploymentLog(long deploymentId, long offset = 0) =>
+        LogFile.Read(GetDeployment(deploymentId).LogPath, offset);
+
+    /// <summary>The app's own output (run.sh and what it starts; masked when a log pump runs), from an offset.</summary>
+    public (string Text, long NextOffset) ReadAppLog(string project, long offset = 0) =>
+        LogFile.Read(_ctx.Layout.AppLog(GetProject(project).Name), offset);
 
     /// <summary>Cancels the waiting deployment, or stops the running one and its processes.</summary>
     public Deployment CancelDeployment(string project)

@@ -1,3 +1,4 @@
+using CicdOps.Engine.Git;
 using CicdOps.Engine.Model;
 using CicdOps.Engine.State;
 using CicdOps.Engine.Validation;
@@ -10,11 +11,12 @@ public sealed partial class CicdEngine
     public PinResult Pin(string project, string? commit)
     {
         var p = GetProject(project);
-        var target = commit is null ? p.CurrentCommit : Names.Commit(commit);
-        if (target is null)
+        if (commit is null && p.CurrentCommit is null)
             throw new CicdException(CicdError.InvalidCommit, $"Project '{p.Name}' has no current commit to pin; give one with -Commit / --commit.", p.Name);
-        var isCurrent = p.CurrentCommit is { } cur && cur.StartsWith(target, StringComparison.Ordinal);
-        _ctx.Db.Write(c => ProjectStore.Set(c, p.Name, "pinned_commit", isCurrent ? p.CurrentCommit : target));
+        // Only a commit that exists is pinned, and always as its full SHA.
+        var target = commit is null ? p.CurrentCommit! : CommitLookup.Resolve(_ctx, p, commit);
+        var isCurrent = p.CurrentCommit == target;
+        _ctx.Db.Write(c => ProjectStore.Set(c, p.Name, "pinned_commit", target));
         Deployment? d = null;
         if (!isCurrent) d = RequestDeployment(new DeploymentRequest { Project = p.Name, Commit = target, Trigger = DeploymentTrigger.Pin });
         return new PinResult(GetProject(p.Name), d);
@@ -27,33 +29,56 @@ public sealed partial class CicdEngine
         return GetProject(p.Name);
     }
 
+    /// <summary>
+    /// The newest request the pin skipped since a deployment last ran (what unpinning leaves behind), or null.
+    /// Its RequestedCommit is null when it asked for the branch tip.
+    /// </summary>
+    public Deployment? SkippedWhilePinned(string project)
+    {
+        foreach (var d in GetDeployments(project, 200))
+        {
+            if (d.StartedAt is not null) return null;
+            if (d.Status == DeploymentStatus.Skipped && d.Reason?.StartsWith("pinned", StringComparison.Ordinal) == true) return d;
+        }
+        return null;
+    }
+
     /// <summary>Deploys the previous successful commit, or <paramref name="commit"/> (which must have succeeded before unless <paramref name="force"/>).</summary>
     public Deployment Rollback(string project, string? commit, bool pin, bool force)
     {
         var p = GetProject(project);
         if (p.PinnedCommit is not null && !pin)
             throw new CicdException(CicdError.ProjectPinned, $"Project '{p.Name}' is pinned to {p.PinnedCommit}; pass -Pin / --pin to move the pin, or unpin first.", p.Name);
-        var target = commit is null ? null : Names.Commit(commit);
+        var prefix = commit is null ? null : Names.Commit(commit);
+        string? target = null;
         _ctx.Db.Read(c =>
         {
-            if (target is null)
+            if (prefix is null)
             {
                 target = DeploymentStore.PreviousSuccessful(c, p.Name, p.CurrentCommit)
                     ?? throw new CicdException(CicdError.NoRollbackTarget, $"Project '{p.Name}' has no earlier successful deployment to roll back to.", p.Name);
             }
-            else if (!force && !EverSucceeded(c, p.Name, target))
+            else
             {
-                throw new CicdException(CicdError.CommitNeverDeployed,
-                    $"Commit {target} never deployed successfully for '{p.Name}'; pass -Force / --force to deploy it anyway.", target);
+                target = SucceededCommit(c, p.Name, prefix);
+                if (target is null && !force)
+                    throw new CicdException(CicdError.CommitNeverDeployed,
+                        $"Commit {prefix} never deployed successfully for '{p.Name}'; pass -Force / --force to deploy it anyway.", prefix);
             }
             return 0;
         });
+        // Forced to a commit never deployed: it must still exist, and is stored in full.
+        target ??= CommitLookup.Resolve(_ctx, p, prefix!);
         if (pin) _ctx.Db.Write(c => ProjectStore.Set(c, p.Name, "pinned_commit", target));
         return RequestDeployment(new DeploymentRequest { Project = p.Name, Commit = target, Trigger = DeploymentTrigger.Rollback });
     }
 
-    /// <summary>Accepts an abbreviated SHA: it matches a full one recorded as successful.</summary>
-    private static bool EverSucceeded(Microsoft.Data.Sqlite.SqliteConnection c, string project, string prefix) =>
-        DeploymentStore.RecentCommits(c, project, 1000).Where(s => s.StartsWith(prefix, StringComparison.Ordinal))
-            .Any(s => DeploymentStore.EverSucceeded(c, project, s));
+    /// <summary>The full SHA of a successfully deployed commit that <paramref name="prefix"/> abbreviates, if exactly one.</summary>
+    private static string? SucceededCommit(Microsoft.Data.Sqlite.SqliteConnection c, string project, string prefix)
+    {
+        var matches = DeploymentStore.RecentCommits(c, project, 1000)
+            .Where(s => s.Length is 40 or 64 && s.StartsWith(prefix, StringComparison.Ordinal) && DeploymentStore.EverSucceeded(c, project, s))
+            .ToList();
+        return matches.Count == 1 ? matches[0] : null;
+    }
 }

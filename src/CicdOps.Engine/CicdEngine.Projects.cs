@@ -32,12 +32,27 @@ public sealed partial class CicdEngine
         };
         project = CheckSettings(project, current: null);
         ProjectPorts.CheckPrivileged(project.Port, spec.AllowPrivilegedPort);
-        _ctx.Db.Write(c =>
+        // Credentials in the URL are stored encrypted; the row keeps the shown form (https://***@host/…).
+        var (storedRepository, credential) = RepositoryCredentials.ForStorage(project.Repository);
+        project = project with { Repository = storedRepository };
+        var inserted = false;
+        try
         {
-            EnsureFree(c, project, isNew: true); // again, inside the transaction: another process may have won
-            ProjectPorts.CheckShared(c, project);
-            ProjectStore.Insert(c, project);
-        });
+            _ctx.Db.Write(c =>
+            {
+                EnsureFree(c, project, isNew: true); // again, inside the transaction: another process may have won
+                ProjectPorts.CheckShared(c, project);
+                ProjectStore.Insert(c, project);
+            });
+            inserted = true;
+            if (credential is not null) RepositoryCredentials.Save(_ctx, name, credential);
+        }
+        catch
+        {
+            // A row without its credential would deploy as *** (only ours: another process may own the name).
+            if (inserted) { try { _ctx.Db.Write(c => ProjectStore.Delete(c, name)); } catch (CicdException) { } }
+            throw;
+        }
         return GetProject(name);
     }
 
@@ -71,17 +86,27 @@ public sealed partial class CicdEngine
 
     public IReadOnlyList<Project> GetProjects() => _ctx.Db.Read(ProjectStore.All).Select(WithSandbox).ToList();
 
-    /// <summary>A project is sandboxed when the engine is: its account is made at its first deploy if it has none yet.</summary>
-    private Project WithSandbox(Project p) => p with { Sandboxed = _ctx.Sandbox.IsSandboxed };
+    /// <summary>
+    /// A project as front ends see it: sandboxed when the engine is (its account is made at its first deploy if it
+    /// has none yet), and its repository URL without credentials (they are used by git, never shown).
+    /// </summary>
+    private Project WithSandbox(Project p) => p with
+    {
+        Sandboxed = _ctx.Sandbox.IsSandboxed, Repository = RepositoryUrl.Redact(p.Repository),
+    };
 
     public Project UpdateProject(string name, ProjectUpdate update)
     {
-        var current = GetProject(name);
         if (update.ClearSudoCommands && update.SudoCommands is { Count: > 0 })
             throw new CicdException(CicdError.InvalidArgument, "Give sudo commands or clear them, not both.", name);
+        // As stored, with the real repository URL (the shown form has its credentials redacted).
+        var stored = _ctx.Db.Read(c => ProjectStore.Get(c, Names.ProjectName(name)));
+        var storedCredential = RepositoryCredentials.ForStorage(RepositoryCredentials.ForGit(_ctx, stored)).UserInfo;
+        var current = stored with { Repository = RepositoryCredentials.ForGit(_ctx, stored) };
         var next = current with
         {
-            Repository = update.Repository is { } r ? RepositoryUrl.Validate(r) : current.Repository,
+            // A URL that repeats the shown *** keeps the stored credentials.
+            Repository = update.Repository is { } r ? RepositoryCredentials.WithUserInfo(RepositoryUrl.Validate(r), storedCredential) : current.Repository,
             Branch = update.Branch is { } b ? Names.Branch(b) : current.Branch,
             Path = update.Path ?? current.Path,
             Port = update.ClearPort ? null : update.Port is { } port ? Names.Port(port) : current.Port,
@@ -92,12 +117,14 @@ public sealed partial class CicdEngine
         };
         if (update.Port is not null && next.Port != current.Port) ProjectPorts.CheckPrivileged(next.Port, update.AllowPrivilegedPort);
         next = CheckSettings(next, current);
+        var (storedRepository, credential) = RepositoryCredentials.ForStorage(next.Repository);
         _ctx.Db.Write(c =>
         {
             EnsureFree(c, next, isNew: false);
             if (next.Port != current.Port) ProjectPorts.CheckShared(c, next);
-            ProjectStore.UpdateSettings(c, next);
+            ProjectStore.UpdateSettings(c, next with { Repository = storedRepository });
         });
+        if (credential != storedCredential) RepositoryCredentials.Save(_ctx, stored.Name, credential);
         return GetProject(name);
     }
 
@@ -157,7 +184,7 @@ public sealed partial class CicdEngine
     private static void EnsureBranchExists(string repository, string branch)
     {
         if (!Checkout.BranchExistsAsync(new GitCli(), repository, branch, CancellationToken.None).GetAwaiter().GetResult())
-            throw new CicdException(CicdError.InvalidBranch, $"Branch '{branch}' does not exist in '{repository}'.", branch,
+            throw new CicdException(CicdError.InvalidBranch, $"Branch '{branch}' does not exist in '{RepositoryUrl.Redact(repository)}'.", branch,
                 "Push the branch first, or pass the right one with -Branch / --branch.");
     }
 }

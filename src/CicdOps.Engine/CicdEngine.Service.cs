@@ -16,6 +16,8 @@ public sealed partial class CicdEngine
     public async Task RunListenerAsync(ListenerOptions options, Action<string> log, CancellationToken stop, TimeSpan? shutdownGrace = null)
     {
         options = options with { Log = options.Log ?? log };
+        // A long-lived process reads every page once at start: mid-file damage is reported now, not mid-deploy.
+        CheckState();
         await using var listener = CreateWebhookListener(options);
         listener.Start();
         log($"listening on {listener.Prefix} (data directory {DataPath})");

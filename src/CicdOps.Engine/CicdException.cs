@@ -50,6 +50,8 @@ public enum CicdError
     SecretDecryptionFailed,
     /// <summary>The detached worker process that runs deployments could not start or died at once.</summary>
     WorkerFailed,
+    /// <summary>The state database is empty, damaged or from a newer version: restore a backup.</summary>
+    StateUnusable,
 }
 
 /// <summary>What kind of failure, so front ends can pick the right category (ErrorCategory, exit code).</summary>
@@ -66,6 +68,7 @@ public static class CicdErrorKinds
             or CicdError.CheckoutFailed or CicdError.WorkerFailed => CicdErrorKind.InvalidOperation,
         CicdError.DataDirectoryUnavailable or CicdError.ServiceUserFailed => CicdErrorKind.PermissionDenied,
         CicdError.SecretDecryptionFailed => CicdErrorKind.SecurityError,
+        CicdError.StateUnusable => CicdErrorKind.InvalidOperation,
         _ => CicdErrorKind.InvalidArgument,
     };
 }

@@ -25,7 +25,7 @@ internal static class DeploymentQueue
             WHERE p.name=$n
             """, ("$n", project)).ExecuteReader())
         {
-            if (!r.Read()) throw ProjectStore.NotFound(project);
+            if (!r.Read()) throw ProjectStore.NotFound(project, c.Connection);
             branch = r.GetString(0);
             pinned = r.IsDBNull(1) ? "" : r.GetString(1);
             lease = r.IsDBNull(2) ? null : new Lease(r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)));

@@ -23,7 +23,12 @@ internal sealed partial class DeploymentRunner
                 _ctx.Sandbox.CheckProjectPath(new ProjectPathCheck(_p.Path, _p.Name, _p.Repository, null, AtDeploy: true));
             _account = AccountForDeploy();
             _secrets = _ctx.Secrets.Load(_p.Name);
-            _masker = EngineSecrets.MaskerFor(_secrets);
+            // The stored URL shows *** for credentials kept encrypted; git needs them.
+            _p = _p with { Repository = RepositoryCredentials.ForGit(_ctx, _p) };
+            // Credentials in the repository URL are masked like secrets: git's messages may repeat the URL.
+            _masker = Validation.RepositoryUrl.Credentials(_p.Repository) is { Count: > 0 } credentials
+                ? SecretMasker.Create(_secrets.Values.Concat(credentials))
+                : EngineSecrets.MaskerFor(_secrets);
             _log.Masker = _masker;
             // git runs as the account with the clean environment (no secrets: git needs none).
             if (_ctx.Sandbox.IsSandboxed) _trust = LocalRepositoryTrust.For(_p.Repository);

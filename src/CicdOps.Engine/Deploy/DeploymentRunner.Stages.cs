@@ -16,13 +16,18 @@ internal sealed partial class DeploymentRunner
         {
             if (!_checkout.Exists)
             {
-                _log.Write("sync", $"no checkout at {_p.Path}: cloning {_p.Repository}");
+                _log.Write("sync", $"no checkout at {_p.Path}: cloning {Validation.RepositoryUrl.Redact(_p.Repository)}");
                 await _checkout.InitAsync(path => _ctx.Sandbox.PrepareProjectPath(path, _account), ct);
                 await _checkout.MarkAsync(_p.Name, ct); // names the project, so a later registration can tell it is this one's
             }
             else await SaveLocalModificationsAsync(ct);
             await _checkout.FetchAsync(_p.Repository, _p.Branch, ct);
             sha = await _checkout.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
+            if (!rollback && (_stale = await StaleDeliveryAsync(sha, ct)) is not null)
+            {
+                _log.Write("sync", $"{Short(sha)} is stale: {_stale}; nothing deployed");
+                return (StageOutcome.Skipped, null, "stale: " + _stale);
+            }
             // What the commit says its scripts are (regular files, or the deployment stops here, tree untouched).
             _scripts = await ScriptTree.ReadAsync(_git, _p.Path, sha, ct);
             await _checkout.ResetHardAsync(sha, ct);

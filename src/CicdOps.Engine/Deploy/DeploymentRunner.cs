@@ -31,6 +31,8 @@ internal sealed partial class DeploymentRunner : IDisposable
     private TimeSpan _scriptTime;
     private bool _oldAppStopped;
     private bool _treeMoved;
+    /// <summary>Why a webhook's commit is stale (not the branch tip, or already behind what is deployed); null otherwise.</summary>
+    private string? _stale;
 
     public DeploymentRunner(EngineContext ctx, Deployment deployment, ProjectStatus statusBefore)
     {
@@ -68,6 +70,12 @@ internal sealed partial class DeploymentRunner : IDisposable
             // Nothing was stopped: whatever ran before still serves.
             await RestoreTreeAsync();
             return (DeploymentStatus.Failed, e.Message, null);
+        }
+        if (_stale is not null)
+        {
+            await RestoreTreeAsync();
+            MarkDeliveryStale(_stale);
+            return (DeploymentStatus.Skipped, "stale: " + _stale, null);
         }
 
         // A port held by something that is not the project's fails the deploy before anything is installed or stopped.

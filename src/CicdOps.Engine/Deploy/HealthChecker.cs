@@ -50,6 +50,7 @@ internal sealed class HealthChecker
         var hasHealthScript = File.Exists(Path.Combine(_project.Path, ScriptNames.Health));
         var poll = TimeSpan.FromMilliseconds(20);
         var lastFailure = "";
+        string? realFailure = null;
         var attempts = 0;
         while (true)
         {
@@ -59,13 +60,16 @@ internal sealed class HealthChecker
             if (hasHealthScript)
             {
                 var remaining = _project.HealthTimeout - clock.Elapsed;
+                var output = new List<string>();
                 var r = await _runHealth(remaining > TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100),
-                    line => { if (attempts < 3) _log(line); }, ct);
+                    line => { if (attempts < 3) _log(line); lock (output) output.Add(line); }, ct);
                 ScriptTime += r.Duration;
                 attempts++;
                 if (r.Succeeded && FollowProcess(hasHealthScript) is { } diedMeanwhile) return diedMeanwhile;
                 if (r.Succeeded) { _log($"healthy after {clock.Elapsed.TotalMilliseconds:0} ms ({attempts} check(s))"); return null; }
-                lastFailure = r.Describe("health.sh");
+                // A check cut short by the end of the budget is not the answer: the earlier real failure stays first.
+                if (r.TimedOut && realFailure is not null) lastFailure = $"{realFailure}; the last check timed out after {r.Duration.TotalSeconds:0.#} s";
+                else lock (output) lastFailure = realFailure = HealthFailure(r, output);
             }
             else if (clock.Elapsed >= _settle)
             {
@@ -86,6 +90,15 @@ internal sealed class HealthChecker
             await Task.Delay(poll < left ? poll : left, ct);
             poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, MaxPoll.Ticks));
         }
+    }
+
+    private const int OutputLinesKept = 5;
+
+    /// <summary>How one health.sh run failed, with the last lines it printed (they usually say why).</summary>
+    private static string HealthFailure(ScriptResult r, List<string> output)
+    {
+        var tail = output.Where(l => l.Trim().Length > 0).TakeLast(OutputLinesKept).Select(l => l.Trim()).ToList();
+        return tail.Count == 0 ? r.Describe("health.sh") + " (no output)" : $"{r.Describe("health.sh")}; its last output: {string.Join(" | ", tail)}";
     }
 
     /// <summary>Checks the tracked process; returns why it counts as failed, or null.</summary>

@@ -21,7 +21,8 @@ internal sealed class Checkout
         var r = await git.RunAsync(null, new[] { "ls-remote", "--heads", "--end-of-options", repository, "refs/heads/" + branch }, ct,
             TimeSpan.FromSeconds(60));
         if (!r.Ok)
-            throw new CicdException(CicdError.RepositoryUnreachable, $"Repository '{repository}' is unreachable: {r.Error}", repository,
+            throw new CicdException(CicdError.RepositoryUnreachable,
+                $"Repository '{RepositoryUrl.Redact(repository)}' is unreachable: {RepositoryUrl.RedactIn(r.Error, repository)}", RepositoryUrl.Redact(repository),
                 "Check the URL, the network and the deploy key or credentials git uses.");
         return r.StdOut.Contains("refs/heads/" + branch);
     }
@@ -72,7 +73,7 @@ internal sealed class Checkout
             "fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--end-of-options", repository,
             $"+refs/heads/{branch}:refs/remotes/origin/{branch}",
         }, ct);
-        if (!r.Ok) throw new CicdException(CicdError.RepositoryUnreachable, $"git fetch failed: {r.Error}", branch);
+        if (!r.Ok) throw new CicdException(CicdError.RepositoryUnreachable, $"git fetch failed: {RepositoryUrl.RedactIn(r.Error, repository)}", branch);
     }
 
     /// <summary>The full SHA of the fetched branch tip, or of a commit given by the user.</summary>
@@ -89,6 +90,18 @@ internal sealed class Checkout
             sha = await RevParseAsync(commit, ct);
         }
         return sha ?? throw new CicdException(CicdError.CommitNotFound, $"Commit '{commit}' was not found in the repository.", commit);
+    }
+
+    /// <summary>The full SHA of the fetched branch tip, or null when the branch has no commits.</summary>
+    public Task<string?> FetchedTipAsync(string branch, CancellationToken ct) => RevParseAsync($"refs/remotes/origin/{branch}", ct);
+
+    /// <summary>True when <paramref name="ancestor"/> is <paramref name="descendant"/> or one of its ancestors.</summary>
+    public async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken ct)
+    {
+        Names.Commit(ancestor);
+        Names.Commit(descendant);
+        var r = await _git.RunAsync(_path, new[] { "merge-base", "--is-ancestor", "--end-of-options", ancestor, descendant }, ct);
+        return r.ExitCode == 0;
     }
 
     public async Task ResetHardAsync(string sha, CancellationToken ct)

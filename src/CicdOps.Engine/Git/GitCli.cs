@@ -47,8 +47,13 @@ internal sealed class GitCli
             psi.ArgumentList.Add("-c");
             psi.ArgumentList.Add("safe.directory=" + workingDirectory);
         }
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        // Credentials in an http(s) URL travel in the environment, not on the command line `ps` shows to everyone.
+        var arguments = args.ToList();
+        var (credentialOptions, credentialEnvironment) = UrlCredentials.Extract(arguments);
+        foreach (var a in credentialOptions) psi.ArgumentList.Add(a);
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
         Plan?.Apply(psi);
+        foreach (var (k, v) in credentialEnvironment) psi.Environment[k] = v;
         // After the plan: it replaces the environment, and LC_ALL is not a name it lets callers set.
         psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
         psi.Environment["GIT_ALLOW_PROTOCOL"] = RepositoryUrl.AllowedGitProtocols;

@@ -16,8 +16,8 @@ public static class ServiceUserName
     public const int MaxLength = 32;
     public const int MaxProjectPart = MaxLength - 5 - 1 - 6; // "cicd_" + "-" + 6 hex
 
-    private static readonly Regex Shape = new("^[a-z_][a-z0-9_-]{0,31}$", RegexOptions.CultureInvariant);
-    private static readonly Regex Managed = new("^cicd_[a-z0-9][a-z0-9-]{0,19}-[0-9a-f]{6}$", RegexOptions.CultureInvariant);
+    private static readonly Regex Shape = new(@"\A[a-z_][a-z0-9_-]{0,31}\z", RegexOptions.CultureInvariant);
+    private static readonly Regex Managed = new(@"\Acicd_[a-z0-9][a-z0-9-]{0,19}-[0-9a-f]{6}\z", RegexOptions.CultureInvariant);
 
     /// <summary>A fresh name for <paramref name="projectName"/>; call again on a collision.</summary>
     public static string Derive(string projectName) => Derive(projectName, Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant());

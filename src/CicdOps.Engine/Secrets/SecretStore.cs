@@ -49,6 +49,33 @@ internal sealed class SecretStore
     /// </summary>
     internal const string WebhookSecretName = "@webhook";
 
+    /// <summary>The userinfo (user:token) of the project's repository URL, kept out of the projects table.</summary>
+    internal const string RepositoryCredentialName = "@repository";
+
+    internal void SetRepositoryCredential(string project, string userInfo) =>
+        Store(project, RepositoryCredentialName, Encoding.UTF8.GetBytes(userInfo));
+
+    internal void RemoveRepositoryCredential(string project) => Delete(project, RepositoryCredentialName);
+
+    /// <summary>The stored userinfo of the project's repository URL, or null.</summary>
+    internal string? GetRepositoryCredential(string project)
+    {
+        ValidateProject(project);
+        var row = _db.Read<SealedSecret?>(c =>
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT nonce, ciphertext, tag FROM secrets WHERE project = $project AND name = $name";
+            cmd.Parameters.AddWithValue("$project", project);
+            cmd.Parameters.AddWithValue("$name", RepositoryCredentialName);
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? new SealedSecret((byte[])r[0], (byte[])r[1], (byte[])r[2]) : null;
+        });
+        if (row is not { } sealedSecret) return null;
+        var plain = SecretCipher.Open(_key, project, RepositoryCredentialName, sealedSecret);
+        try { return Encoding.UTF8.GetString(plain); }
+        finally { CryptographicOperations.ZeroMemory(plain); }
+    }
+
     /// <summary>Sets (or replaces) a secret from UTF-8 bytes (it becomes an environment variable: valid UTF-8, no NUL).</summary>
     public SecretInfo Set(string project, string name, ReadOnlySpan<byte> value)
     {
@@ -150,7 +177,7 @@ internal sealed class SecretStore
         return _db.Read(c =>
         {
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT name, updated_at FROM secrets WHERE project = $project AND name <> $webhook ORDER BY name";
+            cmd.CommandText = "SELECT name, updated_at FROM secrets WHERE project = $project AND name <> $webhook AND name NOT LIKE '@%' ORDER BY name";
             cmd.Parameters.AddWithValue("$webhook", WebhookSecretName);
             cmd.Parameters.AddWithValue("$project", project);
             using var r = cmd.ExecuteReader();
@@ -190,7 +217,7 @@ internal sealed class SecretStore
         var rows = _db.Read(c =>
         {
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT name, nonce, ciphertext, tag FROM secrets WHERE project = $project AND name <> $webhook ORDER BY name";
+            cmd.CommandText = "SELECT name, nonce, ciphertext, tag FROM secrets WHERE project = $project AND name <> $webhook AND name NOT LIKE '@%' ORDER BY name";
             cmd.Parameters.AddWithValue("$webhook", WebhookSecretName);
             cmd.Parameters.AddWithValue("$project", project);
             using var r = cmd.ExecuteReader();

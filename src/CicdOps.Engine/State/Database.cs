@@ -35,35 +35,113 @@ internal sealed class Database
         SqliteConnection.ClearPool(c);
     }
 
-    /// <summary>Creates the file if needed and applies every schema version not yet applied, in order.</summary>
+    /// <summary>
+    /// Creates the database when there is none, or checks the one there and applies every schema version not yet
+    /// applied, in order. An existing file that is empty (0 bytes, or no CicdOps state), is not a database or is
+    /// corrupt is an error naming the file: starting over silently would make every project vanish.
+    /// </summary>
     public void Initialize()
     {
-        CreateRestricted(FilePath);
-        using var c = Open();
-        using (var wal = c.CreateCommand())
+        if (!File.Exists(FilePath)) CreateNew();
+        Guarded(() =>
         {
-            wal.CommandText = "PRAGMA journal_mode=WAL;";
-            wal.ExecuteNonQuery();
-        }
-        Schema.Upgrade(c);
+            using var c = Open();
+            StateIntegrity.CheckOpened(c, FilePath);
+            using (var wal = c.CreateCommand())
+            {
+                wal.CommandText = "PRAGMA journal_mode=WAL;";
+                wal.ExecuteNonQuery();
+            }
+            Schema.Upgrade(c);
+            return 0;
+        });
     }
 
     /// <summary>
-    /// Creates the database file 0600 before SQLite opens it: SQLite gives -wal and -shm the database's
+    /// A new database is built complete (0600, WAL, every schema version) in a private file, then linked into place
+    /// without replacing a racer's: so a 0-byte or schema-less cicdops.db is never a normal state, always damage.
+    /// </summary>
+    private void CreateNew()
+    {
+        var dir = Path.GetDirectoryName(FilePath)!;
+        var tmp = Path.Combine(dir, $".{FileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.new");
+        try
+        {
+            CreateRestricted(tmp);
+            using (var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = tmp, Pooling = false }.ToString()))
+            {
+                c.Open();
+                using (var wal = c.CreateCommand())
+                {
+                    wal.CommandText = "PRAGMA journal_mode=WAL;";
+                    wal.ExecuteNonQuery();
+                }
+                Schema.Upgrade(c);
+            }
+            if (OperatingSystem.IsWindows()) { if (!File.Exists(FilePath)) File.Move(tmp, FilePath); }
+            else Processes.Posix.LinkUnlessExists(tmp, FilePath);
+        }
+        finally
+        {
+            foreach (var f in new[] { tmp, tmp + "-wal", tmp + "-shm" }) File.Delete(f);
+        }
+    }
+
+    /// <summary>Runs SQLite's quick_check over the whole file (cost grows with its size: once per long-lived process).</summary>
+    public void QuickCheck() => Guarded(() => { using var c = Open(); StateIntegrity.QuickCheck(c, FilePath); return 0; });
+
+    /// <summary>
+    /// Copies the database, consistent at one instant, to a new file <paramref name="target"/> (0600) with
+    /// VACUUM INTO; checked first, and the copy checked after.
+    /// </summary>
+    public void BackupTo(string target) => Guarded(() =>
+    {
+        using var c = Open();
+        StateIntegrity.QuickCheck(c, FilePath);
+        using (var _ = new FileStream(target, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write,
+            UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        })) { }
+        try
+        {
+            using (var vacuum = c.CreateCommand())
+            {
+                vacuum.CommandText = "VACUUM INTO $target";
+                vacuum.Parameters.AddWithValue("$target", target);
+                vacuum.ExecuteNonQuery();
+            }
+            using var copy = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = target, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+            copy.Open();
+            StateIntegrity.QuickCheck(copy, target);
+        }
+        catch
+        {
+            File.Delete(target);
+            throw;
+        }
+        return 0;
+    });
+
+    /// <summary>SQLite's "corrupt" and "not a database" become one error naming the file and the way back.</summary>
+    private T Guarded<T>(Func<T> work)
+    {
+        try { return work(); }
+        catch (SqliteException e) when (StateIntegrity.IsDamage(e)) { throw StateIntegrity.Damaged(FilePath, e.Message, e); }
+    }
+
+    /// <summary>
+    /// Creates a file 0600 before SQLite opens it: SQLite gives -wal and -shm the database's
     /// mode, so state is never readable by other accounts, not even for a moment.
     /// </summary>
     private static void CreateRestricted(string path)
     {
-        if (File.Exists(path) || OperatingSystem.IsWindows()) return;
-        try
+        if (OperatingSystem.IsWindows()) return;
+        using var _ = new FileStream(path, new FileStreamOptions
         {
-            using var _ = new FileStream(path, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
-        }
-        catch (IOException) when (File.Exists(path)) { /* another process created it first */ }
+            Mode = FileMode.CreateNew, Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
     }
 
     public SqliteConnection Open()
@@ -83,7 +161,9 @@ internal sealed class Database
     /// Runs <paramref name="work"/> in a write transaction taken up front (BEGIN IMMEDIATE), so
     /// read-then-write sequences between processes cannot interleave.
     /// </summary>
-    public T Write<T>(Func<SqliteConnection, T> work)
+    public T Write<T>(Func<SqliteConnection, T> work) => Guarded(() => WriteUnguarded(work));
+
+    private T WriteUnguarded<T>(Func<SqliteConnection, T> work)
     {
         using var c = Open();
         using (var begin = c.CreateCommand()) { begin.CommandText = "BEGIN IMMEDIATE"; begin.ExecuteNonQuery(); }
@@ -106,9 +186,9 @@ internal sealed class Database
 
     public void Write(Action<SqliteConnection> work) => Write(c => { work(c); return 0; });
 
-    public T Read<T>(Func<SqliteConnection, T> work)
+    public T Read<T>(Func<SqliteConnection, T> work) => Guarded(() =>
     {
         using var c = Open();
         return work(c);
-    }
+    });
 }

@@ -10,10 +10,16 @@ internal static class ProjectStore
         c.Query("SELECT * FROM projects WHERE name = $n", Map, ("$n", name)).FirstOrDefault();
 
     public static Project Get(SqliteConnection c, string name) =>
-        Find(c, name) ?? throw NotFound(name);
+        Find(c, name) ?? throw NotFound(name, c);
 
-    public static CicdException NotFound(string name) => new(CicdError.ProjectNotFound,
-        $"No project named '{Validation.Names.Printable(name)}'.", name, "List registered projects: Get-CicdProject / cicdops project list.");
+    /// <summary>The not-found error; with a connection it suggests the registered name closest to a typo.</summary>
+    public static CicdException NotFound(string name, SqliteConnection? c = null)
+    {
+        var near = c is null ? null : Validation.Nearest.Of(name, c.Query("SELECT name FROM projects", r => r.GetString(0)));
+        return new(CicdError.ProjectNotFound,
+            $"No project named '{Validation.Names.Printable(name)}'{(near is null ? "" : $"; did you mean '{near}'?")}", name,
+            "List registered projects: Get-CicdProject / cicdops project list.");
+    }
 
     public static List<Project> All(SqliteConnection c) => c.Query("SELECT * FROM projects ORDER BY name", Map);
 

@@ -119,6 +119,9 @@ internal static class Schema
 
     public static int LatestVersion => Versions.Length;
 
+    /// <summary>The SQL of one shipped version (1-based), for tests that build an old database and upgrade it.</summary>
+    internal static string Script(int version) => Versions[version - 1];
+
     public static void Upgrade(SqliteConnection c)
     {
         using (var begin = c.CreateCommand()) { begin.CommandText = "BEGIN IMMEDIATE"; begin.ExecuteNonQuery(); }

@@ -8,10 +8,10 @@ namespace CicdOps.Engine.Validation;
 /// </summary>
 public static partial class Names
 {
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9-]{0,62}\z")]
     private static partial Regex ProjectNamePattern();
 
-    [GeneratedRegex("^[0-9a-fA-F]{4,64}$")]
+    [GeneratedRegex(@"\A[0-9a-fA-F]{4,64}\z")]
     private static partial Regex ShaPattern();
 
     public static string ProjectName(string? name)

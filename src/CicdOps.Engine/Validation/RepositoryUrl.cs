@@ -9,7 +9,7 @@ namespace CicdOps.Engine.Validation;
 /// </summary>
 public static partial class RepositoryUrl
 {
-    [GeneratedRegex(@"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/\\:][^:]*$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/\\:][^:]*\z")]
     private static partial Regex ScpLike();
 
     private static readonly string[] Schemes = { "https", "http", "ssh", "git", "file" };
@@ -35,7 +35,53 @@ public static partial class RepositoryUrl
         throw Invalid(repository);
     }
 
+    /// <summary>
+    /// The URL as shown to people (lists, errors, logs, JSON): the userinfo of a scheme URL — where a token or
+    /// password lives, https://user:token@host/… — becomes ***. Other forms are returned as they are.
+    /// </summary>
+    public static string Redact(string url)
+    {
+        var (start, at) = UserInfo(url);
+        return at < 0 ? url : url[..start] + "***" + url[at..];
+    }
+
+    /// <summary>
+    /// What must never appear in output for this URL: its userinfo as written and decoded, and its password; for an
+    /// http(s) URL also a user part alone (tokens are often given as the user). Empty when there is none.
+    /// </summary>
+    public static IReadOnlyList<string> Credentials(string url)
+    {
+        var (start, at) = UserInfo(url);
+        if (at < 0) return Array.Empty<string>();
+        var info = url[start..at];
+        var colon = info.IndexOf(':');
+        var http = url.StartsWith("http", StringComparison.OrdinalIgnoreCase);
+        if (colon < 0 && !http) return Array.Empty<string>();
+        var parts = new List<string> { info, Uri.UnescapeDataString(info) };
+        if (colon >= 0) { parts.Add(info[(colon + 1)..]); parts.Add(Uri.UnescapeDataString(info[(colon + 1)..])); }
+        return parts.Where(p => p.Length > 0).Distinct().OrderByDescending(p => p.Length).ToList();
+    }
+
+    /// <summary>Removes <paramref name="url"/>'s credentials from a message (git's stderr may repeat the URL).</summary>
+    public static string RedactIn(string text, string url)
+    {
+        foreach (var secret in Credentials(url)) text = text.Replace(secret, "***", StringComparison.Ordinal);
+        return text;
+    }
+
+    /// <summary>Where a scheme URL's userinfo starts and the index of its '@'; (0, -1) when it has none.</summary>
+    internal static (int Start, int At) UserInfo(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0) return (0, -1);
+        var start = scheme + 3;
+        var end = url.IndexOfAny(new[] { '/', '?', '#' }, start);
+        if (end < 0) end = url.Length;
+        var at = end > start ? url.LastIndexOf('@', end - 1, end - start) : -1;
+        return at < start ? (0, -1) : (start, at);
+    }
+
     private static CicdException Invalid(string? r) => new(CicdError.InvalidRepository,
-        $"Invalid repository '{Names.Printable(r)}': use https://, ssh://, git://, file://, user@host:owner/repo or an absolute local path.",
-        r);
+        $"Invalid repository '{Names.Printable(r is null ? null : Redact(r))}': use https://, ssh://, git://, file://, user@host:owner/repo or an absolute local path.",
+        r is null ? null : Redact(r));
 }

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace CicdOps.Tests.Engine;
 
+[Collection(CicdOps.Tests.Support.ProcessEnvironmentCollection.Name)]
 public sealed class StateTests
 {
     [Fact]

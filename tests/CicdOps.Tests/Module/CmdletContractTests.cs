@@ -29,7 +29,7 @@ public sealed class CmdletContractTests
     public void The_module_has_the_cmdlets_of_the_issues()
     {
         Assert.Equal(
-            new[] { "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdProject", "Get-CicdSecret", "Get-CicdWebhookDelivery",
+            new[] { "Backup-CicdState", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdProject", "Get-CicdSecret", "Get-CicdWebhookDelivery",
                 "Install-CicdListenerService", "Invoke-CicdRollback", "Register-CicdProject", "Remove-CicdSecret", "Set-CicdPin", "Set-CicdProject",
                 "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Unregister-CicdProject" },
             CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
@@ -217,12 +217,13 @@ public sealed class CmdletContractTests
         }
     }
 
-    [Theory, MemberData(nameof(Cmdlets))]
-    public void Register_and_Set_cmdlets_have_PassThru(string name)
-    {
-        var c = CmdletCatalog.Get(name);
-        if (c.Verb is "Register" or "Set") Assert.Contains(c.Parameters, p => p.Name == "PassThru");
-    }
+    /// <summary>Only the cmdlets the rule is about: iterating all of them asserted nothing for most.</summary>
+    public static IEnumerable<object[]> RegisterAndSetCmdlets() =>
+        CmdletCatalog.Cmdlets.Where(c => c.Verb is "Register" or "Set").Select(c => new object[] { c.Name });
+
+    [Theory, MemberData(nameof(RegisterAndSetCmdlets))]
+    public void Register_and_Set_cmdlets_have_PassThru(string name) =>
+        Assert.Contains(CmdletCatalog.Get(name).Parameters, p => p.Name == "PassThru");
 
     [Fact]
     public void Long_running_cmdlets_share_the_cancellable_base()

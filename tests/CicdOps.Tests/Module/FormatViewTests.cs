@@ -13,10 +13,13 @@ public sealed class FormatViewTests
         Format.Descendants("View").Where(v => v.Element("TableControl") is not null)
             .ToDictionary(v => v.Element("ViewSelectedBy")!.Element("TypeName")!.Value);
 
-    /// <summary>Every type a cmdlet declares, plus the stage results every deployment carries.</summary>
+    /// <summary>
+    /// Every type a cmdlet declares, plus the stage results every deployment carries; PowerShell formats its own
+    /// types (Backup-CicdState's FileInfo) itself.
+    /// </summary>
     public static IEnumerable<object[]> FormattedTypes() =>
         CmdletCatalog.Cmdlets.SelectMany(c => c.OutputTypes).Append("CicdOps.StageResult")
-            .Where(t => t is not ("System.String" or "System.Void")).Distinct().Select(t => new object[] { t });
+            .Where(t => t is not ("System.String" or "System.Void" or "System.IO.FileInfo")).Distinct().Select(t => new object[] { t });
 
     [Theory, MemberData(nameof(FormattedTypes))]
     public void Each_output_type_has_a_table_view(string type) => Assert.Contains(type, TableViews().Keys);

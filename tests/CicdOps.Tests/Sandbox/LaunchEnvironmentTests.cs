@@ -5,6 +5,7 @@ using Xunit;
 
 namespace CicdOps.Tests.Sandbox;
 
+[Collection(CicdOps.Tests.Support.ProcessEnvironmentCollection.Name)]
 public class LaunchEnvironmentTests
 {
     private static readonly ServiceAccount Account = new("cicd_x-abcdef", 999, 999, "/var/lib/cicdops-home/cicd_x-abcdef");

@@ -6,17 +6,27 @@ using Xunit;
 namespace CicdOps.Tests.Sandbox;
 
 /// <summary>
-/// Runs as root on Linux: these tests create real users and sudo grants. Elsewhere they are skipped,
-/// unless CICDOPS_REQUIRE_ROOT_TESTS=1 (set it in CI, which runs as root) so a lost root fails loudly.
+/// Runs as root on Linux: these tests create real users and sudo grants. Elsewhere they are skipped, except in
+/// CI (the CI variable set, as every CI system does) or with CICDOPS_REQUIRE_ROOT_TESTS=1: there they run, and a
+/// lost root fails loudly instead of a run that skipped them reporting "Passed!".
 /// </summary>
 public sealed class RootFactAttribute : FactAttribute
 {
     public RootFactAttribute()
     {
-        var required = Environment.GetEnvironmentVariable("CICDOPS_REQUIRE_ROOT_TESTS") == "1";
-        if (!required && (!OperatingSystem.IsLinux() || Environment.UserName != "root"))
+        if (!RootTests.Required && !RootTests.IsRoot)
             Skip = "Needs root on Linux (creates real users, chowns, sudoers drop-ins).";
     }
+}
+
+public static class RootTests
+{
+    public static bool IsRoot => OperatingSystem.IsLinux() && Environment.UserName == "root";
+
+    /// <summary>CI, or asked for explicitly: root-only tests must run (and fail when not root).</summary>
+    public static bool Required =>
+        Environment.GetEnvironmentVariable("CICDOPS_REQUIRE_ROOT_TESTS") == "1" ||
+        Environment.GetEnvironmentVariable("CI") is { Length: > 0 } ci && ci != "0" && !ci.Equals("false", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>
@@ -56,14 +66,19 @@ internal sealed class SandboxScratch : IDisposable
         return dir;
     }
 
+    /// <summary>Removes what the test made; anything left behind (account, sudoers drop-in, process) fails the test.</summary>
     public void Dispose()
     {
+        var problems = new List<string>();
+        var uids = _accounts.Select(a => (a, new UnixAccounts(Path.Combine(Root, "homes")).Find(a)?.Uid)).ToList();
         foreach (var a in _accounts)
         {
             try { Sandbox.RemoveAccount(a); }
-            catch (Exception e) { Console.Error.WriteLine($"cleanup of {a} failed: {e.Message}"); }
+            catch (Exception e) { problems.Add($"removing account {a} failed: {e.Message}"); }
         }
+        problems.AddRange(Support.LeftBehind.Find(uids, Path.Combine(Root, "sudoers.d")));
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        if (problems.Count > 0) throw new Support.CleanupFailedException(problems);
     }
 }
 

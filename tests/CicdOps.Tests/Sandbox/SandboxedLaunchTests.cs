@@ -5,6 +5,7 @@ using Xunit;
 namespace CicdOps.Tests.Sandbox;
 
 [SupportedOSPlatform("linux")]
+[Collection(CicdOps.Tests.Support.ProcessEnvironmentCollection.Name)]
 public class SandboxedLaunchTests
 {
     [RootFact]

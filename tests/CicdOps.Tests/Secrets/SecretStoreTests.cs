@@ -81,15 +81,28 @@ public class SecretStoreTests
     }
 
     [Fact]
-    public void Unregistering_the_project_deletes_its_secrets()
+    public void Unregistering_the_project_through_the_engine_deletes_its_secrets_and_keeps_the_others()
     {
-        using var dir = new TempDataDir();
-        dir.AddProject("gone");
-        using var key = MasterKey.Load(dir.Path);
-        var store = new SecretStore(dir.Database, key);
-        store.Set("gone", "A_KEY", "value".AsSpan());
-        dir.Database.Write(c => { using var cmd = c.CreateCommand(); cmd.CommandText = "DELETE FROM projects WHERE name='gone'"; cmd.ExecuteNonQuery(); });
-        Assert.Equal(0L, dir.Database.Read(c => { using var cmd = c.CreateCommand(); cmd.CommandText = "SELECT count(*) FROM secrets"; return (long)cmd.ExecuteScalar()!; }));
+        using var repo = new CicdOps.Tests.Support.TestRepository();
+        using var h = new CicdOps.Tests.Support.EngineHarness();
+        repo.Write("README", "x").CommitAndPush();
+        h.Register(repo, "gone");
+        h.Register(repo, "kept");
+        h.Engine.SetSecret("gone", "A_KEY", "value-of-gone".AsSpan());
+        h.Engine.SetSecret("kept", "A_KEY", "value-of-kept".AsSpan());
+
+        h.Engine.UnregisterProject("gone", removeServiceUser: true);
+
+        Assert.Equal(1L, h.Engine.Context.Db.Read(c =>
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT count(*) FROM secrets";
+            return (long)cmd.ExecuteScalar()!;
+        }));
+        Assert.Equal("value-of-kept", h.Engine.Context.Secrets.Load("kept")["A_KEY"]);
+        // A new project of the same name does not inherit them.
+        h.Register(repo, "gone");
+        Assert.Empty(h.Engine.GetSecrets("gone"));
     }
 
     [Theory]

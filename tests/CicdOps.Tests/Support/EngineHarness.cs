@@ -81,15 +81,25 @@ public sealed class EngineHarness : IDisposable
 
     public string Log(Deployment d) => Engine.ReadDeploymentLog(d.Id).Text;
 
+    /// <summary>
+    /// Removes every project and its account; an account, a sudoers drop-in or a process of it left behind fails
+    /// the test (a cleanup error used to go to stderr while the test passed).
+    /// </summary>
     public void Dispose()
     {
+        var problems = new List<string>();
+        var accounts = new List<(string, uint?)>();
         foreach (var p in Engine.GetProjects())
         {
+            if (p.ServiceUser is { } user && Engine.IsSandboxed && CicdOps.Engine.Sandbox.ServiceUserName.IsManaged(user))
+                accounts.Add((user, new CicdOps.Engine.Sandbox.UnixAccounts().Find(user)?.Uid));
             try { Engine.UnregisterProject(p.Name, removeServiceUser: true); }
-            catch (CicdException e) { Console.Error.WriteLine($"cleanup of project {p.Name} failed: {e.Message}"); }
+            catch (CicdException e) { problems.Add($"removing project {p.Name} failed: {e.Message}"); }
         }
         Engine.Dispose();
         _dir.Dispose();
+        if (Engine.IsSandboxed) problems.AddRange(LeftBehind.Find(accounts, CicdOps.Engine.Sandbox.SudoGrants.DefaultDirectory));
+        if (problems.Count > 0) throw new CleanupFailedException(problems);
     }
 }
 

@@ -1,0 +1,47 @@
+using System.CommandLine;
+
+namespace CicdOps.Cli;
+
+/// <summary>An example for every command's help, added to its description (a test checks none is missing).</summary>
+internal static partial class Commands
+{
+    private static readonly Dictionary<string, string[]> Examples = new()
+    {
+        [""] = new[] { "cicdops project add shop --repo https://github.com/acme/shop.git --path /srv/shop --port 8080 --deploy" },
+        ["project"] = new[] { "cicdops project list" },
+        ["project add"] = new[]
+        {
+            "cicdops project add shop --repo https://github.com/acme/shop.git --path /srv/shop --port 8080",
+            "cicdops project add api --repo git@github.com:acme/api.git --path /srv/api --branch release --deploy",
+        },
+        ["project list"] = new[] { "cicdops project list --json" },
+        ["project show"] = new[] { "cicdops project show shop" },
+        ["project set"] = new[] { "cicdops project set shop --branch release --health-timeout 30" },
+        ["project remove"] = new[] { "cicdops project remove shop --remove-service-user" },
+        ["project webhook-secret"] = new[] { "cicdops project webhook-secret shop < shop-webhook-secret.txt" },
+        ["deploy"] = new[] { "cicdops deploy shop", "cicdops deploy shop --commit 3f2a9c1 --no-wait" },
+        ["deployments"] = new[] { "cicdops deployments", "cicdops deployments shop --limit 5" },
+        ["logs"] = new[] { "cicdops logs shop --follow", "cicdops logs shop --app" },
+        ["cancel"] = new[] { "cicdops cancel shop" },
+        ["pin"] = new[] { "cicdops pin shop", "cicdops pin shop --commit 3f2a9c1" },
+        ["unpin"] = new[] { "cicdops unpin shop --deploy" },
+        ["rollback"] = new[] { "cicdops rollback shop", "cicdops rollback shop --commit 3f2a9c1 --pin" },
+        ["secret"] = new[] { "cicdops secret list shop" },
+        ["secret set"] = new[] { "cicdops secret set shop DATABASE_URL < database-url.txt" },
+        ["secret list"] = new[] { "cicdops secret list shop --json" },
+        ["secret remove"] = new[] { "cicdops secret remove shop DATABASE_URL" },
+        ["listen"] = new[] { "CICDOPS_WEBHOOK_SECRET=... cicdops listen --bind 127.0.0.1" },
+        ["deliveries"] = new[] { "cicdops deliveries --provider github --limit 10" },
+        ["service"] = new[] { "cicdops service install --dry-run" },
+        ["service install"] = new[] { "cicdops service install --port 9641" },
+        ["backup"] = new[] { "cicdops backup /root/backups/cicdops-$(date +%F).db" },
+    };
+
+    /// <summary>Appends each command's examples to its description; hidden commands have none.</summary>
+    private static void AddExamples(Command command, string path)
+    {
+        if (!command.Hidden && Examples.TryGetValue(path, out var lines))
+            command.Description = $"{command.Description?.TrimEnd()}\n\n{(lines.Length == 1 ? "Example" : "Examples")}:\n  {string.Join("\n  ", lines)}";
+        foreach (var sub in command.Subcommands) AddExamples(sub, path.Length == 0 ? sub.Name : path + " " + sub.Name);
+    }
+}
