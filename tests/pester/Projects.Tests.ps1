@@ -38,9 +38,14 @@ Describe 'Register-CicdProject' {
         $project.Status | Should -Be ([CicdOps.ProjectStatus]::Registered)
     }
 
-    It 'as root, gives the project its own service user (Sandboxed)' -Skip:((id -u) -ne '0') {
+    It 'as root, makes the project its own service user at its first deploy, not at registration (Sandboxed)' -Skip:((id -u) -ne '0') {
         $project = Get-CicdProject -Name "$script:Token-loud"
         $project.Sandboxed | Should -BeTrue
+        $project.ServiceUser | Should -BeNullOrEmpty -Because 'a registration that never deploys leaves no account'
+        Get-TestServiceUser | Where-Object { $_ -like "cicd_$script:Token-loud-*" } | Should -BeNullOrEmpty
+        $deployed = Invoke-Bounded -TimeoutSeconds 120 -ArgumentList $project.Name -ScriptBlock { param($Name) Start-CicdDeployment -Name $Name }
+        $deployed.Errors | Should -BeNullOrEmpty
+        $project = Get-CicdProject -Name "$script:Token-loud"
         $project.ServiceUser | Should -BeLike "cicd_$script:Token-loud-*"
         Test-UserExists $project.ServiceUser | Should -BeTrue
     }
