@@ -47,7 +47,7 @@ public sealed class PostgresRegistry : IFleetRegistry
         cmd.Parameters.Add(new() { Value = (object?)node.Host?.DataDiskFreeBytes ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         cmd.Parameters.Add(new() { Value = (object?)node.Host?.Load1 ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Double });
         await cmd.ExecuteNonQueryAsync(ct);
-        await Notify(c, tx, FleetChangeKind.Node, node.Id, null, null, ct);
+        await Notify(c, tx, new ChangeKey(FleetChangeKind.Node, node.Id, null, null), ct);
     }, ct);
 
     public Task UpsertProjectsAsync(IReadOnlyList<FleetProject> projects, CancellationToken ct) => projects.Count == 0 ? Task.CompletedTask : InTransaction(async (c, tx) =>
@@ -62,12 +62,13 @@ public sealed class PostgresRegistry : IFleetRegistry
                     branch = EXCLUDED.branch, status = EXCLUDED.status, commit_sha = EXCLUDED.commit_sha,
                     last_good_commit = EXCLUDED.last_good_commit, pinned_commit = EXCLUDED.pinned_commit, health = EXCLUDED.health,
                     cpu_percent = EXCLUDED.cpu_percent, memory_bytes = EXCLUDED.memory_bytes, updated_at = now()
+                RETURNING updated_at
                 """, c, tx);
             Add(cmd, p.NodeId, p.Name, p.Node, p.Repository, p.Branch, p.Status.ToString(), p.Commit, p.LastGoodCommit, p.PinnedCommit, p.Health.ToString());
             cmd.Parameters.Add(new() { Value = (object?)p.CpuPercent ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Double });
             cmd.Parameters.Add(new() { Value = (object?)p.MemoryBytes ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-            await cmd.ExecuteNonQueryAsync(ct);
-            await Notify(c, tx, FleetChangeKind.Project, p.NodeId, p.Name, null, ct);
+            var updated = ToOffset((DateTime)(await cmd.ExecuteScalarAsync(ct))!);
+            await Notify(c, tx, new ChangeKey(FleetChangeKind.Project, p.NodeId, p.Name, null) { Project = p with { UpdatedAt = updated } }, ct);
         }
     }, ct);
 
@@ -77,7 +78,7 @@ public sealed class PostgresRegistry : IFleetRegistry
         {
             await using var cmd = new NpgsqlCommand("DELETE FROM fleet_projects WHERE node_id = $1 AND name = $2", c, tx);
             Add(cmd, nodeId, name);
-            if (await cmd.ExecuteNonQueryAsync(ct) > 0) await Notify(c, tx, FleetChangeKind.ProjectRemoved, nodeId, name, null, ct);
+            if (await cmd.ExecuteNonQueryAsync(ct) > 0) await Notify(c, tx, new ChangeKey(FleetChangeKind.ProjectRemoved, nodeId, name, null), ct);
         }
     }, ct);
 
@@ -95,7 +96,7 @@ public sealed class PostgresRegistry : IFleetRegistry
             Add(cmd, d.NodeId, d.Id, d.Node, d.Project, d.Commit, d.Trigger.ToString(), d.Status.ToString(), d.Reason,
                 d.QueuedAt.ToUniversalTime(), d.StartedAt?.ToUniversalTime(), d.FinishedAt?.ToUniversalTime());
             await cmd.ExecuteNonQueryAsync(ct);
-            await Notify(c, tx, FleetChangeKind.Deployment, d.NodeId, d.Project, d.Id, ct);
+            await Notify(c, tx, new ChangeKey(FleetChangeKind.Deployment, d.NodeId, d.Project, d.Id) { Deployment = d }, ct);
         }
     }, ct);
 
@@ -108,7 +109,7 @@ public sealed class PostgresRegistry : IFleetRegistry
                 ON CONFLICT (node_id, seq) DO NOTHING
                 """, c, tx);
             Add(cmd, e.NodeId, e.Sequence, e.Node, e.At.ToUniversalTime(), e.Project, e.Kind.ToString(), e.Message);
-            if (await cmd.ExecuteNonQueryAsync(ct) > 0) await Notify(c, tx, FleetChangeKind.Event, e.NodeId, e.Project, e.Sequence, ct);
+            if (await cmd.ExecuteNonQueryAsync(ct) > 0) await Notify(c, tx, new ChangeKey(FleetChangeKind.Event, e.NodeId, e.Project, e.Sequence) { Event = e }, ct);
         }
     }, ct);
 
@@ -116,7 +117,7 @@ public sealed class PostgresRegistry : IFleetRegistry
     {
         await using var cmd = new NpgsqlCommand("DELETE FROM fleet_nodes WHERE id = $1", c, tx);
         Add(cmd, nodeId);
-        if (await cmd.ExecuteNonQueryAsync(ct) > 0) await Notify(c, tx, FleetChangeKind.NodeRemoved, nodeId, null, null, ct);
+        if (await cmd.ExecuteNonQueryAsync(ct) > 0) await Notify(c, tx, new ChangeKey(FleetChangeKind.NodeRemoved, nodeId, null, null), ct);
     }, ct);
 
     public Task<FleetSnapshot> GetSnapshotAsync(int recent, CancellationToken ct) => Run(async c =>
@@ -178,18 +179,41 @@ public sealed class PostgresRegistry : IFleetRegistry
 
     // ------------------------------------------------------------------ change feed
 
-    internal sealed record ChangeKey(FleetChangeKind K, string N, string? P, long? I);
-
-    private static async Task Notify(NpgsqlConnection c, NpgsqlTransaction tx, FleetChangeKind kind, string nodeId, string? project, long? id, CancellationToken ct)
+    /// <summary>
+    /// A notification: the key, and the record as written when it fits in NOTIFY's 8000-byte payload, so a watcher
+    /// sees every write even when the row has changed or gone by the time it reads. Nodes are always read back
+    /// (their last-seen time and state come from the server).
+    /// </summary>
+    internal sealed record ChangeKey(FleetChangeKind K, string N, string? P, long? I)
     {
+        public FleetProject? Project { get; init; }
+        public FleetDeployment? Deployment { get; init; }
+        public FleetEvent? Event { get; init; }
+    }
+
+    private const int MaxPayload = 7900;
+
+    private static async Task Notify(NpgsqlConnection c, NpgsqlTransaction tx, ChangeKey key, CancellationToken ct)
+    {
+        var payload = JsonSerializer.Serialize(key);
+        if (System.Text.Encoding.UTF8.GetByteCount(payload) > MaxPayload)
+            payload = JsonSerializer.Serialize(key with { Project = null, Deployment = null, Event = null });
         await using var cmd = new NpgsqlCommand("SELECT pg_notify($1, $2)", c, tx);
-        Add(cmd, Channel, JsonSerializer.Serialize(new ChangeKey(kind, nodeId, project, id)));
+        Add(cmd, Channel, payload);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private Task<FleetChange?> Load(ChangeKey key, CancellationToken ct) => Run(async c =>
+    private async Task<FleetChange?> Load(ChangeKey key, CancellationToken ct)
     {
         var change = new FleetChange { Kind = key.K, NodeId = key.N, Project = key.P };
+        if (key.Project is { } p) return change with { ProjectRecord = p };
+        if (key.Deployment is { } d) return change with { Deployment = d };
+        if (key.Event is { } e) return change with { Event = e };
+        return await Read(key, change, ct);
+    }
+
+    private Task<FleetChange?> Read(ChangeKey key, FleetChange change, CancellationToken ct) => Run(async c =>
+    {
         switch (key.K)
         {
             case FleetChangeKind.Node:
@@ -270,7 +294,7 @@ public sealed class PostgresRegistry : IFleetRegistry
     {
         await using var c = await Open(ct);
         try { return await work(c); }
-        catch (NpgsqlException e) when (e is not PostgresException) { throw Unavailable(e); }
+        catch (NpgsqlException e) when (e is not PostgresException p || IsOutage(p.SqlState)) { throw Unavailable(e); }
     }
 
     private Task InTransaction(Func<NpgsqlConnection, NpgsqlTransaction, Task> work, CancellationToken ct) => Run(async c =>
@@ -280,6 +304,12 @@ public sealed class PostgresRegistry : IFleetRegistry
         await tx.CommitAsync(ct);
         return 0;
     }, ct);
+
+    // Connection exceptions (08), shutdown or restart of the server (57P0x), too many connections (53300),
+    // authentication (28): the registry is not usable now, which the sync loop waits out.
+    private static bool IsOutage(string state) =>
+        state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("57P0", StringComparison.Ordinal)
+        || state == "53300" || state.StartsWith("28", StringComparison.Ordinal);
 
     private static CicdException Unavailable(Exception e) =>
         new(CicdError.FleetRegistryUnavailable, $"The fleet registry (PostgreSQL) cannot be reached: {e.Message}", null,

@@ -71,7 +71,8 @@ public sealed class FleetSync
             LastError = null;
             return true;
         }
-        catch (Exception e) when (e is CicdException or IOException or TimeoutException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        // Whatever goes wrong with the registry, the loop (and the listener it runs in) goes on and retries.
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             LastError = e.Message;
             if (!_failing) _log($"fleet: cannot publish ({e.Message}); deploys go on, will retry every {_interval.TotalSeconds:0.#} s");

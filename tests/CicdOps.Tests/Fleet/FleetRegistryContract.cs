@@ -179,7 +179,7 @@ public abstract class FleetRegistryContract
             if (seen.Count == 4) break;
             next = feed.MoveNextAsync().AsTask();
         }
-        var relevant = seen.Where(c => c.Kind != FleetChangeKind.Node || c.NodeRecord?.Id == "n1").ToList();
+        var relevant = seen.Where(c => c.Kind != FleetChangeKind.Node || c.NodeRecord?.State == FleetNodeState.Online).ToList();
         Assert.Equal("n1", Assert.Single(relevant, c => c.Kind == FleetChangeKind.Node).NodeRecord!.Id);
         Assert.Equal("a1b2c3", Assert.Single(relevant, c => c.Kind == FleetChangeKind.Project).ProjectRecord!.Commit);
         Assert.Equal(4, Assert.Single(relevant, c => c.Kind == FleetChangeKind.Deployment).Deployment!.Id);
