@@ -39,6 +39,7 @@ internal static partial class Commands
         root.Add(Listen());
         root.Add(Deliveries());
         root.Add(Service());
+        root.Add(Fleet());
         root.Add(Worker());
         root.Add(LogPumpCommand.Create(DataDir));
         return root;
