@@ -110,4 +110,68 @@ public sealed class FleetCliTests
         await using var r = FleetRegistries.Open(_pg.Uri(db));
         Assert.Equal(new[] { "blog", "shop" }, (await r.GetSnapshotAsync(10, default)).Projects.Select(p => p.Name).Order());
     }
+
+    [Fact]
+    public async Task The_listener_of_a_joined_node_publishes_it_and_a_killed_node_turns_stale()
+    {
+        var db = _pg.CreateDatabase();
+        using var repo = new TestRepository();
+        using var cli = new CliHarness();
+        repo.WriteSleeper("v1", cli.StateDir).CommitAndPush("v1");
+        cli.Add(repo, "shop");
+        cli.Run("fleet", "join", "--registry", _pg.Uri(db), "--name", "svc", "--interval", "0.3").ShouldExit(0);
+        using var listener = StartListener(cli);
+        Assert.Contains(LoadedFiles(listener.Id), f => f.EndsWith("/Npgsql.dll", StringComparison.Ordinal));
+
+        var sha = repo.WriteSleeper("v2", cli.StateDir).CommitAndPush("v2");
+        cli.Run("deploy", "shop").ShouldExit(0);
+        await using var r = FleetRegistries.Open(_pg.Uri(db));
+        var until = DateTime.UtcNow.AddSeconds(60);
+        FleetSnapshot s;
+        do { s = await r.GetSnapshotAsync(10, default); await Task.Delay(100); }
+        while (s.Projects.SingleOrDefault()?.Commit != sha && DateTime.UtcNow < until);
+        Assert.Equal(sha, s.Projects.Single().Commit);
+        Assert.Equal(FleetNodeState.Online, s.Nodes.Single().State);
+
+        listener.Kill();
+        listener.WaitForExit();
+        until = DateTime.UtcNow.AddSeconds(60);
+        do { s = await r.GetSnapshotAsync(10, default); await Task.Delay(100); }
+        while (s.Nodes.Single().State != FleetNodeState.Stale && DateTime.UtcNow < until);
+        Assert.Equal(FleetNodeState.Stale, s.Nodes.Single().State);
+    }
+
+    [Fact]
+    public void A_listener_that_has_not_joined_never_loads_the_registry_drivers()
+    {
+        using var cli = new CliHarness();
+        using var listener = StartListener(cli);
+        var files = LoadedFiles(listener.Id);
+        Assert.Contains(files, f => f.EndsWith("/CicdOps.Engine.dll", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => f.EndsWith("/Npgsql.dll", StringComparison.Ordinal) || f.EndsWith("/MongoDB.Driver.dll", StringComparison.Ordinal)
+            || f.EndsWith("/CicdOps.Fleet.dll", StringComparison.Ordinal));
+        listener.Kill();
+        listener.WaitForExit();
+    }
+
+    private static System.Diagnostics.Process StartListener(CliHarness cli)
+    {
+        var secretFile = Path.Combine(cli.Root, "webhook.secret");
+        File.WriteAllText(secretFile, "fleet-test-secret\n");
+        var port = FreePort.Next();
+        var p = cli.Start("listen", "--port", port.ToString(), "--bind", "127.0.0.1", "--webhook-secret-file", secretFile);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!CicdOps.Tests.Engine.AppProcessTests.CanConnect(port))
+        {
+            if (p.HasExited) Assert.Fail("listen exited: " + p.StandardError.ReadToEnd());
+            if (DateTime.UtcNow > deadline) Assert.Fail("listen did not start");
+            Thread.Sleep(50);
+        }
+        return p;
+    }
+
+    /// <summary>The files a process has mapped: managed assemblies appear once loaded.</summary>
+    private static List<string> LoadedFiles(int pid) =>
+        File.ReadAllLines($"/proc/{pid}/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length >= 6)
+            .Select(f => f[^1]).Distinct().ToList();
 }
