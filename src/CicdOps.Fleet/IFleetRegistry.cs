@@ -27,6 +27,9 @@ public interface IFleetRegistry : IAsyncDisposable
     /// <summary>Adds events; one already stored (same node and sequence) is left as it is.</summary>
     Task AppendEventsAsync(IReadOnlyList<FleetEvent> events, CancellationToken cancellationToken);
 
+    /// <summary>Keeps only the node's <paramref name="deployments"/> newest deployments and <paramref name="events"/> newest events.</summary>
+    Task TrimAsync(string nodeId, int deployments, int events, CancellationToken cancellationToken);
+
     /// <summary>Removes the node with its projects, deployments and events (fleet leave).</summary>
     Task RemoveNodeAsync(string nodeId, CancellationToken cancellationToken);
 

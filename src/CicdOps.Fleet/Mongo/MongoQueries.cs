@@ -62,6 +62,12 @@ internal static class MongoQueries
             .SetOnInsert(d => d.Message, doc.Message).SetOnInsert(d => d.StoredAt, DateTime.UtcNow);
     }
 
+    public static FilterDefinition<DeploymentDocument> DeploymentsBefore(string nodeId, long id) =>
+        Builders<DeploymentDocument>.Filter.Eq(d => d.NodeId, nodeId) & Builders<DeploymentDocument>.Filter.Lt(d => d.DeploymentId, id);
+
+    public static FilterDefinition<EventDocument> EventsBefore(string nodeId, long seq) =>
+        Builders<EventDocument>.Filter.Eq(d => d.NodeId, nodeId) & Builders<EventDocument>.Filter.Lt(d => d.Sequence, seq);
+
     public static FilterDefinition<T> OfNode<T>(string nodeId) => Builders<T>.Filter.Eq("nodeId", nodeId);
 
     public static IEnumerable<CreateIndexModel<ProjectDocument>> ProjectIndexes() => new[]

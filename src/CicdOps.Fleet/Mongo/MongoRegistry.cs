@@ -61,6 +61,18 @@ public sealed class MongoRegistry : IFleetRegistry
         Guard(() => Events.BulkWriteAsync(events.Select(e => new UpdateOneModel<EventDocument>(
             MongoQueries.Event(e.NodeId, e.Sequence), MongoQueries.EventInsert(e)) { IsUpsert = true }), cancellationToken: ct));
 
+    public Task TrimAsync(string nodeId, int deployments, int events, CancellationToken ct) => Guard(async () =>
+    {
+        var lastDeployment = await Deployments.Find(MongoQueries.OfNode<DeploymentDocument>(nodeId)).SortByDescending(d => d.DeploymentId)
+            .Skip(deployments - 1).Limit(1).FirstOrDefaultAsync(ct);
+        if (lastDeployment is not null)
+            await Deployments.DeleteManyAsync(MongoQueries.DeploymentsBefore(nodeId, lastDeployment.DeploymentId), ct);
+        var lastEvent = await Events.Find(MongoQueries.OfNode<EventDocument>(nodeId)).SortByDescending(d => d.Sequence)
+            .Skip(events - 1).Limit(1).FirstOrDefaultAsync(ct);
+        if (lastEvent is not null)
+            await Events.DeleteManyAsync(MongoQueries.EventsBefore(nodeId, lastEvent.Sequence), ct);
+    });
+
     public Task RemoveNodeAsync(string nodeId, CancellationToken ct) => Guard(async () =>
     {
         await Projects.DeleteManyAsync(MongoQueries.OfNode<ProjectDocument>(nodeId), ct);

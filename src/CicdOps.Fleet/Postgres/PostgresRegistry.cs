@@ -113,6 +113,23 @@ public sealed class PostgresRegistry : IFleetRegistry
         }
     }, ct);
 
+    public Task TrimAsync(string nodeId, int deployments, int events, CancellationToken ct) => InTransaction(async (c, tx) =>
+    {
+        // Old rows go quietly: watchers are told about what happens, not about history being pruned.
+        await using var d = new NpgsqlCommand("""
+            DELETE FROM fleet_deployments WHERE node_id = $1 AND id < COALESCE(
+                (SELECT id FROM fleet_deployments WHERE node_id = $1 ORDER BY id DESC OFFSET $2 - 1 LIMIT 1), 0)
+            """, c, tx);
+        Add(d, nodeId, deployments);
+        await d.ExecuteNonQueryAsync(ct);
+        await using var e = new NpgsqlCommand("""
+            DELETE FROM fleet_events WHERE node_id = $1 AND seq < COALESCE(
+                (SELECT seq FROM fleet_events WHERE node_id = $1 ORDER BY seq DESC OFFSET $2 - 1 LIMIT 1), 0)
+            """, c, tx);
+        Add(e, nodeId, events);
+        await e.ExecuteNonQueryAsync(ct);
+    }, ct);
+
     public Task RemoveNodeAsync(string nodeId, CancellationToken ct) => InTransaction(async (c, tx) =>
     {
         await using var cmd = new NpgsqlCommand("DELETE FROM fleet_nodes WHERE id = $1", c, tx);

@@ -13,6 +13,8 @@ namespace CicdOps.Fleet.Sync;
 public sealed class FleetSync
 {
     private const int MaxPendingEvents = 10_000;
+    /// <summary>History the registry keeps per node (the node's own database keeps everything).</summary>
+    public const int KeepDeployments = 200, KeepEvents = 1000;
     private readonly CicdEngine _engine;
     private readonly IFleetRegistry _registry;
     private readonly NodeIdentity _node;
@@ -108,6 +110,7 @@ public sealed class FleetSync
         await _registry.RemoveProjectsAsync(_node.Id, removed, ct);
         await _registry.UpsertDeploymentsAsync(changedDeployments, ct);
         await _registry.AppendEventsAsync(events, ct);
+        if (changedDeployments.Count > 0 || events.Count > 0) await _registry.TrimAsync(_node.Id, KeepDeployments, KeepEvents, ct);
 
         // Accepted: remember it, so the next pass sends only what changes after this.
         foreach (var p in changedProjects) _publishedProjects[p.Name] = p;

@@ -119,6 +119,29 @@ public abstract class FleetRegistryContract
     }
 
     [Fact]
+    public async Task Trimming_keeps_the_newest_history_of_that_node_only()
+    {
+        await using var r = await NewRegistryAsync();
+        await r.PublishNodeAsync(Node("n1", "alpha"), None);
+        await r.PublishNodeAsync(Node("n2", "beta"), None);
+        var t0 = Millis(DateTimeOffset.UtcNow.AddHours(-1));
+        await r.UpsertDeploymentsAsync(Enumerable.Range(1, 5).SelectMany(i => new[]
+        {
+            Deployment("n1", i, "web", DeploymentStatus.Succeeded, t0.AddMinutes(i)), Deployment("n2", i, "web", DeploymentStatus.Succeeded, t0.AddMinutes(i)),
+        }).ToList(), None);
+        await r.AppendEventsAsync(Enumerable.Range(1, 5).Select(i => new FleetEvent
+            { NodeId = "n1", Node = "alpha", Sequence = i, At = t0.AddMinutes(i), Kind = FleetEventKind.DeploymentFinished, Message = "m" }).ToList(), None);
+
+        await r.TrimAsync("n1", 2, 3, None);
+        await r.TrimAsync("n2", 10, 10, None);
+
+        var s = await r.GetSnapshotAsync(100, None);
+        Assert.Equal(new long[] { 5, 4 }, s.Deployments.Where(d => d.NodeId == "n1").Select(d => d.Id));
+        Assert.Equal(5, s.Deployments.Count(d => d.NodeId == "n2"));
+        Assert.Equal(new long[] { 5, 4, 3 }, s.Events.Select(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task Removing_a_node_removes_its_projects_deployments_and_events()
     {
         await using var r = await NewRegistryAsync();

@@ -109,6 +109,8 @@ public sealed class MongoDocumentTests
     {
         Assert.Equal(BsonDocument.Parse("{ _id: { $in: ['n1/a', 'n1/b'] } }"), Render(MongoQueries.ProjectsNamed("n1", new[] { "a", "b" })));
         Assert.Equal(BsonDocument.Parse("{ nodeId: 'n1' }"), Render(MongoQueries.OfNode<DeploymentDocument>("n1")));
+        Assert.Equal(BsonDocument.Parse("{ nodeId: 'n1', deploymentId: { $lt: NumberLong(7) } }"), Render(MongoQueries.DeploymentsBefore("n1", 7)));
+        Assert.Equal(BsonDocument.Parse("{ nodeId: 'n1', seq: { $lt: NumberLong(9) } }"), Render(MongoQueries.EventsBefore("n1", 9)));
     }
 
     [Fact]
