@@ -31,8 +31,12 @@ public static class RegistryAddress
     public static string Mask(string uri)
     {
         if (uri.IndexOf("://", StringComparison.Ordinal) < 0) return "***";
-        var (start, end) = Authority(uri);
-        var at = uri.LastIndexOf('@', end - 1, end - start);
+        var start = uri.IndexOf("://", StringComparison.Ordinal) + 3;
+        // The last '@' before the query, not only within the authority: a password with an unescaped '/' or '#'
+        // would otherwise end the authority early and be printed. (Over-masking an '@' in a path is harmless.)
+        var queryStart = uri.IndexOf('?', start);
+        var end = queryStart < 0 ? uri.Length : queryStart;
+        var at = end > start ? uri.LastIndexOf('@', end - 1, end - start) : -1;
         var masked = at < 0 ? uri : uri[..start] + "***" + uri[at..];
         // A password may also travel as a query parameter (password=…).
         var q = masked.IndexOf('?');

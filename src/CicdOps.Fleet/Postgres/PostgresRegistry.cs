@@ -158,7 +158,8 @@ public sealed class PostgresRegistry : IFleetRegistry
         var pump = Task.Run(async () =>
         {
             try { while (true) await listen.WaitAsync(stop.Token); }
-            catch (Exception e) when (e is not OperationCanceledException) { keys.Writer.TryComplete(e); }
+            // The feed ends with the same error as any other registry call: the watcher decides whether to reconnect.
+            catch (Exception e) when (e is not OperationCanceledException) { keys.Writer.TryComplete(e is NpgsqlException ? Unavailable(e) : e); }
             catch (OperationCanceledException) { keys.Writer.TryComplete(); }
         }, CancellationToken.None);
         var ticker = Task.Run(async () =>

@@ -79,6 +79,7 @@ public sealed class FleetMembershipTests
     [InlineData("mongodb+srv://u:p%40ss@cluster0.example.net/fleet?retryWrites=true", "mongodb+srv://***@cluster0.example.net/fleet?retryWrites=true")]
     [InlineData("mongodb://u:pw@a:1,b:2/db", "mongodb://***@a:1,b:2/db")]
     [InlineData("postgres://h/db", "postgres://h/db")]
+    [InlineData("postgres://u:pa/ss#x@h/db", "postgres://***@h/db")]
     [InlineData("https://user:token@git.example/x.git", "https://***@git.example/x.git")]
     public void Masking_hides_the_user_information(string uri, string masked) => Assert.Equal(masked, RegistryAddress.Mask(uri));
 }

@@ -136,4 +136,22 @@ public sealed class FleetSyncTests
             seen.Where(c => c.Event is not null).Select(c => c.Event!.Kind));
         Assert.Equal(3, seen.Count(c => c.Kind == FleetChangeKind.Node));
     }
+
+    [Fact]
+    public async Task A_watch_ends_with_a_registry_unavailable_error_when_the_server_goes_away()
+    {
+        var uri = _pg.Uri(_pg.CreateDatabase());
+        await using var r = FleetRegistries.Open(uri);
+        await r.InitializeAsync(default);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var feed = r.WatchAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = feed.MoveNextAsync().AsTask();
+        await Task.Delay(500);
+        CicdException e;
+        _pg.Stop();
+        try { e = await Assert.ThrowsAsync<CicdException>(async () => { while (await next) next = feed.MoveNextAsync().AsTask(); }); }
+        finally { _pg.Start(); }
+        Assert.Equal(CicdError.FleetRegistryUnavailable, e.Error);
+        Assert.DoesNotContain(_pg.Password, e.ToString());
+    }
 }
