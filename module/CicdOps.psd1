@@ -32,6 +32,9 @@
         'Set-CicdSecret'
         'Get-CicdSecret'
         'Remove-CicdSecret'
+        'Connect-CicdFleet'
+        'Disconnect-CicdFleet'
+        'Get-CicdFleet'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -40,30 +40,11 @@ internal static partial class Commands
         {
             var uri = pr.GetValue(registry)!;
             if (uri == "-") uri = ReadRegistryFromStdin();
-            RegistryAddress.Parse(uri);
-            if (pr.GetValue(name) is { } n) NodeIdentity.ValidName(n);
+            if (pr.GetValue(interval) is { } sec && !(double.IsFinite(sec) && sec is >= 0.1 and <= 3600))
+                throw new CicdException(CicdError.InvalidArgument, "--interval must be between 0.1 and 3600 seconds.", null);
             TimeSpan? every = pr.GetValue(interval) is { } s ? TimeSpan.FromSeconds(s) : null;
             using var engine = Open(pr);
-            string? unreachable = null;
-            await using (var r = FleetRegistries.Open(uri))
-            {
-                try { await r.InitializeAsync(Interrupt.Token); }
-                catch (CicdException e) when (e.Error == CicdError.FleetRegistryUnavailable)
-                {
-                    if (!pr.GetValue(force))
-                        throw new CicdException(CicdError.FleetRegistryUnavailable, e.Message + " Nothing was stored.", null,
-                            "Check the URI and that the registry is up, or use --force to join now and report once it is reachable.", e);
-                    unreachable = e.Message;
-                }
-            }
-            var m = engine.JoinFleet(uri, pr.GetValue(name), every);
-            var node = engine.GetNodeIdentity();
-            if (unreachable is null)
-            {
-                await using var r = FleetConnection.OpenJoined(engine);
-                var sync = FleetConnection.CreateSync(engine, r);
-                if (!await sync.TrySyncOnceAsync(Interrupt.Token)) unreachable = sync.LastError;
-            }
+            var (m, node, unreachable) = await FleetMembershipActions.JoinAsync(engine, uri, pr.GetValue(name), every, pr.GetValue(force), "--force", Interrupt.Token);
             Console.Out.WriteLine($"joined the fleet at {m.Registry} as {m.NodeName} (node {node.Id})");
             if (unreachable is not null) Console.Error.WriteLine($"warning: not published yet: {Output.OneLine(unreachable)}");
             Console.Out.WriteLine("The listener service publishes this node every " + m.SyncInterval.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)
@@ -88,22 +69,7 @@ internal static partial class Commands
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
-            var m = engine.GetFleetMembership()
-                ?? throw new CicdException(CicdError.NotInFleet, "This node is not in a fleet.", null, "Join one with `cicdops fleet join --registry URI`.");
-            var node = engine.GetNodeIdentity();
-            string? unreachable = null;
-            await using (var r = FleetConnection.OpenJoined(engine))
-            {
-                try { await r.RemoveNodeAsync(node.Id, Interrupt.Token); }
-                catch (CicdException e) when (e.Error == CicdError.FleetRegistryUnavailable)
-                {
-                    if (!pr.GetValue(force))
-                        throw new CicdException(CicdError.FleetRegistryUnavailable, e.Message, null,
-                            "Retry when the registry is back, or use --force to leave anyway (the node stays listed as stale).", e);
-                    unreachable = e.Message;
-                }
-            }
-            engine.LeaveFleet();
+            var (m, unreachable) = await FleetMembershipActions.LeaveAsync(engine, pr.GetValue(force), "--force", Interrupt.Token);
             Console.Out.WriteLine($"{m.NodeName} left the fleet at {m.Registry}");
             if (unreachable is not null) Console.Error.WriteLine($"warning: the registry still lists this node (as stale): {Output.OneLine(unreachable)}");
             return ExitCodes.Ok;

@@ -86,8 +86,11 @@ public sealed class MongoRegistry : IFleetRegistry
         var now = await ServerTimeAsync(ct);
         var nodes = await Nodes.Find(FilterDefinition<NodeDocument>.Empty).SortBy(d => d.Name).ToListAsync(ct);
         var projects = await Projects.Find(FilterDefinition<ProjectDocument>.Empty).SortBy(d => d.Name).ThenBy(d => d.Node).ToListAsync(ct);
-        var deployments = await Deployments.Find(FilterDefinition<DeploymentDocument>.Empty).SortByDescending(d => d.QueuedAt).Limit(recent).ToListAsync(ct);
-        var events = await Events.Find(FilterDefinition<EventDocument>.Empty).SortByDescending(d => d.At).Limit(recent).ToListAsync(ct);
+        // Limit(0) means "no limit" to MongoDB: ask only when some are wanted.
+        var deployments = recent <= 0 ? new List<DeploymentDocument>()
+            : await Deployments.Find(FilterDefinition<DeploymentDocument>.Empty).SortByDescending(d => d.QueuedAt).Limit(recent).ToListAsync(ct);
+        var events = recent <= 0 ? new List<EventDocument>()
+            : await Events.Find(FilterDefinition<EventDocument>.Empty).SortByDescending(d => d.At).Limit(recent).ToListAsync(ct);
         return new FleetSnapshot
         {
             Nodes = nodes.Select(n => MongoMapping.ToRecord(n, now)).ToList(),

@@ -84,6 +84,8 @@ public sealed class FleetCliTests
     [Theory]
     [InlineData("fleet", "join", "--registry", "mysql://h/db")]
     [InlineData("fleet", "join", "--registry", "postgres://h/db", "--name", "no/slash")]
+    [InlineData("fleet", "join", "--registry", "postgres://h/db", "--interval", "0")]
+    [InlineData("fleet", "join", "--registry", "postgres://h/db", "--interval", "NaN")]
     [InlineData("fleet", "leave")]
     [InlineData("fleet", "sync", "--once")]
     public void Bad_input_is_one_line_and_changes_nothing(params string[] args)

@@ -100,6 +100,7 @@ public abstract class FleetRegistryContract
         Assert.Equal(new long[] { 3, 2, 1 }, all.Select(d => d.Id));
         Assert.Equal(Deployment("n1", 2, "web", DeploymentStatus.RolledBack, t0.AddMinutes(1)), all[1]);
         Assert.Equal(new long[] { 3, 2 }, (await r.GetSnapshotAsync(2, None)).Deployments.Select(d => d.Id));
+        Assert.Empty((await r.GetSnapshotAsync(0, None)).Deployments);
     }
 
     [Fact]
