@@ -38,11 +38,11 @@ public static class RegistryAddress
         var end = queryStart < 0 ? uri.Length : queryStart;
         var at = end > start ? uri.LastIndexOf('@', end - 1, end - start) : -1;
         var masked = at < 0 ? uri : uri[..start] + "***" + uri[at..];
-        // A password may also travel as a query parameter (password=…).
+        // A password may also travel as a query parameter (password=…, tlsCertificateKeyFilePassword=…).
         var q = masked.IndexOf('?');
         if (q < 0) return masked;
         var parts = masked[(q + 1)..].Split('&').Select(p =>
-            p.StartsWith("password=", StringComparison.OrdinalIgnoreCase) ? "password=***" : p);
+            p.Split('=')[0] is var key && key.Contains("password", StringComparison.OrdinalIgnoreCase) ? key + "=***" : p);
         return masked[..(q + 1)] + string.Join('&', parts);
     }
 

@@ -24,8 +24,20 @@ public sealed class MongoRegistry : IFleetRegistry
 
     public MongoRegistry(string uri)
     {
-        var url = MongoUrl.Create(uri);
-        var settings = MongoClientSettings.FromUrl(url);
+        MongoUrl url;
+        MongoClientSettings settings;
+        try
+        {
+            url = MongoUrl.Create(uri);
+            settings = MongoClientSettings.FromUrl(url);
+        }
+        catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException)
+        {
+            // The driver's message may quote the connection string: show it masked, and keep no inner exception.
+            throw new CicdException(CicdError.InvalidArgument,
+                $"The registry URI is not a valid MongoDB connection string: {e.Message.Replace(uri, RegistryAddress.Mask(uri), StringComparison.Ordinal)}",
+                null, "See https://www.mongodb.com/docs/manual/reference/connection-string/");
+        }
         settings.ApplicationName ??= "cicdops";
         settings.ServerSelectionTimeout = TimeSpan.FromSeconds(5);
         _client = new MongoClient(settings);

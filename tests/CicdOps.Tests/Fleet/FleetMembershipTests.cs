@@ -80,6 +80,7 @@ public sealed class FleetMembershipTests
     [InlineData("mongodb://u:pw@a:1,b:2/db", "mongodb://***@a:1,b:2/db")]
     [InlineData("postgres://h/db", "postgres://h/db")]
     [InlineData("postgres://u:pa/ss#x@h/db", "postgres://***@h/db")]
+    [InlineData("mongodb://h/db?tls=true&tlsCertificateKeyFilePassword=pw", "mongodb://h/db?tls=true&tlsCertificateKeyFilePassword=***")]
     [InlineData("https://user:token@git.example/x.git", "https://***@git.example/x.git")]
     public void Masking_hides_the_user_information(string uri, string masked) => Assert.Equal(masked, RegistryAddress.Mask(uri));
 }

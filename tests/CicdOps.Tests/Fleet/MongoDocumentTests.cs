@@ -123,4 +123,14 @@ public sealed class MongoDocumentTests
         Assert.True(MongoQueries.DeploymentIndexes().First().Options.Unique);
         Assert.True(MongoQueries.EventIndexes().First().Options.Unique);
     }
+
+    [Theory]
+    [InlineData("mongodb://u:secretpw@host:notaport/db")]
+    [InlineData("mongodb://u:secretpw@host/db?w=-5&readPreference=nonsense")]
+    public void A_malformed_mongodb_uri_is_a_clear_error_that_never_shows_the_password(string uri)
+    {
+        var e = Assert.Throws<CicdException>(() => CicdOps.Fleet.FleetRegistries.Open(uri));
+        Assert.Equal(CicdError.InvalidArgument, e.Error);
+        Assert.DoesNotContain("secretpw", e.ToString());
+    }
 }
