@@ -12,8 +12,19 @@ namespace CicdOps.Cli;
 /// </summary>
 internal static class FleetService
 {
-    public static IAsyncDisposable? StartIfJoined(CicdEngine engine, Action<string> log, CancellationToken stop) =>
-        engine.GetFleetMembership() is { } m ? Start(engine, log, stop, m.Registry) : null;
+    /// <summary>
+    /// Starts the loop when this node has joined a fleet. Fleet settings that cannot be used (damaged, or sealed with
+    /// another master key) are logged and the listener runs without the fleet: webhooks and deploys come first.
+    /// </summary>
+    public static IAsyncDisposable? StartIfJoined(CicdEngine engine, Action<string> log, CancellationToken stop)
+    {
+        try { return engine.GetFleetMembership() is { } m ? Start(engine, log, stop, m.Registry) : null; }
+        catch (CicdException e)
+        {
+            log($"fleet: not publishing this node: {e.Message}");
+            return null;
+        }
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static IAsyncDisposable Start(CicdEngine engine, Action<string> log, CancellationToken stop, string maskedRegistry)

@@ -32,8 +32,18 @@ internal static class FleetConfigFile
     {
         var stored = Load(dataPath);
         if (stored is null) return null;
-        var plain = SecretCipher.Open(key, SecretOwner, SecretName, new SealedSecret(
-            Convert.FromBase64String(stored.Nonce), Convert.FromBase64String(stored.Ciphertext), Convert.FromBase64String(stored.Tag)));
+        byte[] plain;
+        try
+        {
+            plain = SecretCipher.Open(key, SecretOwner, SecretName, new SealedSecret(
+                Convert.FromBase64String(stored.Nonce), Convert.FromBase64String(stored.Ciphertext), Convert.FromBase64String(stored.Tag)));
+        }
+        catch (Exception e) when (e is CicdException or FormatException)
+        {
+            throw new CicdException(CicdError.SecretDecryptionFailed,
+                "The fleet registry URI stored in fleet.json cannot be decrypted: the master key differs from the one that sealed it, or the file was altered.",
+                FileName, "Restore the master key, or join again (`cicdops fleet join --registry URI`).", e);
+        }
         try { return Encoding.UTF8.GetString(plain); }
         finally { CryptographicOperations.ZeroMemory(plain); }
     }

@@ -144,6 +144,24 @@ public sealed class FleetCliTests
     }
 
     [Fact]
+    public void A_listener_whose_fleet_settings_cannot_be_used_still_serves_and_says_why()
+    {
+        var db = _pg.CreateDatabase();
+        using var cli = new CliHarness();
+        cli.Run("fleet", "join", "--registry", _pg.Uri(db), "--name", "svc").ShouldExit(0);
+        // Another master key: the stored registry URI no longer decrypts.
+        File.WriteAllBytes(Path.Combine(cli.DataPath, "master.key"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+        using var listener = StartListener(cli);
+        Run.Command("kill", null, "-TERM", listener.Id.ToString());
+        Assert.True(listener.WaitForExit(30_000));
+        Assert.Equal(0, listener.ExitCode);
+        var output = listener.StandardOutput.ReadToEnd();
+        Assert.Contains("fleet: not publishing this node: ", output);
+        Assert.Contains("cannot be decrypted", output);
+    }
+
+    [Fact]
     public void A_listener_that_has_not_joined_never_loads_the_registry_drivers()
     {
         using var cli = new CliHarness();
