@@ -33,6 +33,9 @@
         'Get-CicdSecret'
         'Remove-CicdSecret'
         'Backup-CicdState'
+        'Connect-CicdFleet'
+        'Disconnect-CicdFleet'
+        'Get-CicdFleet'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

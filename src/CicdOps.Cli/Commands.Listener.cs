@@ -51,6 +51,7 @@ internal static partial class Commands
             using (var stop = CancellationTokenSource.CreateLinkedTokenSource(Interrupt.Token))
             {
                 if (pr.GetValue(stdinOwner)) StopAtEndOfInput(stop);
+                await using var fleet = FleetService.StartIfJoined(engine, line => Console.Out.WriteLine(Output.OneLine(line)), stop.Token);
                 await engine.RunListenerAsync(options, line => Console.Out.WriteLine(Output.OneLine(line)), stop.Token,
                     TimeSpan.FromSeconds(pr.GetValue(grace)));
             }

@@ -40,6 +40,7 @@ internal static partial class Commands
         root.Add(Deliveries());
         root.Add(Service());
         root.Add(Backup());
+        root.Add(Fleet());
         root.Add(Worker());
         root.Add(LogPumpCommand.Create(DataDir));
         AddExamples(root, "");

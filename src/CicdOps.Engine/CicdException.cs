@@ -52,6 +52,12 @@ public enum CicdError
     WorkerFailed,
     /// <summary>The state database is empty, damaged or from a newer version: restore a backup.</summary>
     StateUnusable,
+    /// <summary>The fleet registry cannot be reached (network, credentials, server down).</summary>
+    FleetRegistryUnavailable,
+    /// <summary>The fleet registry's schema is newer than this CicdOps understands.</summary>
+    FleetRegistryIncompatible,
+    /// <summary>A fleet command needs this node to have joined a fleet first.</summary>
+    NotInFleet,
 }
 
 /// <summary>What kind of failure, so front ends can pick the right category (ErrorCategory, exit code).</summary>
@@ -63,9 +69,9 @@ public static class CicdErrorKinds
     {
         CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound => CicdErrorKind.NotFound,
         CicdError.ProjectExists => CicdErrorKind.AlreadyExists,
-        CicdError.RepositoryUnreachable => CicdErrorKind.ConnectionError,
+        CicdError.RepositoryUnreachable or CicdError.FleetRegistryUnavailable => CicdErrorKind.ConnectionError,
         CicdError.NothingToCancel or CicdError.NoRollbackTarget or CicdError.CommitNeverDeployed or CicdError.ProjectPinned
-            or CicdError.CheckoutFailed or CicdError.WorkerFailed => CicdErrorKind.InvalidOperation,
+            or CicdError.CheckoutFailed or CicdError.WorkerFailed or CicdError.FleetRegistryIncompatible or CicdError.NotInFleet => CicdErrorKind.InvalidOperation,
         CicdError.DataDirectoryUnavailable or CicdError.ServiceUserFailed => CicdErrorKind.PermissionDenied,
         CicdError.SecretDecryptionFailed => CicdErrorKind.SecurityError,
         CicdError.StateUnusable => CicdErrorKind.InvalidOperation,

@@ -78,6 +78,26 @@ if (resolverType is not null)
     {
         Report("engine.open", "not-implemented");
     }
+
+    // The *-CicdFleet cmdlets: CicdOps.Fleet and its drivers must come from dependencies/, into the same context.
+    try
+    {
+        var fleet = Assembly.Load(new AssemblyName("CicdOps.Fleet"));
+        Report("fleet.context", AssemblyLoadContext.GetLoadContext(fleet)?.Name);
+        var open = fleet.GetType("CicdOps.Fleet.FleetRegistries", throwOnError: true)!.GetMethod("Open")!;
+        foreach (var uri in new[] { "postgres://probe@127.0.0.1:1/probe", "mongodb://127.0.0.1:1/probe" })
+        {
+            var registry = open.Invoke(null, new object[] { uri })!;
+            ((IAsyncDisposable)registry).DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        foreach (var driver in AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name is "Npgsql" or "MongoDB.Driver"))
+            Report("fleet.driver", $"{driver.GetName().Name}|{AssemblyLoadContext.GetLoadContext(driver)?.Name}|{driver.Location}");
+    }
+    catch (Exception ex)
+    {
+        var inner = ex is TargetInvocationException { InnerException: { } i } ? i : ex;
+        Report("fleet.error", inner.GetType().FullName + ": " + inner.Message.ReplaceLineEndings(" "));
+    }
     var before = resolverType.GetProperty("Current")!.GetValue(null)!;
     resolverType.GetMethod("Unregister")!.Invoke(null, null);
     Report("unregistered", resolverType.GetProperty("Current")!.GetValue(null) is null);

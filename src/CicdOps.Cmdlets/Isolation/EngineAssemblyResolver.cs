@@ -11,6 +11,8 @@ namespace CicdOps.Cmdlets.Isolation;
 public sealed class EngineAssemblyResolver
 {
     public const string EngineAssemblyName = "CicdOps.Engine";
+    /// <summary>The fleet registry and its drivers, loaded only when a *-CicdFleet cmdlet runs.</summary>
+    public const string FleetAssemblyName = "CicdOps.Fleet";
     public const string DependencyFolderName = "dependencies";
 
     private static readonly object Gate = new();
@@ -61,8 +63,9 @@ public sealed class EngineAssemblyResolver
 
     private Assembly? Resolve(AssemblyLoadContext context, AssemblyName name)
     {
-        // Only the engine is ours to answer; anything else stays PowerShell's business.
-        if (!string.Equals(name.Name, EngineAssemblyName, StringComparison.Ordinal)) return null;
+        // Only the engine (and the fleet assembly beside it) are ours to answer; anything else stays PowerShell's business.
+        if (!string.Equals(name.Name, EngineAssemblyName, StringComparison.Ordinal)
+            && !string.Equals(name.Name, FleetAssemblyName, StringComparison.Ordinal)) return null;
         return LoadContext.LoadFromAssemblyName(name);
     }
 }

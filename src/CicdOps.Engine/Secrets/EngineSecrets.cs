@@ -19,6 +19,9 @@ internal sealed class EngineSecrets : IDisposable
 
     public SecretStore Store => new(_db, _key.Value);
 
+    /// <summary>The master key (loaded, or created, on first use).</summary>
+    public MasterKey Key => _key.Value;
+
     /// <summary>The project's secrets decrypted (empty without touching the key when it has none).</summary>
     public Dictionary<string, string> Load(string project) =>
         HasAny(project) ? Store.GetAll(project) : new Dictionary<string, string>();

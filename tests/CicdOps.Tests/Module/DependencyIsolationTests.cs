@@ -51,6 +51,11 @@ public sealed class DependencyIsolationTests : IDisposable
         Assert.Equal("True", report["reregister.same-engine"].Single());
         // Once the engine facade is implemented, opening it through the cmdlets' cache must work too.
         Assert.Equal("ok", report["engine.open"].Single());
+        // The fleet cmdlets' assembly and both registry drivers load from dependencies/ into the same context.
+        Assert.False(report.ContainsKey("fleet.error"), report.GetValueOrDefault("fleet.error")?.Single());
+        Assert.Equal("CicdOps.Dependencies", report["fleet.context"].Single());
+        Assert.Equal(new[] { $"MongoDB.Driver|CicdOps.Dependencies|{Path.Combine(dependencies, "MongoDB.Driver.dll")}", $"Npgsql|CicdOps.Dependencies|{Path.Combine(dependencies, "Npgsql.dll")}" },
+            report["fleet.driver"].Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -49,6 +49,8 @@ public sealed class FormatViewTests
         Assert.Equal(new[] { "Id", "Project", "Commit", "Status", "Trigger", "Started", "Duration" }, Headers("CicdOps.Deployment"));
         Assert.Equal(new[] { "Received", "Provider", "Event", "Repository", "Ref", "Commit", "Signature", "Outcome", "StatusCode" },
             Headers("CicdOps.WebhookDelivery"));
+        Assert.Equal(new[] { "Node", "Name", "Status", "Health", "Commit", "Pinned", "CPU%", "MemoryMB" }, Headers("CicdOps.FleetProject"));
+        Assert.Equal(new[] { "Name", "State", "LastSeen", "Version", "CPU%", "FreeMemoryMB", "Load" }, Headers("CicdOps.FleetNode"));
     }
 
     [Fact]
