@@ -35,6 +35,11 @@ internal static partial class Commands
         ["service"] = new[] { "cicdops service install --dry-run" },
         ["service install"] = new[] { "cicdops service install --port 9641" },
         ["backup"] = new[] { "cicdops backup /root/backups/cicdops-$(date +%F).db" },
+        ["fleet"] = new[] { "cicdops fleet status" },
+        ["fleet join"] = new[] { "cicdops fleet join --registry - --name web-1 < registry-uri.txt" },
+        ["fleet leave"] = new[] { "cicdops fleet leave" },
+        ["fleet status"] = new[] { "cicdops fleet status --json" },
+        ["fleet sync"] = new[] { "cicdops fleet sync --once" },
     };
 
     /// <summary>Appends each command's examples to its description; hidden commands have none.</summary>

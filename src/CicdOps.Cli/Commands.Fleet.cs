@@ -32,8 +32,8 @@ internal static partial class Commands
                 + "(an argument is visible to other local users in the process list)",
             HelpName = "URI", Required = true,
         };
-        var name = new Option<string?>("--name") { Description = "This node's name in the fleet (default: the hostname)", HelpName = "NAME" };
-        var interval = new Option<double?>("--interval") { Description = "Seconds between reports (default 5); a node is stale after 3 missed reports", HelpName = "SECONDS" };
+        var name = new Option<string?>("--name") { Description = "This node's name in the fleet [default: the hostname]", HelpName = "NAME" };
+        var interval = new Option<double?>("--interval") { Description = "Seconds between reports; a node is stale after 3 missed reports [default: 5]", HelpName = "SECONDS" };
         var force = new Option<bool>("--force") { Description = "Join even if the registry cannot be reached now (the node reports once it can)" };
         var cmd = new Command("join", "Join a fleet: store the registry (encrypted), create its schema if needed and publish this node") { registry, name, interval, force };
         Act(cmd, async pr =>
