@@ -32,6 +32,7 @@
         'Set-CicdSecret'
         'Get-CicdSecret'
         'Remove-CicdSecret'
+        'Test-CicdPipeline'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

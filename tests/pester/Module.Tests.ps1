@@ -13,7 +13,7 @@ BeforeAll {
         'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdSecret', 'Get-CicdWebhookDelivery',
         'Install-CicdListenerService', 'Invoke-CicdRollback', 'Register-CicdProject', 'Remove-CicdSecret', 'Set-CicdPin',
         'Set-CicdProject', 'Set-CicdSecret', 'Start-CicdDeployment', 'Start-CicdListener', 'Stop-CicdDeployment',
-        'Unregister-CicdProject') | Sort-Object
+        'Test-CicdPipeline', 'Unregister-CicdProject') | Sort-Object
 }
 
 Describe 'Importing the module' {
@@ -172,7 +172,7 @@ Describe 'Help' {
         'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdSecret', 'Get-CicdWebhookDelivery',
         'Install-CicdListenerService', 'Invoke-CicdRollback', 'Register-CicdProject', 'Remove-CicdSecret', 'Set-CicdPin',
         'Set-CicdProject', 'Set-CicdSecret', 'Start-CicdDeployment', 'Start-CicdListener', 'Stop-CicdDeployment',
-        'Unregister-CicdProject') {
+        'Test-CicdPipeline', 'Unregister-CicdProject') {
         $help = Get-Help $_ -Full
         $help.PSTypeNames | Should -Contain 'MamlCommandHelpInfo'
         $help.Synopsis | Should -Not -BeNullOrEmpty
