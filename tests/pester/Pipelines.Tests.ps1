@@ -40,7 +40,7 @@ Describe 'Test-CicdPipeline' {
         Set-Content -Path (Join-Path $script:Repo '.cicd/pipeline.json') -Value '{"steps": [{"name": "only", "run": "true"}]}'
         Push-Location $script:Repo
         try { $result = Test-CicdPipeline }
-        finally { Pop-Location; Remove-Item -Recurse (Join-Path $script:Repo '.cicd') }
+        finally { Pop-Location; Remove-Item -Recurse -Force (Join-Path $script:Repo '.cicd') }
         $result.Path | Should -Be (Join-Path $script:Repo '.cicd/pipeline.json')
         $result.StepCount | Should -Be 1
     }
