@@ -45,8 +45,10 @@ public static class PipelineReader
     private static List<PipelineProblem> Compile(PipelineDefinition definition)
     {
         var problems = new List<PipelineProblem>();
+        CheckEnv(definition.Env, "", problems);
         foreach (var step in definition.Steps)
         {
+            CheckEnv(step.Env, step.Pointer, problems);
             if (step.Condition is { } condition && ConditionEvaluator.SyntaxError(condition) is { } syntax)
                 problems.Add(new PipelineProblem(step.Pointer + "/condition", syntax));
             for (var i = 0; i < step.Run.Count; i++)
@@ -59,6 +61,18 @@ public static class PipelineReader
                 problems.Add(new PipelineProblem(step.Pointer + "/key", keyProblem));
         }
         return problems;
+    }
+
+    /// <summary>
+    /// Names the engine or the program loader owns (PATH, HOME, LD_*, CICD_*, BASH_ENV, ...) cannot be set: the
+    /// environment also reaches the privilege-dropping helper, which runs as root.
+    /// </summary>
+    private static void CheckEnv(IReadOnlyDictionary<string, string> env, string pointer, List<PipelineProblem> problems)
+    {
+        foreach (var name in env.Keys.Where(Secrets.SecretName.IsReserved))
+            problems.Add(new PipelineProblem($"{pointer}/env/{name}", $"'{name}' is reserved (the engine or the program loader sets it)"));
+        foreach (var (name, value) in env.Where(p => p.Value.Contains('\0')))
+            problems.Add(new PipelineProblem($"{pointer}/env/{name}", "a value cannot contain a NUL character"));
     }
 
     private static PipelineDefinition ToDefinition(JsonElement root)

@@ -93,6 +93,8 @@ public sealed class PipelineFileTests
     [Fact] public void Timeout_not_positive() => HasError("""{"steps": [{"name": "a", "run": "x", "timeout": 0}]}""", "/steps/0/timeout", "");
     [Fact] public void Timeout_not_an_integer() => HasError("""{"timeout": "60", "steps": [{"name": "a", "run": "x"}]}""", "/timeout", "integer");
     [Fact] public void Env_name_not_a_variable_name() => HasError("""{"steps": [{"name": "a", "run": "x", "env": {"A-B": "1"}}]}""", "/steps/0/env/A-B", "'A-B' is not a variable name");
+    [Fact] public void Env_name_reserved_for_the_engine_or_loader() => HasError("""{"steps": [{"name": "a", "run": "x", "env": {"LD_PRELOAD": "./evil.so"}}]}""", "/steps/0/env/LD_PRELOAD", "reserved");
+    [Fact] public void Pipeline_env_cannot_set_PATH() => HasError("""{"env": {"PATH": "/tmp"}, "steps": [{"name": "a", "run": "x"}]}""", "/env/PATH", "reserved");
     [Fact] public void Env_value_not_a_string() => HasError("""{"env": {"A": 1}, "steps": [{"name": "a", "run": "x"}]}""", "/env/A", "string");
     [Fact] public void ContinueOnError_not_a_boolean() => HasError("""{"steps": [{"name": "a", "run": "x", "continueOnError": "yes"}]}""", "/steps/0/continueOnError", "boolean");
     [Fact] public void Unknown_event() => HasError("""{"events": ["push", "release"], "steps": [{"name": "a", "run": "x"}]}""", "/events/1", "");
