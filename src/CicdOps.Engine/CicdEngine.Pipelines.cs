@@ -37,4 +37,64 @@ public sealed partial class CicdEngine
         return new PipelineValidationResult(file, result.IsValid, result.Definition?.Steps.Count ?? 0,
             result.Problems.Select(p => p.ToString()).ToArray());
     }
+
+    /// <summary>
+    /// Runs the project's pipeline for a commit (default: the branch tip) in a fresh workspace: a checkout of that
+    /// exact commit owned by the project's account, deleted afterwards. The steps run as that account with the
+    /// project's secrets exported and masked in the step logs (logs/PROJECT/pipelines/RUN/step-N.log). A missing or
+    /// invalid pipeline file is a Failed run whose reason says why. Not yet durable: the result is returned, not stored.
+    /// </summary>
+    public async Task<PipelineRun> RunPipelineAsync(string project, string? commit = null, string eventName = "push", CancellationToken cancellationToken = default)
+    {
+        var p = GetProject(project);
+        if (!System.Text.RegularExpressions.Regex.IsMatch(eventName, "^(push|pull_request|tag|manual)$"))
+            throw new CicdException(CicdError.InvalidArgument, $"Event '{eventName}' is not one of push, pull_request, tag, manual.", eventName);
+        var runId = DateTimeOffset.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..8];
+        var account = _ctx.Sandbox.ResolveAccount(p.ServiceUser);
+        var secrets = _ctx.Secrets.Load(p.Name);
+        var logDirectory = Path.Combine(_ctx.Layout.ProjectLogs(p.Name), "pipelines", runId);
+        Directory.CreateDirectory(logDirectory);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var root = PipelineWorkspace.RootFor(_ctx.Sandbox, account, _ctx.Layout, p.Name);
+        var (workspace, sha) = await PipelineWorkspace.CreateAsync(_ctx.Sandbox, account, root, runId, p.Repository, p.Branch, commit, cancellationToken);
+        using (workspace)
+        {
+            PipelineRun Failed(string reason) => new(runId, p.Name, sha, eventName, PipelineRunStatus.Failed, reason, started.Elapsed,
+                Array.Empty<PipelineStepResult>(), logDirectory);
+
+            if (PipelineFiles.Find(workspace.Path) is not { } file)
+                return Failed("the commit has no .cicd/pipeline.json or .simpleci/pipeline.json");
+            var info = new FileInfo(file);
+            // A step of an earlier commit cannot have planted a link here (fresh checkout), but the file is the commit's: no links.
+            if (info.LinkTarget is not null || info.Length > PipelineReader.MaxBytes)
+                return Failed($"{Path.GetRelativePath(workspace.Path, file)} is a symbolic link or larger than {PipelineReader.MaxBytes} bytes");
+            var read = PipelineReader.Read(await File.ReadAllTextAsync(file, cancellationToken));
+            if (read.Definition is not { } definition)
+                return Failed($"{Path.GetRelativePath(workspace.Path, file)} is invalid: {string.Join("; ", read.Problems)}");
+            if (!definition.Events.Contains(eventName) && eventName != "manual")
+                return new PipelineRun(runId, p.Name, sha, eventName, PipelineRunStatus.Succeeded, $"the pipeline does not run for {eventName} events",
+                    started.Elapsed, Array.Empty<PipelineStepResult>(), logDirectory);
+
+            var (author, message) = await workspace.DescribeAsync(_ctx.Sandbox, account, sha, cancellationToken);
+            var context = new PipelineContext
+            {
+                Event = eventName, Repository = p.Repository, Branch = p.Branch, Ref = "refs/heads/" + p.Branch, Commit = sha,
+                Author = author, Message = message, Project = p.Name, RunId = runId,
+            };
+            var request = new PipelineRunRequest(definition, context, workspace.Path, logDirectory,
+                vars => _ctx.Sandbox.PlanLaunch(account, vars, secrets), secrets);
+            var result = await PipelineRunner.RunAsync(request, cancellationToken);
+            var failed = result.Steps.FirstOrDefault(s => s.Status is PipelineStepStatus.Failed or PipelineStepStatus.TimedOut or PipelineStepStatus.Cancelled
+                && (!definition.Steps[s.Index].ContinueOnError || result.Status != PipelineStepStatus.Succeeded));
+            var status = result.Status switch
+            {
+                PipelineStepStatus.Succeeded => PipelineRunStatus.Succeeded,
+                PipelineStepStatus.TimedOut => PipelineRunStatus.TimedOut,
+                PipelineStepStatus.Cancelled => PipelineRunStatus.Cancelled,
+                _ => PipelineRunStatus.Failed,
+            };
+            var reason = status == PipelineRunStatus.Succeeded || failed is null ? null : $"step '{failed.Name}': {failed.Reason}";
+            return new PipelineRun(runId, p.Name, sha, eventName, status, reason, started.Elapsed, result.Steps, logDirectory);
+        }
+    }
 }
