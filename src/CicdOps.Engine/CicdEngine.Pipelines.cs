@@ -1,4 +1,5 @@
 using CicdOps.Engine.Pipelines;
+using CicdOps.Engine.State;
 
 namespace CicdOps.Engine;
 
@@ -42,9 +43,26 @@ public sealed partial class CicdEngine
     /// Runs the project's pipeline for a commit (default: the branch tip) in a fresh workspace: a checkout of that
     /// exact commit owned by the project's account, deleted afterwards. The steps run as that account with the
     /// project's secrets exported and masked in the step logs (logs/PROJECT/pipelines/RUN/step-N.log). A missing or
-    /// invalid pipeline file is a Failed run whose reason says why. Not yet durable: the result is returned, not stored.
+    /// invalid pipeline file is a Failed run whose reason says why. The run is recorded (SQLite) when it finishes;
+    /// a run still in progress, or one whose process died, is not recorded yet.
     /// </summary>
     public async Task<PipelineRun> RunPipelineAsync(string project, string? commit = null, string eventName = "push", CancellationToken cancellationToken = default)
+    {
+        var startedAt = DateTimeOffset.UtcNow;
+        var run = await RunPipelineCoreAsync(project, commit, eventName, cancellationToken);
+        _ctx.Db.Write(c => PipelineRunStore.Insert(c, run, startedAt));
+        return run;
+    }
+
+    /// <summary>A project's finished pipeline runs with their steps, newest first.</summary>
+    public IReadOnlyList<PipelineRun> GetPipelineRuns(string project, int limit = 20)
+    {
+        var p = GetProject(project).Name;
+        if (limit < 1) throw new CicdException(CicdError.InvalidArgument, "The limit must be at least 1.", limit);
+        return _ctx.Db.Read(c => PipelineRunStore.List(c, p, limit));
+    }
+
+    private async Task<PipelineRun> RunPipelineCoreAsync(string project, string? commit, string eventName, CancellationToken cancellationToken)
     {
         var p = GetProject(project);
         if (!System.Text.RegularExpressions.Regex.IsMatch(eventName, "^(push|pull_request|tag|manual)$"))

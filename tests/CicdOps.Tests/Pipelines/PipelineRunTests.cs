@@ -68,6 +68,15 @@ public sealed class PipelineRunTests : IDisposable
         Assert.Equal(PipelineRunStatus.Failed, run.Status);
         Assert.Equal("step 'tests': command exited with code 4", run.Reason);
         Assert.Equal(new[] { PipelineStepStatus.Failed, PipelineStepStatus.NotRun }, run.Steps.Select(s => s.Status));
+
+        // Durable: read back from SQLite by a second engine on the same data directory.
+        using var again = CicdEngine.Open(new EngineOptions { DataPath = _h.DataPath });
+        var stored = Assert.Single(again.GetPipelineRuns(project.Name));
+        Assert.Equal(run.RunId, stored.RunId);
+        Assert.Equal(PipelineRunStatus.Failed, stored.Status);
+        Assert.Equal(run.Reason, stored.Reason);
+        Assert.Equal(run.Commit, stored.Commit);
+        Assert.Equal(run.Steps.Select(s => (s.Name, s.Status, s.ExitCode, s.LogPath)), stored.Steps.Select(s => (s.Name, s.Status, s.ExitCode, s.LogPath)));
     }
 
     [Fact]
