@@ -96,4 +96,26 @@ public sealed class PipelineRunTests : IDisposable
         Assert.StartsWith(".cicd/pipeline.json is invalid: /steps/0/run: ", invalid.Reason);
         Assert.Empty(invalid.Steps);
     }
+
+    [Sandbox.RootFact]
+    public async Task A_workspace_reached_through_a_symbolic_link_the_account_planted_is_refused()
+    {
+        _repo.Write(".cicd/pipeline.json", """{"steps": [{"name": "a", "run": "true"}]}""");
+        _repo.CommitAndPush("pipeline");
+        var project = _h.Register(_repo, "pipe-" + Guid.NewGuid().ToString("N")[..6]);
+        var user = _h.Engine.GetProject(project.Name).ServiceUser!;
+        var home = Run.Command("getent", null, "passwd", user).Split(':')[5];
+        // What the account could do itself: its workspaces directory pointing elsewhere, somewhere it can write.
+        var elsewhere = Path.Combine(_h.Root, "elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        Run.Command("chown", null, user, elsewhere);
+        Directory.CreateDirectory(Path.Combine(home, ".cicdops"));
+        Run.Command("chown", null, user, Path.Combine(home, ".cicdops"));
+        File.CreateSymbolicLink(Path.Combine(home, ".cicdops", "workspaces"), elsewhere);
+
+        var e = await Assert.ThrowsAsync<CicdException>(() => _h.Engine.RunPipelineAsync(project.Name));
+        Assert.Equal(CicdError.ServiceUserFailed, e.Error);
+        Assert.Contains("symbolic link", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere, "*", SearchOption.AllDirectories).Where(f => f.Contains(".git")));
+    }
 }
