@@ -6,7 +6,8 @@ namespace CicdOps.Engine.Pipelines;
 /// <summary>
 /// Runs one step command to completion like <see cref="ScriptRunner"/> (own process group, stdin closed, the
 /// whole group stopped on timeout or cancellation, waiting for the process rather than for pipes to close), but
-/// keeps stdout and stderr apart so the step log can mark them.
+/// keeps stdout and stderr apart so the step log can mark them, and stops what a command left running in its group
+/// when it exits.
 /// </summary>
 internal static class StepCommandRunner
 {
@@ -44,6 +45,11 @@ internal static class StepCommandRunner
             if (ProcessLaunch.HasOwnGroups) await ProcessStopper.StopGroupAsync(pgid, KillGrace);
             else process.Kill(entireProcessTree: true);
             try { await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)); } catch (TimeoutException) { }
+        }
+        if (!timedOut && !cancelled && ProcessLaunch.HasOwnGroups && await ProcessStopper.StopGroupAsync(pgid, KillGrace))
+        {
+            // A command's background processes end with it, as in other CI systems: nothing of a step outlives it.
+            log.Runner("stopped the processes the command left running");
         }
         await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(200));
         int? code = process.HasExited ? process.ExitCode : null;

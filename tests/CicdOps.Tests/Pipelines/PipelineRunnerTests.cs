@@ -131,6 +131,16 @@ public sealed class PipelineRunnerTests : IClassFixture<RunnerAccount>
     }
 
     [RootFact]
+    public async Task Background_processes_a_command_leaves_end_with_it()
+    {
+        var run = await Run("""{"steps": [{"name": "daemon", "run": ["sleep 300 >/dev/null 2>&1 & echo $! > bg.pid", "true"]}]}""");
+        Assert.Equal(PipelineStepStatus.Succeeded, run.Status);
+        var pid = int.Parse(File.ReadAllText(Path.Combine(_workspace, "bg.pid")).Trim());
+        Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "), "the background sleep outlived its command");
+        Assert.Contains("cicd stopped the processes the command left running", Log(run.Steps[0]));
+    }
+
+    [RootFact]
     public async Task Cancelling_stops_the_step_and_the_rest_is_not_run()
     {
         using var cts = new CancellationTokenSource();
