@@ -36,6 +36,7 @@
         'Connect-CicdFleet'
         'Disconnect-CicdFleet'
         'Get-CicdFleet'
+        'Test-CicdPipeline'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

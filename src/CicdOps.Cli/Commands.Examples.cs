@@ -40,6 +40,10 @@ internal static partial class Commands
         ["fleet leave"] = new[] { "cicdops fleet leave" },
         ["fleet status"] = new[] { "cicdops fleet status --json" },
         ["fleet sync"] = new[] { "cicdops fleet sync --once" },
+        ["pipeline"] = new[] { "cicdops pipeline validate" },
+        ["pipeline validate"] = new[] { "cicdops pipeline validate .cicd/pipeline.json", "cicdops pipeline validate --json" },
+        ["pipeline run"] = new[] { "cicdops pipeline run shop", "cicdops pipeline run shop --commit 3f2a9c1 --event push" },
+        ["pipeline runs"] = new[] { "cicdops pipeline runs shop --json" },
     };
 
     /// <summary>Appends each command's examples to its description; hidden commands have none.</summary>

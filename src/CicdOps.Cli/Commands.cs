@@ -38,6 +38,7 @@ internal static partial class Commands
         root.Add(Secret());
         root.Add(Listen());
         root.Add(Deliveries());
+        root.Add(Pipeline());
         root.Add(Service());
         root.Add(Backup());
         root.Add(Fleet());

@@ -54,20 +54,10 @@ internal sealed partial class DeploymentRunner
     /// </summary>
     private ServiceAccount AccountForDeploy()
     {
-        if (!_ctx.Sandbox.IsSandboxed || _p.ServiceUser is not null) return _ctx.Sandbox.ResolveAccount(_p.ServiceUser);
-        var created = _ctx.Sandbox.EnsureAccount(_p.Name, null);
-        var recorded = Update(c => ProjectStore.ClaimServiceUser(c, _p.Name, created.Name));
-        if (recorded != created.Name)
-        {
-            // The project went away (or got an account) meanwhile: the new account is nobody's.
-            try { _ctx.Sandbox.RemoveAccount(created.Name); } catch (CicdException) { }
-            if (recorded is null) throw new CicdException(CicdError.ProjectNotFound, $"Project '{_p.Name}' was removed.", _p.Name);
-            _p = _p with { ServiceUser = recorded };
-            return _ctx.Sandbox.ResolveAccount(recorded);
-        }
-        _p = _p with { ServiceUser = created.Name };
-        _log.Write("deploy", $"created service user {created.Name} for {_p.Name}");
-        return created;
+        var (account, project, created) = ProjectAccounts.ForRun(_ctx, _p);
+        _p = project;
+        if (created) _log.Write("deploy", $"created service user {account.Name} for {_p.Name}");
+        return account;
     }
 
     /// <summary>

@@ -115,6 +115,33 @@ internal static class Schema
         ALTER TABLE projects ADD COLUMN sudo_commands TEXT;
         UPDATE projects SET sudo_commands = 'ALL' WHERE allow_sudo = 1;
         """,
+        // 5: pipeline runs (issue 15), recorded when they finish, with one row per step. Logs stay files under
+        // logs/<project>/pipelines/<run>/; these rows hold where.
+        """
+        CREATE TABLE pipeline_runs (
+            id TEXT PRIMARY KEY,
+            project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+            commit_sha TEXT NOT NULL,
+            event TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT,
+            started_at INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            log_dir TEXT NOT NULL
+        );
+        CREATE INDEX pipeline_runs_project ON pipeline_runs(project, started_at);
+        CREATE TABLE pipeline_steps (
+            run_id TEXT NOT NULL REFERENCES pipeline_runs(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            exit_code INTEGER,
+            duration_ms INTEGER NOT NULL,
+            reason TEXT,
+            log_path TEXT,
+            PRIMARY KEY (run_id, idx)
+        );
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

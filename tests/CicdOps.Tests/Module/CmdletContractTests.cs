@@ -31,7 +31,7 @@ public sealed class CmdletContractTests
         Assert.Equal(
             new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdFleet", "Get-CicdProject", "Get-CicdSecret", "Get-CicdWebhookDelivery",
                 "Install-CicdListenerService", "Invoke-CicdRollback", "Register-CicdProject", "Remove-CicdSecret", "Set-CicdPin", "Set-CicdProject",
-                "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Unregister-CicdProject" },
+                "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Test-CicdPipeline", "Unregister-CicdProject" },
             CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
     }
 
@@ -50,7 +50,8 @@ public sealed class CmdletContractTests
     public void Cmdlets_that_change_state_support_ShouldProcess(string name)
     {
         var c = CmdletCatalog.Get(name);
-        Assert.Equal(c.Verb != "Get", c.SupportsShouldProcess);
+        // Get and Test only read (Test-CicdPipeline reads a file and changes nothing).
+        Assert.Equal(c.Verb is not ("Get" or "Test"), c.SupportsShouldProcess);
     }
 
     [Theory, MemberData(nameof(Cmdlets))]

@@ -1,0 +1,19 @@
+namespace CicdOps;
+
+/// <summary>How a pipeline run ended as a whole.</summary>
+public enum PipelineRunStatus { Succeeded, Failed, TimedOut, Cancelled }
+
+/// <summary>
+/// One pipeline run of a project for one commit: its status, why it did not succeed (one line: the failing step
+/// and its reason, or a problem with the pipeline file), each step's result, and where the step logs are.
+/// </summary>
+public sealed record PipelineRun(
+    string RunId,
+    string Project,
+    string Commit,
+    string Event,
+    PipelineRunStatus Status,
+    string? Reason,
+    TimeSpan Duration,
+    IReadOnlyList<PipelineStepResult> Steps,
+    string LogDirectory);
