@@ -70,9 +70,10 @@ internal sealed partial class DeploymentRunner
             await SaveServingModificationsAsync(ct);
             var release = new ReleaseRecord(_p.Name, ReleaseLayout.NameFor(target, DateTimeOffset.UtcNow), target, DateTimeOffset.UtcNow, null,
                 _scripts.InstallObject, _scripts.HasRun, _scripts.HasHealth);
+            // Recorded first: a deploy cancelled or killed mid-checkout leaves a directory pruning knows about.
+            Update(c => ReleaseStore.Insert(c, release));
             var add = await _git.RunAsync(_layout.Repository, new[] { "worktree", "add", "--quiet", "--detach", _layout.Release(release.Name), target }, ct);
             if (!add.Ok) throw new CicdException(CicdError.CheckoutFailed, $"git worktree add failed: {add.Error}", release.Name);
-            Update(c => ReleaseStore.Insert(c, release));
             if (_p.SharedPaths.Count > 0)
                 await RunAsAccountAsync(ReleaseScripts.LinkShared, new[] { _p.Path, release.Name }.Concat(_p.SharedPaths).ToArray(), "linking shared paths", ct);
             _release = release;
