@@ -102,6 +102,10 @@ public sealed class ReleaseTests
         Assert.Equal(2, InstallCount(h)); // each new release is installed in its own tree
         Assert.True(ReleaseHarness.GitCalls(h, second) > 0);
 
+        // Git could not work now even if it were started: the remote is gone and repo/ has no objects.
+        Directory.Delete(repo.BarePath, recursive: true);
+        Directory.Move(Path.Combine(p.Path, "repo", "objects"), Path.Combine(p.Path, "repo", "objects.off"));
+
         var d = h.Wait(h.Engine.Rollback("app", v1, pin: false, force: false));
 
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, d);
