@@ -26,6 +26,7 @@
         'Stop-CicdDeployment'
         'Set-CicdPin'
         'Invoke-CicdRollback'
+        'Get-CicdRelease'
         'Start-CicdListener'
         'Get-CicdWebhookDelivery'
         'Install-CicdListenerService'

@@ -25,6 +25,7 @@ internal static partial class Commands
         ["cancel"] = new[] { "cicdops cancel shop" },
         ["pin"] = new[] { "cicdops pin shop", "cicdops pin shop --commit 3f2a9c1" },
         ["unpin"] = new[] { "cicdops unpin shop --deploy" },
+        ["releases"] = new[] { "cicdops releases shop", "cicdops releases shop --json" },
         ["rollback"] = new[] { "cicdops rollback shop", "cicdops rollback shop --commit 3f2a9c1 --pin" },
         ["secret"] = new[] { "cicdops secret list shop" },
         ["secret set"] = new[] { "cicdops secret set shop DATABASE_URL < database-url.txt" },

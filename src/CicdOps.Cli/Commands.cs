@@ -35,6 +35,7 @@ internal static partial class Commands
         root.Add(Pin());
         root.Add(Unpin());
         root.Add(Rollback());
+        root.Add(Releases());
         root.Add(Secret());
         root.Add(Listen());
         root.Add(Deliveries());
@@ -75,11 +76,13 @@ internal static partial class Commands
         var user = new Option<string?>("--service-user") { Description = "Run the project as this existing account (as root) [default: a new dedicated cicd_<name>-<hex> user]", HelpName = "USER" };
         var sudo = SudoCommandOption("Let .cicd/install.sh run this command as root through sudo while it runs (repeatable; an absolute path, optionally with fixed arguments; ALL alone grants everything) [default: no sudo]");
         var oldSudo = RetiredSudoFlag();
+        var keep = KeepReleasesOption("Deploy into release directories and keep this many (rollback to a kept one needs no git) [default: 0, one working tree updated in place]");
+        var shared = SharedOption("Keep this path in shared/ and link it into every release (repeatable; relative, a trailing / for a directory)");
         var deploy = new Option<bool>("--deploy") { Description = "Deploy the branch tip right away (and wait, unless --no-wait)" };
         var noWait = NoWaitOption("the deployment");
         var json = JsonOption();
         var cmd = new Command("add", "Register a project (the repository must answer; nothing is stored otherwise)")
-            { name, repo, path, branch, port, privileged, health, install, user, sudo, oldSudo, deploy, noWait, json };
+            { name, repo, path, branch, port, privileged, health, install, user, sudo, oldSudo, keep, shared, deploy, noWait, json };
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
@@ -89,6 +92,7 @@ internal static partial class Commands
                 Branch = pr.GetValue(branch) ?? ProjectDefaults.Branch, Port = pr.GetValue(port), AllowPrivilegedPort = pr.GetValue(privileged),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
                 ServiceUser = pr.GetValue(user), SudoCommands = pr.GetValue(sudo),
+                KeepReleases = pr.GetValue(keep), SharedPaths = pr.GetValue(shared),
             });
             WarnIfNotSandboxed(engine);
             WarnIfSudoAll(p);
@@ -151,9 +155,12 @@ internal static partial class Commands
         var sudo = SudoCommandOption("Replace the commands .cicd/install.sh may run as root through sudo (repeatable; ALL alone grants everything)");
         var clearSudo = new Option<bool>("--clear-sudo-commands") { Description = "Remove every sudo command: install.sh gets no sudo" };
         var oldSudo = RetiredSudoFlag();
+        var keep = KeepReleasesOption("Releases to keep (1 or more turns release directories on: the next deploy migrates the working tree; 0 turns them off)");
+        var shared = SharedOption("Replace the paths kept in shared/ and linked into every release (repeatable)");
+        var clearShared = new Option<bool>("--clear-shared") { Description = "Remove every shared path (shared/ itself stays)" };
         var json = JsonOption();
         var cmd = new Command("set", "Change a project's settings (they apply from the next deployment)")
-            { name, repo, branch, path, port, privileged, clearPort, health, install, sudo, clearSudo, oldSudo, json };
+            { name, repo, branch, path, port, privileged, clearPort, health, install, sudo, clearSudo, oldSudo, keep, shared, clearShared, json };
         cmd.Validators.Add(r =>
         {
             if (r.GetResult(port) is not null && r.GetResult(clearPort) is not null)
@@ -162,8 +169,10 @@ internal static partial class Commands
                 r.AddError("--allow-privileged-port applies to a new --port; give one.");
             else if (r.GetResult(sudo) is not null && r.GetResult(clearSudo) is not null)
                 r.AddError("--sudo-command and --clear-sudo-commands cannot be used together.");
-            else if (r.GetResult(oldSudo) is null && new Option[] { repo, branch, path, port, clearPort, health, install, sudo, clearSudo }.All(o => r.GetResult(o) is null))
-                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --install-timeout, --sudo-command, --clear-sudo-commands.");
+            else if (r.GetResult(shared) is not null && r.GetResult(clearShared) is not null)
+                r.AddError("--shared and --clear-shared cannot be used together.");
+            else if (r.GetResult(oldSudo) is null && new Option[] { repo, branch, path, port, clearPort, health, install, sudo, clearSudo, keep, shared, clearShared }.All(o => r.GetResult(o) is null))
+                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --install-timeout, --sudo-command, --clear-sudo-commands, --keep-releases, --shared, --clear-shared.");
         });
         Act(cmd, pr =>
         {
@@ -174,6 +183,7 @@ internal static partial class Commands
                 Port = pr.GetValue(port), ClearPort = pr.GetValue(clearPort), AllowPrivilegedPort = pr.GetValue(privileged),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
                 SudoCommands = pr.GetValue(sudo), ClearSudoCommands = pr.GetValue(clearSudo),
+                KeepReleases = pr.GetValue(keep), SharedPaths = pr.GetValue(clearShared) ? Array.Empty<string>() : pr.GetValue(shared),
             });
             WarnIfSudoAll(p);
             if (pr.GetValue(json)) Output.WriteJson(p);
@@ -451,6 +461,13 @@ internal static partial class Commands
         if (!engine.IsSandboxed && !string.IsNullOrWhiteSpace(engine.NotSandboxedReason))
             Console.Error.WriteLine("warning: " + Output.OneLine(engine.NotSandboxedReason));
     }
+
+    private static Option<int?> KeepReleasesOption(string description) => new("--keep-releases") { Description = description, HelpName = "N" };
+
+    private static Option<string[]?> SharedOption(string description) => new("--shared")
+    {
+        Description = description, HelpName = "PATH", AllowMultipleArgumentsPerToken = false,
+    };
 
     private static Option<string[]?> SudoCommandOption(string description) => new("--sudo-command")
     {

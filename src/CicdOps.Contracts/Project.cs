@@ -33,6 +33,19 @@ public sealed record Project
 
     private readonly ValueList<string> _sudoCommands = ValueList<string>.Empty;
     /// <summary>
+    /// How many release directories (releases/&lt;time&gt;-&lt;sha&gt; beside repo/, shared/ and the current link) are kept;
+    /// 0: the path is one working tree updated in place (the layout before releases).
+    /// </summary>
+    public int KeepReleases { get; init; }
+    /// <summary>Paths relative to a release (a trailing / marks a directory) kept in shared/ and linked into every release.</summary>
+    public IReadOnlyList<string> SharedPaths
+    {
+        get => _sharedPaths;
+        init => _sharedPaths = new ValueList<string>(value ?? Array.Empty<string>());
+    }
+
+    private readonly ValueList<string> _sharedPaths = ValueList<string>.Empty;
+    /// <summary>
     /// True when the project's scripts run as its own account; false when the engine is not root (or the
     /// project has no account), so they run as the engine's user. Computed by the engine when read.
     /// </summary>
@@ -48,6 +61,8 @@ public static class ProjectDefaults
     public static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(30);
     public static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(15);
     public const string Branch = "main";
+    /// <summary>The number of releases kept when releases are turned on without a number.</summary>
+    public const int KeepReleases = 5;
 }
 
 public enum ProjectStatus

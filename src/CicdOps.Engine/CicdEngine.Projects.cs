@@ -27,6 +27,8 @@ public sealed partial class CicdEngine
             // A named account must exist (and not be root) now; unsandboxed, the engine's own (stored as null).
             ServiceUser = spec.ServiceUser is { } u && _ctx.Sandbox.IsSandboxed ? _ctx.Sandbox.ResolveAccount(u).Name : null,
             SudoCommands = Sandbox.SudoCommands.Validate(spec.SudoCommands),
+            KeepReleases = SharedPaths.KeepReleases(spec.KeepReleases ?? 0),
+            SharedPaths = SharedPaths.Validate(spec.SharedPaths),
             CreatedAt = DateTimeOffset.UtcNow,
             UpdatedAt = DateTimeOffset.UtcNow,
         };
@@ -114,6 +116,8 @@ public sealed partial class CicdEngine
             HealthTimeout = update.HealthTimeout is { } ht ? Names.Timeout(ht, "health timeout") : current.HealthTimeout,
             SudoCommands = update.ClearSudoCommands ? Array.Empty<string>()
                 : update.SudoCommands is { } sudo ? Sandbox.SudoCommands.Validate(sudo) : current.SudoCommands,
+            KeepReleases = update.KeepReleases is { } keep ? SharedPaths.KeepReleases(keep) : current.KeepReleases,
+            SharedPaths = update.SharedPaths is { } shared ? SharedPaths.Validate(shared) : current.SharedPaths,
         };
         if (update.Port is not null && next.Port != current.Port) ProjectPorts.CheckPrivileged(next.Port, update.AllowPrivilegedPort);
         next = CheckSettings(next, current);

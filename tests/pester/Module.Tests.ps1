@@ -10,7 +10,7 @@ BeforeAll {
     Import-Module (Get-TestManifestPath)
 
     $script:ExpectedCmdlets = @(
-        'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdSecret', 'Get-CicdWebhookDelivery',
+        'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdRelease', 'Get-CicdSecret', 'Get-CicdWebhookDelivery',
         'Install-CicdListenerService', 'Invoke-CicdRollback', 'Register-CicdProject', 'Remove-CicdSecret', 'Set-CicdPin',
         'Set-CicdProject', 'Set-CicdSecret', 'Start-CicdDeployment', 'Start-CicdListener', 'Stop-CicdDeployment',
         'Unregister-CicdProject', 'Backup-CicdState', 'Connect-CicdFleet', 'Disconnect-CicdFleet', 'Get-CicdFleet', 'Test-CicdPipeline') | Sort-Object
@@ -53,6 +53,7 @@ Describe 'Importing the module' {
         @{ Command = 'Invoke-CicdRollback'; Type = 'CicdOps.Deployment' }
         @{ Command = 'Set-CicdPin'; Type = 'CicdOps.PinResult' }
         @{ Command = 'Get-CicdSecret'; Type = 'CicdOps.SecretInfo' }
+        @{ Command = 'Get-CicdRelease'; Type = 'CicdOps.Release' }
         @{ Command = 'Get-CicdWebhookDelivery'; Type = 'CicdOps.WebhookDelivery' }
     ) {
         (Get-Command $Command).OutputType.Type | Should -Contain ($Type -as [type])

@@ -47,6 +47,15 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? SudoCommand { get; set; }
 
+    /// <summary>Deploy into release directories and keep this many (0: one working tree updated in place).</summary>
+    [Parameter]
+    public int? KeepReleases { get; set; }
+
+    /// <summary>Paths kept in shared/ and linked into every release (a trailing / for a directory).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? SharedPath { get; set; }
+
     /// <summary>Queue a first deployment right after registering (not waited for).</summary>
     [Parameter]
     public SwitchParameter Deploy { get; set; }
@@ -71,6 +80,8 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
             HealthTimeout = HealthTimeout,
             ServiceUser = ServiceUser,
             SudoCommands = SudoCommand,
+            KeepReleases = KeepReleases,
+            SharedPaths = SharedPath,
         };
         TryInvoke(() =>
         {

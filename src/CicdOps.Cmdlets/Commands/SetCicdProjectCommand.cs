@@ -59,6 +59,19 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
     [Parameter]
     public SwitchParameter ClearSudoCommand { get; set; }
 
+    /// <summary>Releases to keep: 1 or more turns release directories on (the next deploy migrates the tree), 0 off.</summary>
+    [Parameter]
+    public int? KeepReleases { get; set; }
+
+    /// <summary>Replaces the paths kept in shared/ and linked into every release.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? SharedPath { get; set; }
+
+    /// <summary>Removes every shared path.</summary>
+    [Parameter]
+    public SwitchParameter ClearSharedPath { get; set; }
+
     /// <summary>The project's own webhook secret; it overrides the listener's global secret for this project.</summary>
     [Parameter]
     public SecureString? WebhookSecret { get; set; }
@@ -78,6 +91,9 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
         if (SudoCommand is not null && ClearSudoCommand)
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -SudoCommand or -ClearSudoCommand, not both."),
                 "CicdInvalidArgument", ErrorCategory.InvalidArgument, null));
+        if (SharedPath is not null && ClearSharedPath)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -SharedPath or -ClearSharedPath, not both."),
+                "CicdInvalidArgument", ErrorCategory.InvalidArgument, null));
         var update = new ProjectUpdate
         {
             Repository = Repository,
@@ -90,6 +106,8 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
             HealthTimeout = HealthTimeout,
             SudoCommands = SudoCommand,
             ClearSudoCommands = ClearSudoCommand.IsPresent,
+            KeepReleases = KeepReleases,
+            SharedPaths = ClearSharedPath ? Array.Empty<string>() : SharedPath,
         };
         var names = ParameterSetName == ParameterSets.ByInputObject ? InputObject.Select(p => p.Name) : Name;
         foreach (var name in names)

@@ -11,6 +11,7 @@ internal sealed partial class DeploymentRunner
     /// <summary>Sync: make the working tree hold exactly the target commit; returns its full SHA.</summary>
     private async Task<string> SyncAsync(string? commit, bool rollback, CancellationToken ct)
     {
+        if (UsesReleases) return await SyncReleaseAsync(commit, rollback, ct);
         string sha = "";
         await Stage(DeploymentStage.Sync, rollback, async () =>
         {
@@ -69,7 +70,12 @@ internal sealed partial class DeploymentRunner
         await Stage(DeploymentStage.Install, rollback, async () =>
         {
             if (hash is null) return (StageOutcome.Skipped, null, "no .cicd/install.sh");
-            if (!force && hash == lastHash) return (StageOutcome.Skipped, null, "install.sh unchanged");
+            // A new release is a fresh tree: it needs its own install; a kept one was installed when it was made.
+            if (_release is { } release)
+            {
+                if (!force && release.InstalledAt is not null) return (StageOutcome.Skipped, null, $"release {release.Name} is installed");
+            }
+            else if (!force && hash == lastHash) return (StageOutcome.Skipped, null, "install.sh unchanged");
             _log.Write("install", force ? "running install.sh (forced)" : "running install.sh (changed)");
             var allowSudo = _p.SudoCommands.Count > 0 && _ctx.Sandbox.IsSandboxed;
             if (allowSudo)
@@ -84,6 +90,7 @@ internal sealed partial class DeploymentRunner
             if (r.Cancelled) throw new OperationCanceledException(ct);
             if (!r.Succeeded) { failure = r.Describe("install.sh"); return (StageOutcome.Failed, r.ExitCode, failure); }
             Update(c => ProjectStore.Set(c, _p.Name, "install_hash", hash));
+            MarkInstalled();
             return (StageOutcome.Succeeded, 0, null);
         });
         return failure;
@@ -91,7 +98,7 @@ internal sealed partial class DeploymentRunner
 
     private async Task<ScriptResult> RunScriptAsync(string script, string sha, TimeSpan timeout, string source, CancellationToken ct, bool allowSudo = false)
     {
-        var r = await RunTrackedAsync(Spec(new[] { "bash", script }, sha, allowSudo), _p.Path, timeout, line => _log.Write(source, line), ct);
+        var r = await RunTrackedAsync(Spec(new[] { "bash", script }, sha, allowSudo), WorkDir, timeout, line => _log.Write(source, line), ct);
         _scriptTime += r.Duration;
         return r;
     }
@@ -145,10 +152,11 @@ internal sealed partial class DeploymentRunner
             var pump = _ctx.Options.LogPumpCommand is { Count: > 0 } command ? command.Append(_p.Name).ToList() : null;
             if (pump is null)
                 _log.Write("run", "app output is not masked: no log pump is configured, so it goes to app.log as printed");
-            var process = AppLauncher.Start(Spec(new[] { "bash", ScriptNames.Run }, sha), _p.Path, _ctx.Layout.AppLog(_p.Name), pump,
+            var process = AppLauncher.Start(Spec(new[] { "bash", ScriptNames.Run }, sha), WorkDir, _ctx.Layout.AppLog(_p.Name), pump,
                 _ctx.Tracker.JoinPrefix(_own.AppUnit));
             var record = new AppProcess(process.Id, process.Id, ProcFs.StartTicks(process.Id));
             Update(c => ProjectStore.SetApp(c, _p.Name, record));
+            if (_release is not null) _log.Write("run", $"run.sh runs in releases/{_release.Name}");
             _log.Write("run", $"started run.sh as pid {process.Id}; output in {_ctx.Layout.AppLog(_p.Name)}");
             started = (process, record);
             return (StageOutcome.Succeeded, (int?)null, (string?)null);

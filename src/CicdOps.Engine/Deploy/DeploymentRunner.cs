@@ -52,7 +52,7 @@ internal sealed partial class DeploymentRunner : IDisposable
         var (status, reason, restored) = setupFailure is null ? await RunPipelineAsync(ct) : await SetupFailedAsync(setupFailure);
         // The log is complete before the status changes: whoever sees the status finished can read it all.
         _log.Write("deploy", $"{status}{(reason is null ? "" : ": " + reason)}");
-        _log.Write("timing", $"total={clock.Elapsed.TotalMilliseconds:0}ms git={_git.Elapsed.TotalMilliseconds:0}ms scripts={_scriptTime.TotalMilliseconds:0}ms");
+        _log.Write("timing", $"total={clock.Elapsed.TotalMilliseconds:0}ms git={_git.Elapsed.TotalMilliseconds:0}ms scripts={_scriptTime.TotalMilliseconds:0}ms git-calls={_git.Calls}");
         Finish(status, reason, restored);
         _ctx.Tracker.Remove(DeploymentUnit);
     }
@@ -97,6 +97,7 @@ internal sealed partial class DeploymentRunner : IDisposable
                     ProjectStore.Set(c, _p.Name, "last_good_commit", sha);
                     ProjectStore.Set(c, _p.Name, "status", ProjectStatus.Healthy.ToString());
                 });
+                await PruneReleasesAsync();
                 return (DeploymentStatus.Succeeded, null, null);
             }
             return await RollBackOrFailAsync(sha, failure, ct);
@@ -162,8 +163,8 @@ internal sealed partial class DeploymentRunner : IDisposable
         string? failure = null;
         await Stage(DeploymentStage.Health, rollback, async () =>
         {
-            var checker = new HealthChecker(_p, app.Process, _pidFile, _ctx.Options.SettlePeriod,
-                (timeout, output, token) => RunTrackedAsync(Spec(new[] { "bash", ScriptNames.Health }, sha), _p.Path, timeout, output, token),
+            var checker = new HealthChecker(_p with { Path = WorkDir }, app.Process, _pidFile, _ctx.Options.SettlePeriod,
+                (timeout, output, token) => RunTrackedAsync(Spec(new[] { "bash", ScriptNames.Health }, sha), WorkDir, timeout, output, token),
                 _own.WhyNotOwn, _own.ForeignHolders, line => _log.Write("health", line));
             try { failure = await checker.CheckAsync(app.Record, ct); }
             finally
@@ -173,6 +174,8 @@ internal sealed partial class DeploymentRunner : IDisposable
             }
             return failure is null ? (StageOutcome.Succeeded, null, null) : (StageOutcome.Failed, null, failure);
         });
+        // Only a healthy release becomes current.
+        if (failure is null) await SwitchCurrentAsync();
         return failure;
     }
 

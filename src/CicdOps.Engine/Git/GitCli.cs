@@ -31,6 +31,9 @@ internal sealed class GitCli
     /// <summary>Time spent inside git by this instance (the benchmark subtracts it from the total).</summary>
     public TimeSpan Elapsed { get; private set; }
 
+    /// <summary>How many git processes this instance started (a rollback to a kept release starts none).</summary>
+    public int Calls { get; private set; }
+
     public async Task<GitResult> RunAsync(string? workingDirectory, IReadOnlyList<string> args, CancellationToken ct, TimeSpan? timeout = null)
     {
         var psi = new ProcessStartInfo("git")
@@ -63,6 +66,7 @@ internal sealed class GitCli
         if (_join is { Count: > 0 }) Processes.ProcessLaunch.Prepend(psi, _join);
 
         var sw = Stopwatch.StartNew();
+        Calls++;
         using var p = new Process { StartInfo = psi };
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();

@@ -15,6 +15,10 @@ public sealed record ProjectSpec
     public IReadOnlyList<string>? SudoCommands { get; init; }
     /// <summary>Consent to a port below 1024 (refused otherwise: it is usually a system service's).</summary>
     public bool AllowPrivilegedPort { get; init; }
+    /// <summary>Releases kept (release directories and a current link); null or 0: one working tree updated in place.</summary>
+    public int? KeepReleases { get; init; }
+    /// <summary>Paths kept in shared/ and linked into every release (a trailing / marks a directory).</summary>
+    public IReadOnlyList<string>? SharedPaths { get; init; }
 }
 
 /// <summary>A partial change to a project: null means "leave as it is".</summary>
@@ -33,8 +37,13 @@ public sealed record ProjectUpdate
     public bool ClearSudoCommands { get; init; }
     /// <summary>Consent to a new <see cref="Port"/> below 1024. Not a setting: it changes nothing by itself.</summary>
     public bool AllowPrivilegedPort { get; init; }
+    /// <summary>Releases kept (1 or more turns release directories on; 0 keeps one working tree updated in place).</summary>
+    public int? KeepReleases { get; init; }
+    /// <summary>Replaces the shared paths; an empty list removes them all.</summary>
+    public IReadOnlyList<string>? SharedPaths { get; init; }
 
     public bool IsEmpty =>
         Repository is null && Branch is null && Path is null && Port is null && !ClearPort &&
-        InstallTimeout is null && HealthTimeout is null && SudoCommands is null && !ClearSudoCommands;
+        InstallTimeout is null && HealthTimeout is null && SudoCommands is null && !ClearSudoCommands &&
+        KeepReleases is null && SharedPaths is null;
 }

@@ -77,6 +77,8 @@ internal static class ProjectPathPolicy
         var refusal = $"'{full}' is not empty and is not a checkout of project '{project}': CicdOps would hand everything in it to the project's user.";
         const string fix = "Empty it or choose another path (a directory of its own under /srv or /opt).";
         var git = Path.Combine(full, ".git");
+        // With releases the path holds no working tree: repo/, the bare repository CicdOps made, stands for .git.
+        if (!Directory.Exists(git) && !File.Exists(git) && Directory.Exists(Path.Combine(full, "repo"))) git = Path.Combine(full, "repo");
         var info = new DirectoryInfo(git);
         if (!info.Exists || info.LinkTarget is not null) throw Invalid(refusal, full, fix);
         var owner = FileOwners.Of(new[] { git })[0];

@@ -142,6 +142,24 @@ internal static class Schema
             PRIMARY KEY (run_id, idx)
         );
         """,
+        // 6: release directories. keep_releases 0 keeps the one in-place working tree; shared_paths one a line.
+        // A release row is one directory under <path>/releases, with what its commit records for the scripts
+        // (so a rollback to it needs no git) and when install.sh last succeeded in it.
+        """
+        ALTER TABLE projects ADD COLUMN keep_releases INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE projects ADD COLUMN shared_paths TEXT;
+        CREATE TABLE releases (
+            project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            commit_sha TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            installed_at INTEGER,
+            install_object TEXT,
+            has_run INTEGER NOT NULL,
+            has_health INTEGER NOT NULL,
+            PRIMARY KEY (project, name)
+        );
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

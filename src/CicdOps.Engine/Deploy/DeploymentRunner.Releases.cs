@@ -1,0 +1,185 @@
+using CicdOps.Engine.Git;
+using CicdOps.Engine.Model;
+using CicdOps.Engine.Processes;
+using CicdOps.Engine.State;
+
+namespace CicdOps.Engine.Deploy;
+
+/// <summary>
+/// Sync for a project with releases: each commit gets its own directory (a `git worktree` of repo/), built
+/// while the serving release stays untouched; `current` is switched only once the new one is healthy. A
+/// commit whose release is still kept is switched back to without git or install.
+/// </summary>
+internal sealed partial class DeploymentRunner
+{
+    private ReleaseLayout? _layout;
+    /// <summary>The release this deployment (or its rollback) brings up; null without releases.</summary>
+    private ReleaseRecord? _release;
+
+    private bool UsesReleases => _p.KeepReleases > 0;
+
+    /// <summary>Where install.sh, run.sh and health.sh run: the release being brought up, or the one working tree.</summary>
+    private string WorkDir => _release is { } r ? _layout!.Release(r.Name) : _p.Path;
+
+    private async Task<string> SyncReleaseAsync(string? commit, bool rollback, CancellationToken ct)
+    {
+        _layout ??= new ReleaseLayout(_p.Path);
+        // A rollback to a kept release: no fetch, no checkout, no install; the commit is a full SHA the engine stored.
+        if ((rollback || _d.Trigger == DeploymentTrigger.Rollback) && commit is { Length: 40 or 64 } && Kept(commit) is { } kept)
+        {
+            string sha = "";
+            await Stage(DeploymentStage.Sync, rollback, () =>
+            {
+                Use(kept);
+                sha = kept.Commit;
+                if (!rollback) Update(c => DeploymentStore.SetCommit(c, _d.Id, sha));
+                _log.Write("sync", $"release {kept.Name} of {Short(sha)} is kept: switching to it, no git and no install");
+                return Task.FromResult<(StageOutcome, int?, string?)>((StageOutcome.Succeeded, null, "kept release " + kept.Name));
+            });
+            return sha;
+        }
+        string target = "";
+        await Stage(DeploymentStage.Sync, rollback, async () =>
+        {
+            await EnsureLayoutAsync(ct);
+            var repo = new Checkout(_git, _layout.Repository);
+            _checkout = repo;
+            await repo.FetchAsync(_p.Repository, _p.Branch, ct);
+            target = await repo.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
+            if (!rollback && (_stale = await StaleDeliveryAsync(target, ct)) is not null)
+            {
+                _log.Write("sync", $"{Short(target)} is stale: {_stale}; nothing deployed");
+                return (StageOutcome.Skipped, null, "stale: " + _stale);
+            }
+            if (!rollback)
+            {
+                Update(c =>
+                {
+                    DeploymentStore.SetCommit(c, _d.Id, target);
+                    if (_d.Trigger == DeploymentTrigger.Pin) ProjectStore.Set(c, _p.Name, "pinned_commit", target);
+                });
+            }
+            if (Kept(target) is { } existing)
+            {
+                Use(existing);
+                _log.Write("sync", $"at {target}, in its kept release {existing.Name}");
+                return (StageOutcome.Succeeded, null, target);
+            }
+            // The commit's scripts, read from git's tree before a release is made (see ScriptTree).
+            _scripts = await ScriptTree.ReadAsync(_git, _layout.Repository, target, ct);
+            await SaveServingModificationsAsync(ct);
+            var release = new ReleaseRecord(_p.Name, ReleaseLayout.NameFor(target, DateTimeOffset.UtcNow), target, DateTimeOffset.UtcNow, null,
+                _scripts.InstallObject, _scripts.HasRun, _scripts.HasHealth);
+            // Recorded first: a deploy cancelled or killed mid-checkout leaves a directory pruning knows about.
+            Update(c => ReleaseStore.Insert(c, release));
+            var add = await _git.RunAsync(_layout.Repository, new[] { "worktree", "add", "--quiet", "--detach", _layout.Release(release.Name), target }, ct);
+            if (!add.Ok) throw new CicdException(CicdError.CheckoutFailed, $"git worktree add failed: {add.Error}", release.Name);
+            if (_p.SharedPaths.Count > 0)
+                await RunAsAccountAsync(ReleaseScripts.LinkShared, new[] { _p.Path, release.Name }.Concat(_p.SharedPaths).ToArray(), "linking shared paths", ct);
+            _release = release;
+            _log.Write("sync", $"at {target}, in the new release {release.Name}");
+            return (StageOutcome.Succeeded, null, target);
+        });
+        return target;
+    }
+
+    /// <summary>The kept release of a commit whose directory is still there.</summary>
+    private ReleaseRecord? Kept(string sha)
+    {
+        var r = _ctx.Db.Read(c => ReleaseStore.ForCommit(c, _p.Name, sha));
+        return r is not null && Directory.Exists(_layout!.Release(r.Name)) ? r : null;
+    }
+
+    private void Use(ReleaseRecord r)
+    {
+        _release = r;
+        _scripts = new ScriptTree(r.InstallObject, r.HasRun, r.HasHealth);
+    }
+
+    /// <summary>
+    /// repo/, releases/ and shared/ exist: made on a first deploy, and a plain checkout (the layout before
+    /// releases) is moved under releases/ as the first release, recorded with the commit it served.
+    /// </summary>
+    private async Task EnsureLayoutAsync(CancellationToken ct)
+    {
+        if (_layout!.HasRepository && !_layout.IsPlainCheckout) return;
+        if (!Directory.Exists(_p.Path))
+        {
+            Directory.CreateDirectory(_p.Path);
+            _ctx.Sandbox.PrepareProjectPath(_p.Path, _account);
+        }
+        var migrating = _layout.IsPlainCheckout;
+        var served = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name));
+        var first = ReleaseLayout.NameFor(served.CurrentCommit ?? "migrated", DateTimeOffset.UtcNow);
+        await RunAsAccountAsync(ReleaseScripts.Layout, new[] { _p.Path, first, _p.Name }, migrating ? "moving the checkout under releases/" : "making repo/", ct);
+        if (!migrating) { _log.Write("sync", $"made {_layout.Repository} (releases are worktrees of it)"); return; }
+        _log.Write("sync", $"migrated the checkout at {_p.Path} to the release {first}; current links to it");
+        if (served.CurrentCommit is not { } sha) return;
+        var scripts = await ScriptTree.ReadAsync(_git, _layout.Release(first), sha, ct);
+        var installed = scripts.InstallObject is not null && scripts.InstallObject == served.InstallScriptHash ? DateTimeOffset.UtcNow : (DateTimeOffset?)null;
+        Update(c => ReleaseStore.Insert(c, new ReleaseRecord(_p.Name, first, sha, DateTimeOffset.UtcNow, installed,
+            scripts.InstallObject, scripts.HasRun, scripts.HasHealth)));
+    }
+
+    /// <summary>Local modifications to the serving release are saved as a patch before another release replaces it (it stays as it is).</summary>
+    private async Task SaveServingModificationsAsync(CancellationToken ct)
+    {
+        if (_layout!.CurrentName() is not { } serving || !Directory.Exists(_layout.Release(serving))) return;
+        var patch = await new Checkout(_git, _layout.Release(serving)).LocalModificationsAsync(ct);
+        if (patch is null) return;
+        var dir = _ctx.Layout.Patches(_p.Name);
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, $"{DateTimeOffset.UtcNow:yyyyMMddTHHmmssfffZ}-deployment-{_d.Id}.patch");
+        await File.WriteAllTextAsync(file, patch, ct);
+        _log.Write("sync", $"local modifications of the serving release {serving} saved to {file} (apply with: git apply {file})");
+    }
+
+    /// <summary>Once the release is healthy: `current` names it (a new link renamed over the old one).</summary>
+    private async Task SwitchCurrentAsync()
+    {
+        if (_release is null || _layout is null) return;
+        if (_layout.CurrentName() == _release.Name) return;
+        await RunAsAccountAsync(ReleaseScripts.Switch, new[] { _p.Path, _release.Name }, "switching current", CancellationToken.None);
+        _log.Write("deploy", $"current → releases/{_release.Name}");
+    }
+
+    /// <summary>
+    /// Keeps the newest <see cref="Project.KeepReleases"/> releases, and always the serving, last good and pinned
+    /// ones; the others' directories go (as the account), then git forgets their worktrees.
+    /// </summary>
+    private async Task PruneReleasesAsync()
+    {
+        if (_layout is null) return;
+        var p = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name));
+        var all = _ctx.Db.Read(c => ReleaseStore.List(c, _p.Name));
+        var current = _layout.CurrentName();
+        var keep = all.Take(p.KeepReleases).Select(r => r.Name).ToHashSet();
+        var protect = new[] { p.LastGoodCommit, p.PinnedCommit, p.CurrentCommit };
+        var gone = all.Where(r => !keep.Contains(r.Name) && r.Name != current && r.Name != _release?.Name && !protect.Contains(r.Commit)).ToList();
+        if (gone.Count == 0) return;
+        try
+        {
+            await RunAsAccountAsync(ReleaseScripts.Remove, new[] { _p.Path }.Concat(gone.Select(r => r.Name)).ToArray(), "pruning releases", CancellationToken.None);
+            foreach (var r in gone) Update(c => ReleaseStore.Delete(c, _p.Name, r.Name));
+            await _git.RunAsync(_layout.Repository, new[] { "worktree", "prune" }, CancellationToken.None);
+            _log.Write("deploy", $"pruned {string.Join(", ", gone.Select(r => r.Name))} (keeping {p.KeepReleases})");
+        }
+        catch (CicdException e) { _log.Write("deploy", "pruning releases failed: " + e.Message); }
+    }
+
+    private void MarkInstalled()
+    {
+        if (_release is { } r) Update(c => ReleaseStore.SetInstalled(c, _p.Name, r.Name, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>One of <see cref="ReleaseScripts"/>, as the project's account, in the deployment's unit.</summary>
+    private async Task RunAsAccountAsync(string script, string[] args, string what, CancellationToken ct)
+    {
+        var argv = new List<string> { "/bin/sh", "-c", script, "cicdops-release" };
+        argv.AddRange(args);
+        var spec = new LaunchSpec(argv, _ctx.Sandbox.PlanLaunch(_account, Marker(), null));
+        var r = await RunTrackedAsync(spec, "/", TimeSpan.FromMinutes(10), line => _log.Write("sync", line), ct);
+        if (r.Cancelled) throw new OperationCanceledException(ct);
+        if (!r.Succeeded) throw new CicdException(CicdError.CheckoutFailed, $"{what} failed as {_account.Name}: {r.Describe("sh")}", _p.Path);
+    }
+}

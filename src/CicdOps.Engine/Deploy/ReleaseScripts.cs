@@ -1,0 +1,76 @@
+namespace CicdOps.Engine.Deploy;
+
+/// <summary>
+/// The file operations on a project's release layout, as constant scripts run as the project's account
+/// (data only as arguments, never in the script text): everything they make is the account's, and root never
+/// creates, moves or deletes anything inside a tree the account controls.
+/// </summary>
+internal static class ReleaseScripts
+{
+    /// <summary>
+    /// $1 root, $2 first release name, $3 project. A plain checkout at the root becomes releases/$2 (moved
+    /// through a temporary name, so tracked files called releases, repo or current cannot collide) and current;
+    /// then repo/ is made when missing, a bare repository named for the project (the path checks read it).
+    /// </summary>
+    public const string Layout = """
+        set -e
+        cd -- "$1"
+        if [ -d .git ]; then
+          tmp=".cicdops-migrating-$2"
+          mkdir -- "$tmp"
+          for f in * .[!.]* ..?*; do
+            if [ -e "$f" ] || [ -L "$f" ]; then [ "$f" = "$tmp" ] || mv -- "$f" "$tmp/"; fi
+          done
+          mkdir -p releases
+          mv -T -- "$tmp" "releases/$2"
+          ln -s -- "releases/$2" .current.new
+          mv -T -- .current.new current
+        fi
+        if [ ! -d repo ]; then
+          git init --quiet --bare repo
+          git --git-dir=repo config cicdops.project "$3"
+        fi
+        mkdir -p releases shared
+        """;
+
+    /// <summary>
+    /// $1 root, $2 release name, then the shared paths. A shared path missing from shared/ is seeded from the
+    /// serving release (an untracked .env of a migrated checkout), else from the new release, else made empty (a
+    /// trailing / makes a directory); then the release's own copy is replaced by a link into shared/.
+    /// </summary>
+    public const string LinkShared = """
+        set -e
+        root="$1"; rel="releases/$2"; shift 2
+        cd -- "$root"
+        for s in "$@"; do
+          p="${s%/}"
+          mkdir -p -- "shared/$(dirname -- "$p")" "$rel/$(dirname -- "$p")"
+          if [ ! -e "shared/$p" ] && [ ! -L "shared/$p" ]; then
+            if [ -e "current/$p" ] && [ ! -L "current/$p" ]; then cp -a -- "current/$p" "shared/$p"
+            elif [ -e "$rel/$p" ] && [ ! -L "$rel/$p" ]; then mv -- "$rel/$p" "shared/$p"
+            elif [ "$p" != "$s" ]; then mkdir -p -- "shared/$p"
+            else : > "shared/$p"
+            fi
+          fi
+          rm -rf -- "$rel/$p"
+          ln -s -- "$root/shared/$p" "$rel/$p"
+        done
+        """;
+
+    /// <summary>$1 root, $2 release name: `current` becomes a link to it by rename(2) over the old link (atomic).</summary>
+    public const string Switch = """
+        set -e
+        cd -- "$1"
+        rm -f -- .current.new
+        ln -s -- "releases/$2" .current.new
+        mv -T -- .current.new current
+        """;
+
+    /// <summary>$1 root, then release names: each directory goes.</summary>
+    public const string Remove = """
+        set -e
+        cd -- "$1/releases"
+        shift
+        for r in "$@"; do rm -rf -- "$r"; done
+        """;
+}

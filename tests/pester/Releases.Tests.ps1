@@ -1,0 +1,70 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+# Release directories: Set-CicdProject -KeepReleases/-SharedPath, Get-CicdRelease, and a rollback to a kept release.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'TestRepository.psm1') -Force
+    Import-Module (Get-TestManifestPath)
+}
+
+Describe 'Get-CicdRelease' {
+    BeforeAll {
+        $script:Context = New-TestContext -Root $TestDrive
+        $script:App = New-TestProject -Context $script:Context -Name released
+        $script:First = $script:App.Repository.FirstCommit
+    }
+    AfterAll { Remove-TestContext $script:Context }
+
+    It 'a project without releases has none' {
+        Get-CicdRelease -Name $script:App.Name | Should -BeNullOrEmpty
+    }
+
+    It 'a bad -SharedPath is CicdInvalidArgument and changes nothing' {
+        { Set-CicdProject -Name $script:App.Name -KeepReleases 3 -SharedPath '../outside' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdInvalidArgument,CicdOps.Cmdlets.Commands.SetCicdProjectCommand'
+        (Get-CicdProject -Name $script:App.Name).KeepReleases | Should -Be 0
+    }
+
+    It 'lists each deployed commit as a [CicdOps.Release], the newest current and last good, shown as a table' {
+        $project = Set-CicdProject -Name $script:App.Name -KeepReleases 3 -SharedPath '.env', 'storage/' -PassThru
+        $project.KeepReleases | Should -Be 3
+        $project.SharedPaths | Should -Be @('.env', 'storage/')
+        $first = Invoke-Bounded -ArgumentList $script:App.Name -ScriptBlock { param($Name) Start-CicdDeployment -Name $Name }
+        $first.Output[0].Status | Should -Be 'Succeeded'
+        $script:Second = Save-TestCommit -Work $script:App.Repository.Work -Message 'second'
+        $second = Invoke-Bounded -ArgumentList $script:App.Name -ScriptBlock { param($Name) Start-CicdDeployment -Name $Name }
+        $second.Output[0].Status | Should -Be 'Succeeded'
+
+        $releases = @(Get-CicdProject -Name $script:App.Name | Get-CicdRelease)
+        $releases.Count | Should -Be 2
+        $releases[0] | Should -BeOfType ([CicdOps.Release])
+        $releases[0].Commit | Should -Be $script:Second
+        $releases[0].IsCurrent | Should -BeTrue
+        $releases[0].IsLastGood | Should -BeTrue
+        $releases[1].Commit | Should -Be $script:First
+        $releases[1].IsCurrent | Should -BeFalse
+        $releases[0].SizeBytes | Should -BeGreaterThan 0
+        (Get-CicdRelease -Name $script:App.Name -Current).Commit | Should -Be $script:Second
+        ($releases | Out-String -Width 250) | Should -Match 'Project\s+Name\s+Commit\s+CreatedAt\s+InstalledAt\s+SizeBytes\s+IsCurrent\s+IsLastGood'
+    }
+
+    It 'Invoke-CicdRollback to a kept release switches current without git' {
+        $result = Invoke-Bounded -ArgumentList $script:App.Name, $script:First -ScriptBlock {
+            param($Name, $Commit)
+            $rollback = Invoke-CicdRollback -Name $Name -Commit $Commit -Confirm:$false
+            $rollback
+            $rollback | Get-CicdDeploymentLog -Follow | Out-Null
+        }
+        $result.Errors | Should -BeNullOrEmpty
+        $id = $result.Output[0].Id
+        (Get-CicdDeployment -Id $id).Status | Should -Be 'Succeeded'
+        (Get-CicdDeploymentLog -Id $id) -join "`n" | Should -Match 'no git and no install'
+        (Get-CicdRelease -Name $script:App.Name -Current).Commit | Should -Be $script:First
+    }
+
+    It 'an unknown project is CicdProjectNotFound' {
+        { Get-CicdRelease -Name 'no-such-project-here' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdProjectNotFound,CicdOps.Cmdlets.Commands.GetCicdReleaseCommand'
+    }
+}
