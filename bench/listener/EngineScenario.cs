@@ -204,10 +204,11 @@ internal static class EngineScenario
                 var port = Scenario.FreePort();
                 // Log lines are formatted as in production but go nowhere, so the console does not dominate.
                 var sink = TextWriter.Synchronized(new StreamWriter(Stream.Null));
-                var listener = engine.CreateWebhookListener(new ListenerOptions
+                var options = new ListenerOptions
                 {
                     Port = port, BindAddress = "127.0.0.1", Secret = Secret, Log = sink.WriteLine, MaxConcurrentRequests = 64,
-                });
+                };
+                var listener = engine.CreateWebhookListener(options, new CicdOps.Server.KestrelHttpServer(options));
                 listener.Start();
                 await Task.Yield();
                 return new Fixture

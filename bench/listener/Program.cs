@@ -65,7 +65,7 @@ internal static class Scenario
             // Log lines are formatted as in production but go nowhere, so the console does not dominate.
             var sink = TextWriter.Synchronized(new StreamWriter(Stream.Null));
             var options = new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = Secret, Log = sink.WriteLine, MaxConcurrentRequests = 64 };
-            await using var listener = new WebhookListener(options, target, store);
+            await using var listener = new WebhookListener(options, target, store, new CicdOps.Server.KestrelHttpServer(options));
             listener.Start();
 
             var body = Encoding.UTF8.GetBytes(PushPayload(target.TargetRepository));

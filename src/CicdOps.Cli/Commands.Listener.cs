@@ -24,8 +24,17 @@ internal static partial class Commands
             Description = $"The webhook secret (visible to other users in the process list: prefer --webhook-secret-file or ${SecretEnvironmentVariable})",
             HelpName = "SECRET",
         };
-        var secretFile = new Option<string?>("--webhook-secret-file") { Description = "A file holding the webhook secret (trailing newline ignored)", HelpName = "FILE" };
-        var allowUnsigned = new Option<bool>("--allow-unsigned") { Description = "Accept unsigned deliveries on a public interface (not recommended)" };
+        var secretFile = new Option<string?>("--webhook-secret-file") { Description = "A file holding the webhook secret, the HMAC key of GitHub, Gitea, Forgejo and Bitbucket (trailing newline ignored)", HelpName = "FILE" };
+        var gitlabFile = new Option<string?>("--gitlab-token-file")
+        {
+            Description = $"A file holding the token GitLab sends (or ${GitLabTokenEnvironmentVariable}); must differ from the webhook secret, since GitLab sends it in clear",
+            HelpName = "FILE",
+        };
+        var allowUnsigned = new Option<bool>("--allow-unsigned") { Description = "Accept unsigned deliveries for projects without a secret (never implied, not even on 127.0.0.1)" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "Serve HTTPS with this PEM certificate (chain); re-read when it changes", HelpName = "FILE" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert", HelpName = "FILE" };
+        var retentionDays = new Option<int>("--retention-days") { Description = "Prune recorded deliveries older than this many days", HelpName = "N", DefaultValueFactory = _ => 30 };
+        var retentionRows = new Option<int>("--retention-rows") { Description = "Keep at most this many recorded deliveries", HelpName = "N", DefaultValueFactory = _ => 100_000 };
         var grace = new Option<int>("--shutdown-grace")
         {
             Description = "Seconds running deployments get to finish when the service stops", HelpName = "S",
@@ -34,16 +43,26 @@ internal static partial class Commands
         // For a parent that owns the listener (the PowerShell module): its death closes our stdin, and we stop.
         var stdinOwner = new Option<bool>("--stop-when-stdin-closes") { Description = "Stop (gracefully) when standard input reaches end-of-file", Hidden = true };
         var cmd = new Command("listen", "Run the webhook listener in the foreground until Ctrl+C or SIGTERM (port 9641)")
-            { port, bind, secret, secretFile, allowUnsigned, grace, stdinOwner };
+            { port, bind, secret, secretFile, gitlabFile, allowUnsigned, tlsCert, tlsKey, retentionDays, retentionRows, grace, stdinOwner };
         Act(cmd, async pr =>
         {
+            if (pr.GetValue(retentionDays) < 1 || pr.GetValue(retentionRows) < 1)
+                throw new CicdException(CicdError.InvalidArgument, "--retention-days and --retention-rows must be positive.");
+            if ((pr.GetValue(tlsCert) is null) != (pr.GetValue(tlsKey) is null))
+                throw new CicdException(CicdError.InvalidArgument, "Give both --tls-cert and --tls-key, or neither.");
             var options = new ListenerOptions
             {
                 Port = pr.GetValue(port),
                 BindAddress = pr.GetValue(bind)!,
                 Secret = ReadSecret(pr.GetValue(secret), pr.GetValue(secretFile)),
+                GitLabToken = ReadGitLabToken(pr.GetValue(gitlabFile)),
                 AllowUnsigned = pr.GetValue(allowUnsigned),
+                TlsCertificateFile = pr.GetValue(tlsCert),
+                TlsKeyFile = pr.GetValue(tlsKey),
+                DeliveryRetention = TimeSpan.FromDays(pr.GetValue(retentionDays)),
+                DeliveryRetentionRows = pr.GetValue(retentionRows),
             };
+            if (options.Validate() is { } refusal) throw new CicdException(CicdError.InvalidArgument, CliWording(refusal));
             // The service runs its deployments itself, so a graceful stop can let them finish.
             var dataPath = DataDirectory.Resolve(pr.GetValue(DataDir));
             using var engine = CicdEngine.Open(new EngineOptions { DataPath = dataPath, LogPumpCommand = LogPumpCommand.Argv(dataPath) });
@@ -51,12 +70,36 @@ internal static partial class Commands
             using (var stop = CancellationTokenSource.CreateLinkedTokenSource(Interrupt.Token))
             {
                 if (pr.GetValue(stdinOwner)) StopAtEndOfInput(stop);
-                await engine.RunListenerAsync(options, line => Console.Out.WriteLine(Output.OneLine(line)), stop.Token,
+                Action<string> log = line => Console.Out.WriteLine(Output.OneLine(line));
+                await engine.RunListenerAsync(options with { Log = log }, new CicdOps.Server.KestrelHttpServer(options with { Log = log }), log, stop.Token,
                     TimeSpan.FromSeconds(pr.GetValue(grace)));
             }
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>The engine's refusals name no front end's flags; the CLI's name its own.</summary>
+    private static string CliWording(string message) =>
+        message.Replace("allow unsigned deliveries explicitly", "pass --allow-unsigned", StringComparison.Ordinal);
+
+    private const string GitLabTokenEnvironmentVariable = "CICDOPS_GITLAB_TOKEN";
+
+    private static byte[]? ReadGitLabToken(string? file)
+    {
+        string? value = null;
+        if (file is not null)
+        {
+            try { value = File.ReadAllText(file).TrimEnd('\r', '\n'); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CicdException(CicdError.InvalidArgument, $"Cannot read the GitLab token file '{file}': {e.Message}", file);
+            }
+        }
+        value ??= Environment.GetEnvironmentVariable(GitLabTokenEnvironmentVariable);
+        if (value is null) return null;
+        if (value.Length == 0) throw new CicdException(CicdError.InvalidArgument, "The GitLab token is empty.");
+        return Encoding.UTF8.GetBytes(value);
     }
 
     private static void StopAtEndOfInput(CancellationTokenSource stop) =>

@@ -7,24 +7,38 @@ public sealed partial class CicdEngine
     /// <summary>How long a stopping service lets running deployments finish before it exits anyway.</summary>
     public static readonly TimeSpan DefaultShutdownGrace = TimeSpan.FromSeconds(90);
 
+    /// <summary>How often the service runs its periodic tasks (<see cref="RunPeriodicTasks"/>).</summary>
+    public static readonly TimeSpan PeriodicInterval = TimeSpan.FromMinutes(1);
+
     /// <summary>
-    /// The listener as a service (`cicdops listen`, Start-CicdListener): refuses bad or unsafe options in one
-    /// line, recovers what a previous run left (interrupted deployments are redeployed, waiting ones run),
-    /// serves until <paramref name="stop"/> is cancelled, then stops accepting and lets running deployments
-    /// finish within <paramref name="shutdownGrace"/>. Every event is one line through <paramref name="log"/>.
+    /// The listener as a service (`cicdops listen`, and Start-CicdListener through it): refuses bad or unsafe options
+    /// in one line, binds <paramref name="server"/> (a failed bind is the first thing said), recovers what a previous
+    /// run left (interrupted deployments are redeployed, waiting ones run), serves and runs the periodic tasks until
+    /// <paramref name="stop"/> is cancelled, then stops accepting and lets running deployments finish within
+    /// <paramref name="shutdownGrace"/>. Every event is one line through <paramref name="log"/>.
     /// </summary>
-    public async Task RunListenerAsync(ListenerOptions options, Action<string> log, CancellationToken stop, TimeSpan? shutdownGrace = null)
+    public async Task RunListenerAsync(ListenerOptions options, IHttpServer server, Action<string> log, CancellationToken stop, TimeSpan? shutdownGrace = null)
     {
         options = options with { Log = options.Log ?? log };
-        await using var listener = CreateWebhookListener(options);
-        listener.Start();
-        log($"listening on {listener.Prefix} (data directory {DataPath})");
+        await using var listener = CreateWebhookListener(options, server);
+        await listener.StartAsync();
+        log($"listening on {listener.Address} (data directory {DataPath})" +
+            (options.AllowUnsigned ? "; UNSIGNED deliveries are accepted for projects without a secret (--allow-unsigned)" : "; unsigned deliveries are refused"));
         if (!IsSandboxed && NotSandboxedReason is { } why) log("warning: " + why);
         foreach (var d in RecoverForService())
             log($"recovery: project {d.Project} redeploys {d.Commit ?? d.RequestedCommit ?? "its branch tip"} (deployment {d.Id}) after an interrupted deployment");
 
-        try { await Task.Delay(Timeout.Infinite, stop); }
-        catch (OperationCanceledException) { }
+        var next = DateTime.UtcNow; // the first round runs at once
+        while (!stop.IsCancellationRequested)
+        {
+            if (DateTime.UtcNow >= next)
+            {
+                RunPeriodicTasks(options, log);
+                next = DateTime.UtcNow + PeriodicInterval;
+            }
+            try { await Task.Delay(next - DateTime.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero, stop); }
+            catch (OperationCanceledException) { }
+        }
 
         log("stopping: no new requests; waiting for running deployments");
         await listener.StopAsync();
@@ -32,5 +46,25 @@ public sealed partial class CicdEngine
         log(await ShutdownRunnersAsync(grace)
             ? "stopped"
             : $"stopped with deployments still running after {grace.TotalSeconds:0} s; they will be redeployed at the next start");
+    }
+
+    /// <summary>
+    /// What the service does every <see cref="PeriodicInterval"/> besides serving. Each task is independent and never
+    /// throws: one failing must not stop the others or the listener. Add new periodic work here.
+    /// </summary>
+    private void RunPeriodicTasks(ListenerOptions options, Action<string> log)
+    {
+        Periodic("delivery retention", log, () =>
+        {
+            if (options.DeliveryRetention is null && options.DeliveryRetentionRows is null) return;
+            var n = new Webhooks.WebhookDeliveryStore(new State.Database(DataPath)).Prune(options.DeliveryRetention, options.DeliveryRetentionRows);
+            if (n > 0) log($"retention: pruned {n} webhook deliveries");
+        });
+    }
+
+    private static void Periodic(string name, Action<string> log, Action task)
+    {
+        try { task(); }
+        catch (Exception e) { log($"warning: periodic task '{name}' failed: {Listener.ListenerLog.Clean(e.Message)}"); }
     }
 }

@@ -108,6 +108,19 @@ internal static class Schema
         );
         CREATE UNIQUE INDEX webhook_deliveries_unique ON webhook_deliveries(provider, delivery_id) WHERE accepted = 1;
         """,
+        // 4: requests answered before their signature held are counted per (provider, status), not stored one row
+        // each (a flood must not grow the database); received_at is indexed for delivery retention.
+        """
+        CREATE TABLE webhook_unverified (
+            provider TEXT NOT NULL,
+            status_code INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            first_at INTEGER NOT NULL,
+            last_at INTEGER NOT NULL,
+            PRIMARY KEY (provider, status_code)
+        );
+        CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries(received_at);
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

@@ -65,7 +65,8 @@ public class ListenerOptionsTests
         Directory.CreateDirectory(dir);
         try
         {
-            var listener = new WebhookListener(new ListenerOptions { Port = TestListener.FreePort() }, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir));
+            var options = new ListenerOptions { Port = TestListener.FreePort() };
+            var listener = new WebhookListener(options, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir), new CicdOps.Server.KestrelHttpServer(options));
             var e = Assert.Throws<CicdException>(listener.Start);
             Assert.Equal(new ListenerOptions().Validate(), e.Message);
             Assert.Equal("CicdInvalidArgument", e.ErrorId);
@@ -87,7 +88,8 @@ public class ListenerOptionsTests
         try
         {
             var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
-            var listener = new WebhookListener(new ListenerOptions { Port = port, BindAddress = "127.0.0.1" }, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir));
+            var options = new ListenerOptions { Port = port, BindAddress = "127.0.0.1", AllowUnsigned = true };
+            var listener = new WebhookListener(options, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir), new CicdOps.Server.KestrelHttpServer(options));
             var e = Assert.Throws<CicdException>(listener.Start);
             Assert.Equal("CicdInvalidPort", e.ErrorId);
             Assert.Contains(port.ToString(), e.Message);

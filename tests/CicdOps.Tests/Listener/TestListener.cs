@@ -35,7 +35,7 @@ internal sealed class TestListener : IAsyncDisposable
         Port = FreePort();
         var options = new ListenerOptions { Port = Port, BindAddress = "127.0.0.1", Secret = SecretBytes, Log = Log.Enqueue };
         if (configure is not null) options = configure(options);
-        Listener = new WebhookListener(options, target, Store);
+        Listener = new WebhookListener(options, target, Store, new CicdOps.Server.KestrelHttpServer(options));
         Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
     }
 
