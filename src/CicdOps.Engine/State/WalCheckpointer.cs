@@ -9,7 +9,7 @@ namespace CicdOps.Engine.State;
 /// <see cref="Wrote"/> after each commit; at most every <see cref="Interval"/> a PASSIVE checkpoint (which
 /// never blocks the writer) copies what was written.
 /// </summary>
-internal sealed class WalCheckpointer(Database db) : IDisposable
+internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpointer.DefaultMaxWalBytes) : IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(10);
@@ -19,13 +19,13 @@ internal sealed class WalCheckpointer(Database db) : IDisposable
     private bool _pending, _disposed;
 
     /// <summary>The WAL size past which the checkpoint truncates it, whatever it costs the writer for a moment.</summary>
-    public static long MaxWalBytes { get; set; } = 64L * 1024 * 1024;
+    public const long DefaultMaxWalBytes = 64L * 1024 * 1024;
 
-    public static void DisableAutomatic(SqliteConnection c)
+    public void DisableAutomatic(SqliteConnection c)
     {
         using var cmd = c.CreateCommand();
         // journal_size_limit: whenever the log restarts, SQLite truncates the file to this size instead of leaving it at its peak.
-        cmd.CommandText = $"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={MaxWalBytes}";
+        cmd.CommandText = $"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={maxWalBytes}";
         cmd.ExecuteNonQuery();
     }
 
@@ -94,7 +94,7 @@ internal sealed class WalCheckpointer(Database db) : IDisposable
                     // PASSIVE never waits, so under sustained load (a reader always somewhere in the log) the WAL
                     // can only grow. Past the size limit a TRUNCATE checkpoint waits for readers and writer
                     // (busy timeout) and resets the file to zero: the WAL stays bounded.
-                    cmd.CommandText = WalBytes() > MaxWalBytes ? "PRAGMA wal_checkpoint(TRUNCATE)" : "PRAGMA wal_checkpoint(PASSIVE)";
+                    cmd.CommandText = WalBytes() > maxWalBytes ? "PRAGMA wal_checkpoint(TRUNCATE)" : "PRAGMA wal_checkpoint(PASSIVE)";
                     cmd.ExecuteNonQuery();
                 }
                 catch (Exception)

@@ -19,10 +19,11 @@ public sealed class WebhookDeliveryStore : IDisposable
     private readonly WriteBatcher _writes;
     private readonly TimeProvider _clock;
 
-    internal WebhookDeliveryStore(Database db, TimeProvider? clock = null)
+    /// <param name="maxWalBytes">The WAL size past which the writer's checkpoint truncates it (tests make it small).</param>
+    internal WebhookDeliveryStore(Database db, TimeProvider? clock = null, long maxWalBytes = WalCheckpointer.DefaultMaxWalBytes)
     {
         _db = db;
-        _writes = new WriteBatcher(db);
+        _writes = new WriteBatcher(db, maxWalBytes);
         _clock = clock ?? TimeProvider.System;
     }
 

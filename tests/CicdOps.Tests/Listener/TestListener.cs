@@ -24,6 +24,7 @@ internal sealed class TestListener : IAsyncDisposable
     public ConcurrentQueue<string> Log { get; } = new();
     public HttpClient Http { get; }
     public int Port { get; }
+    public string DataPath => _dir;
     public Uri Url => new($"http://127.0.0.1:{Port}/webhook");
 
     private TestListener(InMemoryDeployTarget target, Func<ListenerOptions, ListenerOptions>? configure)
