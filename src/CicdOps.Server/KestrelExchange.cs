@@ -18,6 +18,8 @@ internal sealed class KestrelExchange(HttpContext context) : IHttpExchange
         return values.Count switch { 0 => null, 1 => values[0], _ => string.Join(",", values.ToArray()) };
     }
 
+    public int HeaderCount(string name) => context.Request.Headers[name].Count;
+
     public long? ContentLength => context.Request.ContentLength;
     public string? ContentType => context.Request.ContentType;
     public Stream Body => _body ??= new LimitTranslatingStream(context.Request.Body);

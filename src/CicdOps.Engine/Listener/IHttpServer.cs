@@ -25,6 +25,8 @@ public interface IHttpExchange
     string Path { get; }
     /// <summary>A header's value; a header sent more than once gives its values joined by ",".</summary>
     string? Header(string name);
+    /// <summary>How many times the header was sent.</summary>
+    int HeaderCount(string name);
     /// <summary>The declared Content-Length; null when the body is chunked or absent.</summary>
     long? ContentLength { get; }
     string? ContentType { get; }

@@ -101,6 +101,9 @@ internal sealed class WebhookRequestHandler : IDisposable
         var headers = WebhookHeaderReader.Read(ex.Header, out var headerError);
         if (headers is null) return Unverified(f, "-", 401, "headers: " + headerError);
         f.Provider = headers.Provider.ToName();
+        // Two signatures of one kind: which one would count is the server's choice, so neither does.
+        foreach (var name in headers.SignatureHeaders)
+            if (ex.HeaderCount(name) > 1) return Unverified(f, f.Provider, 401, name + " sent more than once");
         f.Event = headers.Event;
         f.Delivery = headers.DeliveryId;
 

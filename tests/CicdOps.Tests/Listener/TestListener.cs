@@ -58,9 +58,12 @@ internal sealed class TestListener : IAsyncDisposable
         return port;
     }
 
-    public async Task<(HttpStatusCode Status, string Body)> PostAsync(string body, IDictionary<string, string> headers, string contentType = "application/json")
+    public Task<(HttpStatusCode Status, string Body)> PostAsync(string body, IDictionary<string, string> headers, string contentType = "application/json", string path = "/webhook") =>
+        PostBytesAsync(Encoding.UTF8.GetBytes(body), headers, contentType, path);
+
+    public async Task<(HttpStatusCode Status, string Body)> PostBytesAsync(byte[] body, IDictionary<string, string> headers, string contentType = "application/json", string path = "/webhook")
     {
-        using var req = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
+        using var req = new HttpRequestMessage(HttpMethod.Post, new Uri($"http://127.0.0.1:{Port}{path}")) { Content = new ByteArrayContent(body) };
         req.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
         foreach (var (k, v) in headers) req.Headers.TryAddWithoutValidation(k, v);
         using var resp = await Http.SendAsync(req);
