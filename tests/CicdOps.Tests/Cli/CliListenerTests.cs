@@ -115,23 +115,6 @@ public sealed class CliListenerTests
         Assert.Contains("secret", line, StringComparison.OrdinalIgnoreCase);
     }
 
-    [Fact]
-    public void Service_install_dry_run_prints_the_unit_and_writes_nothing()
-    {
-        using var cli = new CliHarness();
-        var unitPath = Path.Combine(cli.Root, "cicdops.service");
-
-        var r = cli.Run("service", "install", "--dry-run", "--unit-path", unitPath, "--bind", "127.0.0.1").ShouldExit(0);
-
-        Assert.Contains("KillMode=process", r.StdOut);
-        Assert.Contains("listen --port 9641 --bind 127.0.0.1", r.StdOut);
-        Assert.Contains($"--data-dir {cli.DataPath}", r.StdOut);
-        Assert.False(File.Exists(unitPath));
-
-        cli.Run("service", "install", "--unit-path", unitPath).ShouldExit(0);
-        Assert.Contains("ExecStart=", File.ReadAllText(unitPath));
-    }
-
     private static Process StartListener(CliHarness cli, int port, params string[] extra)
     {
         var secretFile = Path.Combine(cli.Root, "webhook.secret");
