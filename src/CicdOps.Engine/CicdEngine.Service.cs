@@ -28,6 +28,7 @@ public sealed partial class CicdEngine
         foreach (var d in RecoverForService())
             log($"recovery: project {d.Project} redeploys {d.Commit ?? d.RequestedCommit ?? "its branch tip"} (deployment {d.Id}) after an interrupted deployment");
 
+        var outcomes = new DeploymentOutcomeLog(this, log, DateTimeOffset.UtcNow);
         var next = DateTime.UtcNow; // the first round runs at once
         while (!stop.IsCancellationRequested)
         {
@@ -36,14 +37,18 @@ public sealed partial class CicdEngine
                 RunPeriodicTasks(options, log);
                 next = DateTime.UtcNow + PeriodicInterval;
             }
-            try { await Task.Delay(next - DateTime.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero, stop); }
+            // Each finished deployment gets its outcome line within a second.
+            Periodic("deployment outcomes", log, outcomes.Report);
+            try { await Task.Delay(TimeSpan.FromSeconds(1), stop); }
             catch (OperationCanceledException) { }
         }
 
         log("stopping: no new requests; waiting for running deployments");
         await listener.StopAsync();
         var grace = shutdownGrace ?? DefaultShutdownGrace;
-        log(await ShutdownRunnersAsync(grace)
+        var finished = await ShutdownRunnersAsync(grace);
+        Periodic("deployment outcomes", log, outcomes.Report);
+        log(finished
             ? "stopped"
             : $"stopped with deployments still running after {grace.TotalSeconds:0} s; they will be redeployed at the next start");
     }

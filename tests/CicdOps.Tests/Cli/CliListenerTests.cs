@@ -46,6 +46,9 @@ public sealed class CliListenerTests
         var deliveries = cli.Run("deliveries", "--json").ShouldExit(0).Json<List<WebhookDelivery>>();
         Assert.Contains(deliveries, x => x.DeliveryId == "delivery-1" && x.Accepted && x.Commit == v2 && x.Outcome == "queued");
         Stop(listener);
+        // The journal has the deployment's outcome, not only the delivery.
+        var output = listener.StandardOutput.ReadToEnd();
+        Assert.Contains($"deployment id={d.Id} project=app commit={v2} trigger=webhook outcome=Succeeded", output);
     }
 
     [Fact]
