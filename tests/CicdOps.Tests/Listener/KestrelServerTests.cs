@@ -51,6 +51,26 @@ public class KestrelServerTests
     }
 
     [Fact]
+    public async Task Any_Host_header_is_served_and_a_request_Kestrel_rejects_is_logged()
+    {
+        await using var t = TestListener.Start(new InMemoryDeployTarget());
+        // Behind a proxy the Host is the public name: served as it is.
+        using var ok = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{t.Port}/healthz");
+        ok.Headers.Host = "deploy.example.com";
+        Assert.Equal(HttpStatusCode.OK, (await t.Http.SendAsync(ok)).StatusCode);
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, t.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: bad host/\\x\r\n\r\n"u8.ToArray());
+        var buffer = new byte[1024];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var n = await stream.ReadAsync(buffer, cts.Token);
+        Assert.StartsWith("HTTP/1.1 400", Encoding.ASCII.GetString(buffer, 0, n));
+        await t.WaitForLogAsync(l => l.StartsWith("http rejected"));
+    }
+
+    [Fact]
     public async Task During_a_flood_of_large_unsigned_bodies_and_slow_clients_healthz_and_signed_deliveries_are_served()
     {
         await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"), o => o with { BodyTimeout = TimeSpan.FromSeconds(30) });
