@@ -49,6 +49,7 @@ internal static class EngineScenario
         var lost = accepted.Count(r => !recorded.Contains(r.Delivery));
         var latencies = accepted.Select(r => r.Ms).OrderBy(x => x).ToArray();
         var (requests, runs, byStatus) = f.DeploymentsAfter(before);
+        if (projectCount == 1) Scenario.EngineOneProject = (results.Count / elapsed, Scenario.Percentile(latencies, 0.99));
         Console.WriteLine(
             $"engine projects={projectCount,-4} deliveries={results.Count,-6} deliveries/s={results.Count / elapsed,6:0} " +
             $"p50={Scenario.Percentile(latencies, 0.50):0.00}ms p99={Scenario.Percentile(latencies, 0.99):0.00}ms max={latencies.LastOrDefault():0.0}ms " +
@@ -204,10 +205,11 @@ internal static class EngineScenario
                 var port = Scenario.FreePort();
                 // Log lines are formatted as in production but go nowhere, so the console does not dominate.
                 var sink = TextWriter.Synchronized(new StreamWriter(Stream.Null));
-                var listener = engine.CreateWebhookListener(new ListenerOptions
+                var options = new ListenerOptions
                 {
                     Port = port, BindAddress = "127.0.0.1", Secret = Secret, Log = sink.WriteLine, MaxConcurrentRequests = 64,
-                });
+                };
+                var listener = engine.CreateWebhookListener(options, new CicdOps.Server.KestrelHttpServer(options));
                 listener.Start();
                 await Task.Yield();
                 return new Fixture

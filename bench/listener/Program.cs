@@ -30,6 +30,8 @@ if (Environment.GetEnvironmentVariable("ENGINE") != "0")
         foreach (var projects in order)
             await EngineScenario.RunEngineCallsAsync(projects, connections, TimeSpan.FromSeconds(Math.Min(seconds, 2)));
 }
+// The peer: @octokit/webhooks in Node (verifies and parses, records nothing), same payload and load, same run.
+if (Environment.GetEnvironmentVariable("OCTOKIT") != "0") await Scenario.RunOctokitAsync(connections, TimeSpan.FromSeconds(seconds));
 // Baselines in the same run: the delivery store alone, a bare HttpListener answering 202 at once (the ceiling for
 // this machine now), and the listener with an in-memory deploy target.
 if (Environment.GetEnvironmentVariable("INMEMORY") != "0")
@@ -65,7 +67,7 @@ internal static class Scenario
             // Log lines are formatted as in production but go nowhere, so the console does not dominate.
             var sink = TextWriter.Synchronized(new StreamWriter(Stream.Null));
             var options = new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = Secret, Log = sink.WriteLine, MaxConcurrentRequests = 64 };
-            await using var listener = new WebhookListener(options, target, store);
+            await using var listener = new WebhookListener(options, target, store, new CicdOps.Server.KestrelHttpServer(options));
             listener.Start();
 
             var body = Encoding.UTF8.GetBytes(PushPayload(target.TargetRepository));
@@ -130,6 +132,53 @@ internal static class Scenario
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(dir, true);
+        }
+    }
+
+    /// <summary>Deliveries/s and p99 of the engine with one project, for the ratio printed beside the octokit peer.</summary>
+    public static (double Rate, double P99)? EngineOneProject;
+
+    /// <summary>
+    /// @octokit/webhooks (bench/listener/octokit, installed here with npm on first use) under the same signed pushes
+    /// and the same load generator; prints its figures and the ratio of the engine's (1 project) to them.
+    /// </summary>
+    public static async Task RunOctokitAsync(int connections, TimeSpan duration)
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "octokit");
+        dir = Path.GetFullPath(Directory.Exists(dir) ? dir : Path.Combine(Environment.CurrentDirectory, "bench", "listener", "octokit"));
+        if (!Directory.Exists(Path.Combine(dir, "node_modules", "@octokit", "webhooks")))
+        {
+            var npm = Process.Start(new ProcessStartInfo("npm", "install --no-audit --no-fund --silent") { WorkingDirectory = dir })!;
+            await npm.WaitForExitAsync();
+            if (npm.ExitCode != 0) { Console.WriteLine("octokit peer: npm install failed; skipped"); return; }
+        }
+        var port = FreePort();
+        var psi = new ProcessStartInfo("node", "server.mjs") { WorkingDirectory = dir, RedirectStandardOutput = true };
+        psi.Environment["PORT"] = port.ToString();
+        psi.Environment["SECRET"] = Encoding.UTF8.GetString(Secret);
+        using var node = Process.Start(psi)!;
+        try
+        {
+            if (await node.StandardOutput.ReadLineAsync() != "ready") { Console.WriteLine("octokit peer: did not start; skipped"); return; }
+            var body = Encoding.UTF8.GetBytes(PushPayload("app0"));
+            var payloads = new[] { (body, SignatureVerifier.GitHubSignature(body, Secret)) };
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false });
+            var url = new Uri($"http://127.0.0.1:{port}/webhook");
+            await Load(http, url, payloads, connections, WarmUp, "warm");
+            var sw = Stopwatch.StartNew();
+            var results = await Load(http, url, payloads, connections, duration, "run");
+            var elapsed = sw.Elapsed.TotalSeconds;
+            var ok = results.Where(r => r.Status == 200).ToList();
+            var latencies = ok.Select(r => r.Ms).OrderBy(x => x).ToArray();
+            var rate = ok.Count / elapsed;
+            var p99 = Percentile(latencies, 0.99);
+            var ratio = EngineOneProject is { } e ? $" ratio(engine 1 project / octokit): rate={e.Rate / rate:0.00} p99={p99 / e.P99:0.00} (>= 1.0 is better)" : "";
+            Console.WriteLine($"peer @octokit/webhooks (node {node.Id}, records nothing) deliveries/s={rate,6:0} p50={Percentile(latencies, 0.50):0.00}ms p99={p99:0.00}ms " +
+                              $"200={ok.Count} other={results.Count - ok.Count} load={Uptime.Load()}{ratio}");
+        }
+        finally
+        {
+            try { node.Kill(); } catch (InvalidOperationException) { }
         }
     }
 

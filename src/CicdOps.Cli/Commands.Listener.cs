@@ -24,8 +24,17 @@ internal static partial class Commands
             Description = $"The webhook secret (visible to other users in the process list: prefer --webhook-secret-file or ${SecretEnvironmentVariable})",
             HelpName = "SECRET",
         };
-        var secretFile = new Option<string?>("--webhook-secret-file") { Description = "A file holding the webhook secret (trailing newline ignored)", HelpName = "FILE" };
-        var allowUnsigned = new Option<bool>("--allow-unsigned") { Description = "Accept unsigned deliveries on a public interface (not recommended)" };
+        var secretFile = new Option<string?>("--webhook-secret-file") { Description = "A file holding the webhook secret, the HMAC key of GitHub, Gitea, Forgejo and Bitbucket (trailing newline ignored)", HelpName = "FILE" };
+        var gitlabFile = new Option<string?>("--gitlab-token-file")
+        {
+            Description = $"A file holding the token GitLab sends (or ${GitLabTokenEnvironmentVariable}); must differ from the webhook secret, since GitLab sends it in clear",
+            HelpName = "FILE",
+        };
+        var allowUnsigned = new Option<bool>("--allow-unsigned") { Description = "Accept unsigned deliveries for projects without a secret (never implied, not even on 127.0.0.1)" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "Serve HTTPS with this PEM certificate (chain); re-read when it changes", HelpName = "FILE" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert", HelpName = "FILE" };
+        var retentionDays = new Option<int>("--retention-days") { Description = "Prune recorded deliveries older than this many days", HelpName = "N", DefaultValueFactory = _ => 30 };
+        var retentionRows = new Option<int>("--retention-rows") { Description = "Keep at most this many recorded deliveries", HelpName = "N", DefaultValueFactory = _ => 100_000 };
         var grace = new Option<int>("--shutdown-grace")
         {
             Description = "Seconds running deployments get to finish when the service stops", HelpName = "S",
@@ -34,16 +43,26 @@ internal static partial class Commands
         // For a parent that owns the listener (the PowerShell module): its death closes our stdin, and we stop.
         var stdinOwner = new Option<bool>("--stop-when-stdin-closes") { Description = "Stop (gracefully) when standard input reaches end-of-file", Hidden = true };
         var cmd = new Command("listen", "Run the webhook listener in the foreground until Ctrl+C or SIGTERM (port 9641)")
-            { port, bind, secret, secretFile, allowUnsigned, grace, stdinOwner };
+            { port, bind, secret, secretFile, gitlabFile, allowUnsigned, tlsCert, tlsKey, retentionDays, retentionRows, grace, stdinOwner };
         Act(cmd, async pr =>
         {
+            if (pr.GetValue(retentionDays) < 1 || pr.GetValue(retentionRows) < 1)
+                throw new CicdException(CicdError.InvalidArgument, "--retention-days and --retention-rows must be positive.");
+            if ((pr.GetValue(tlsCert) is null) != (pr.GetValue(tlsKey) is null))
+                throw new CicdException(CicdError.InvalidArgument, "Give both --tls-cert and --tls-key, or neither.");
             var options = new ListenerOptions
             {
                 Port = pr.GetValue(port),
                 BindAddress = pr.GetValue(bind)!,
                 Secret = ReadSecret(pr.GetValue(secret), pr.GetValue(secretFile)),
+                GitLabToken = ReadGitLabToken(pr.GetValue(gitlabFile)),
                 AllowUnsigned = pr.GetValue(allowUnsigned),
+                TlsCertificateFile = pr.GetValue(tlsCert),
+                TlsKeyFile = pr.GetValue(tlsKey),
+                DeliveryRetention = TimeSpan.FromDays(pr.GetValue(retentionDays)),
+                DeliveryRetentionRows = pr.GetValue(retentionRows),
             };
+            if (options.Validate() is { } refusal) throw new CicdException(CicdError.InvalidArgument, CliWording(refusal));
             // The service runs its deployments itself, so a graceful stop can let them finish.
             var dataPath = DataDirectory.Resolve(pr.GetValue(DataDir));
             using var engine = CicdEngine.Open(new EngineOptions { DataPath = dataPath, LogPumpCommand = LogPumpCommand.Argv(dataPath) });
@@ -51,13 +70,37 @@ internal static partial class Commands
             using (var stop = CancellationTokenSource.CreateLinkedTokenSource(Interrupt.Token))
             {
                 if (pr.GetValue(stdinOwner)) StopAtEndOfInput(stop);
-                await using var fleet = FleetService.StartIfJoined(engine, line => Console.Out.WriteLine(Output.OneLine(line)), stop.Token);
-                await engine.RunListenerAsync(options, line => Console.Out.WriteLine(Output.OneLine(line)), stop.Token,
+                Action<string> log = line => Console.Out.WriteLine(Output.OneLine(line));
+                await using var fleet = FleetService.StartIfJoined(engine, log, stop.Token);
+                await engine.RunListenerAsync(options with { Log = log }, new CicdOps.Server.KestrelHttpServer(options with { Log = log }), log, stop.Token,
                     TimeSpan.FromSeconds(pr.GetValue(grace)));
             }
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>The engine's refusals name no front end's flags; the CLI's name its own.</summary>
+    private static string CliWording(string message) =>
+        message.Replace("allow unsigned deliveries explicitly", "pass --allow-unsigned", StringComparison.Ordinal);
+
+    private const string GitLabTokenEnvironmentVariable = "CICDOPS_GITLAB_TOKEN";
+
+    private static byte[]? ReadGitLabToken(string? file)
+    {
+        string? value = null;
+        if (file is not null)
+        {
+            try { value = File.ReadAllText(file).TrimEnd('\r', '\n'); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CicdException(CicdError.InvalidArgument, $"Cannot read the GitLab token file '{file}': {e.Message}", file);
+            }
+        }
+        value ??= Environment.GetEnvironmentVariable(GitLabTokenEnvironmentVariable);
+        if (value is null) return null;
+        if (value.Length == 0) throw new CicdException(CicdError.InvalidArgument, "The GitLab token is empty.");
+        return Encoding.UTF8.GetBytes(value);
     }
 
     private static void StopAtEndOfInput(CancellationTokenSource stop) =>
@@ -112,38 +155,228 @@ internal static partial class Commands
                 }));
             return ExitCodes.Ok;
         });
+        cmd.Add(DeliveriesPrune());
+        cmd.Add(DeliveriesUnverified());
+        return cmd;
+    }
+
+    private static Command DeliveriesPrune()
+    {
+        var days = new Option<int?>("--older-than-days") { Description = "Delete deliveries received more than N days ago", HelpName = "N" };
+        var keep = new Option<int?>("--keep") { Description = "Keep only the newest N deliveries", HelpName = "N" };
+        var cmd = new Command("prune", "Delete recorded webhook deliveries by age and/or count (the listener does this itself every minute)") { days, keep };
+        Act(cmd, pr =>
+        {
+            if (pr.GetValue(days) is < 0) throw new CicdException(CicdError.InvalidArgument, "--older-than-days must not be negative.");
+            using var engine = Open(pr);
+            var n = engine.PruneWebhookDeliveries(pr.GetValue(days) is { } d ? TimeSpan.FromDays(d) : null, pr.GetValue(keep));
+            Console.Out.WriteLine($"pruned {n} webhook deliveries");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command DeliveriesUnverified()
+    {
+        var json = JsonOption();
+        var cmd = new Command("unverified", "Count the requests the listener answered before their signature held (never stored one by one)") { json };
+        Act(cmd, pr =>
+        {
+            using var engine = Open(pr);
+            var list = engine.GetUnverifiedWebhookCounts();
+            if (pr.GetValue(json)) { Output.WriteJson(list); return ExitCodes.Ok; }
+            Output.Table(new[] { "PROVIDER", "HTTP", "COUNT", "FIRST", "LAST" },
+                list.Select(c => (IReadOnlyList<string>)new[]
+                {
+                    c.Provider, c.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    c.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), Output.Time(c.FirstAt), Output.Time(c.LastAt),
+                }));
+            return ExitCodes.Ok;
+        });
         return cmd;
     }
 
     private static Command Service()
     {
-        var service = new Command("service", "Run the listener as a systemd service");
-        var port = new Option<int>("--port") { Description = "The port the service listens on", HelpName = "N", DefaultValueFactory = _ => ListenerOptions.DefaultPort };
-        var bind = new Option<string>("--bind") { Description = "The address the service binds", HelpName = "ADDR", DefaultValueFactory = _ => ListenerOptions.AllInterfaces };
-        var path = new Option<string>("--unit-path") { Description = "Where to write the unit", HelpName = "FILE", DefaultValueFactory = _ => SystemdUnit.DefaultPath };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print the unit; write nothing" };
-        var install = new Command("install", "Write the systemd unit for the listener and say how to enable it") { port, bind, path, dryRun };
-        Act(install, pr =>
-        {
-            var dataPath = DataDirectory.Resolve(pr.GetValue(DataDir));
-            var exec = SelfCommand().Concat(new[] { "--data-dir", dataPath, "listen", "--port", pr.GetValue(port).ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", pr.GetValue(bind)! }).ToList();
-            var unit = SystemdUnit.Render(exec, dataPath);
-            if (pr.GetValue(dryRun)) { Console.Out.Write(unit); return ExitCodes.Ok; }
-            var target = pr.GetValue(path)!;
-            WriteAtomically(target, unit);
-            Console.Out.WriteLine($"wrote {target}; enable it with: systemctl daemon-reload && systemctl enable --now {Path.GetFileNameWithoutExtension(target)}");
-            Console.Out.WriteLine($"put the webhook secret in /etc/cicdops/listener.env as {SecretEnvironmentVariable}=... (mode 0600) and uncomment EnvironmentFile in the unit");
-            return ExitCodes.Ok;
-        });
-        service.Add(install);
+        var service = new Command("service", "Run the listener as a systemd service: install, uninstall, status");
+        service.Add(ServiceInstall());
+        service.Add(ServiceUninstall());
+        service.Add(ServiceStatus());
         return service;
     }
 
-    /// <summary>This program as a command line: the apphost, or `dotnet cicdops.dll`.</summary>
-    private static List<string> SelfCommand()
+    private static Option<string> UnitPathOption() =>
+        new("--unit-path") { Description = "Where the unit is", HelpName = "FILE", DefaultValueFactory = _ => SystemdUnit.DefaultPath };
+
+    private static Command ServiceInstall()
     {
-        var argv = WorkerCommand("-").ToList();
-        return argv.Take(argv.IndexOf("--data-dir")).ToList();
+        var port = new Option<int>("--port") { Description = "The port the service listens on", HelpName = "N", DefaultValueFactory = _ => ListenerOptions.DefaultPort };
+        var bind = new Option<string>("--bind") { Description = "The address the service binds", HelpName = "ADDR", DefaultValueFactory = _ => ListenerOptions.AllInterfaces };
+        var path = UnitPathOption();
+        var exec = new Option<string?>("--exec")
+        {
+            Description = "The installed cicdops the unit runs (default: this one, unless it is a build inside a checkout)", HelpName = "FILE",
+        };
+        var secretFile = new Option<string?>("--webhook-secret-file") { Description = "The unit passes this root-only file to the listener instead of reading the environment file", HelpName = "FILE" };
+        var gitlabFile = new Option<string?>("--gitlab-token-file") { Description = "The unit passes this GitLab token file to the listener", HelpName = "FILE" };
+        var envFile = new Option<string>("--env-file")
+        {
+            Description = "Without --webhook-secret-file: the environment file the unit reads (created 0600 with a new random secret when missing)",
+            HelpName = "FILE", DefaultValueFactory = _ => SystemdUnit.DefaultEnvironmentFile,
+        };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "The unit serves HTTPS with this PEM certificate", HelpName = "FILE" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "The PEM key of --tls-cert", HelpName = "FILE" };
+        var allowUnsigned = new Option<bool>("--allow-unsigned") { Description = "The unit accepts unsigned deliveries for projects without a secret" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the unit and what install would do; write nothing" };
+        var install = new Command("install", "Write the systemd unit for the listener and say how to enable it")
+            { port, bind, path, exec, secretFile, gitlabFile, envFile, tlsCert, tlsKey, allowUnsigned, dryRun };
+        Act(install, pr =>
+        {
+            var dataPath = DataDirectory.Resolve(pr.GetValue(DataDir));
+            if ((pr.GetValue(tlsCert) is null) != (pr.GetValue(tlsKey) is null))
+                throw new CicdException(CicdError.InvalidArgument, "Give both --tls-cert and --tls-key, or neither.");
+            var program = InstalledExecutable(pr.GetValue(exec));
+            var argv = new List<string> { program, "--data-dir", dataPath, "listen", "--port", pr.GetValue(port).ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", pr.GetValue(bind)! };
+            foreach (var (flag, value) in new[] { ("--webhook-secret-file", pr.GetValue(secretFile)), ("--gitlab-token-file", pr.GetValue(gitlabFile)), ("--tls-cert", pr.GetValue(tlsCert)), ("--tls-key", pr.GetValue(tlsKey)) })
+                if (value is not null) argv.AddRange(new[] { flag, Path.GetFullPath(value) });
+            if (pr.GetValue(allowUnsigned)) argv.Add("--allow-unsigned");
+            var environmentFile = pr.GetValue(secretFile) is null ? Path.GetFullPath(pr.GetValue(envFile)!) : null;
+            var unit = SystemdUnit.Render(argv, dataPath, environmentFile);
+            var target = pr.GetValue(path)!;
+            var dry = pr.GetValue(dryRun);
+
+            var hints = new List<string>();
+            if (environmentFile is not null)
+                hints.Add(File.Exists(environmentFile)
+                    ? $"the unit reads {environmentFile} (exists; left as it is): it must set CICDOPS_WEBHOOK_SECRET=..."
+                    : $"{(dry ? "would create" : "created")} {environmentFile} (mode 0600) with a new random CICDOPS_WEBHOOK_SECRET; put the same secret in your Git host's webhook settings (read it with: sudo cat {environmentFile})");
+            hints.Add($"{(dry ? "would write" : "wrote")} {target}; enable it with: systemctl daemon-reload && systemctl enable --now {Path.GetFileNameWithoutExtension(target)}");
+            hints.Add($"the listener's log: journalctl -u {Path.GetFileNameWithoutExtension(target)} -f");
+
+            if (dry)
+            {
+                Console.Out.Write(unit);
+                // As comments, so the output stays a valid unit when redirected to a file.
+                foreach (var h in hints) Console.Out.WriteLine("# " + h);
+                return ExitCodes.Ok;
+            }
+            if (environmentFile is not null && !File.Exists(environmentFile)) CreateEnvironmentFile(environmentFile);
+            WriteAtomically(target, unit);
+            foreach (var h in hints) Console.Out.WriteLine(h);
+            return ExitCodes.Ok;
+        });
+        return install;
+    }
+
+    private static Command ServiceUninstall()
+    {
+        var path = UnitPathOption();
+        var dryRun = new Option<bool>("--dry-run") { Description = "Say what would be done; do nothing" };
+        var cmd = new Command("uninstall", "Stop and disable the listener's unit and remove it (data, apps and the environment file stay)") { path, dryRun };
+        Act(cmd, pr =>
+        {
+            var target = pr.GetValue(path)!;
+            var name = Path.GetFileNameWithoutExtension(target);
+            if (!File.Exists(target)) throw new CicdException(CicdError.InvalidPath, $"No unit at '{target}'.", target, "Pass --unit-path if it was installed elsewhere.");
+            if (pr.GetValue(dryRun))
+            {
+                Console.Out.WriteLine($"would run: systemctl disable --now {name}; remove {target}; systemctl daemon-reload (data, apps and secrets stay)");
+                return ExitCodes.Ok;
+            }
+            var systemd = Directory.Exists("/run/systemd/system");
+            if (systemd) Systemctl("disable", "--now", name);
+            try { File.Delete(target); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CicdException(CicdError.InvalidPath, $"Cannot remove '{target}': {e.Message}", target, "Run as root.");
+            }
+            if (systemd) Systemctl("daemon-reload");
+            Console.Out.WriteLine($"removed {target}{(systemd ? $" (stopped and disabled {name})" : "; systemd is not running here, nothing was stopped")}; data, apps and secrets were left in place");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command ServiceStatus()
+    {
+        var path = UnitPathOption();
+        var cmd = new Command("status", "Say whether the listener's unit is installed, what it runs, and whether it is active") { path };
+        Act(cmd, pr =>
+        {
+            var target = pr.GetValue(path)!;
+            var name = Path.GetFileNameWithoutExtension(target);
+            if (!File.Exists(target)) { Console.Out.WriteLine($"not installed ({target} does not exist)"); return ExitCodes.Ok; }
+            var lines = File.ReadAllLines(target);
+            Console.Out.WriteLine($"installed: {target}");
+            foreach (var l in lines.Where(l => l.StartsWith("ExecStart=", StringComparison.Ordinal) || l.StartsWith("EnvironmentFile=", StringComparison.Ordinal)))
+                Console.Out.WriteLine(l);
+            var active = Directory.Exists("/run/systemd/system") ? Systemctl("is-active", name) : "unknown (systemd is not running here)";
+            Console.Out.WriteLine($"active: {active}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>systemctl with an argument list; its first output line (or its error) as one line.</summary>
+    private static string Systemctl(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("systemctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        try
+        {
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return Output.OneLine(output.Trim());
+        }
+        catch (System.ComponentModel.Win32Exception e) { return "systemctl failed: " + e.Message; }
+    }
+
+    /// <summary>
+    /// The executable the unit runs: --exec, or this program when it is an installed, self-contained cicdops. A
+    /// `dotnet cicdops.dll` or a build inside a git checkout is refused: a `git pull` and rebuild would change what
+    /// the service runs under it.
+    /// </summary>
+    private static string InstalledExecutable(string? given)
+    {
+        var program = given is not null ? Path.GetFullPath(given) : Environment.ProcessPath ?? "";
+        if (given is not null && !File.Exists(program))
+            throw new CicdException(CicdError.InvalidPath, $"--exec '{given}' does not exist.", given);
+        var name = Path.GetFileName(program);
+        if (name is "dotnet" or "dotnet.exe" || InsideCheckout(program))
+            throw new CicdException(CicdError.InvalidArgument,
+                $"cicdops runs from '{program}', a build inside a checkout or through dotnet; the service must run an installed executable.",
+                program, "Install the self-contained cicdops (for example to /usr/local/bin/cicdops) and pass --exec with its path.");
+        return program;
+    }
+
+    private static bool InsideCheckout(string file)
+    {
+        for (var dir = Path.GetDirectoryName(file); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+            if (Directory.Exists(Path.Combine(dir, ".git")) || File.Exists(Path.Combine(dir, ".git"))) return true;
+        return false;
+    }
+
+    /// <summary>Creates the unit's environment file 0600 (its directory 0700) with a new random webhook secret.</summary>
+    private static void CreateEnvironmentFile(string file)
+    {
+        try
+        {
+            var dir = Path.GetDirectoryName(file)!;
+            if (!Directory.Exists(dir)) Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+            using var stream = new FileStream(file, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+            using var w = new StreamWriter(stream);
+            w.Write($"# Read by the cicdops unit. The same secret goes into the Git host's webhook settings.\n{SecretEnvironmentVariable}={secret}\n" +
+                    $"# GitLab sends its token in clear, so it must be a different value:\n# {GitLabTokenEnvironmentVariable}=\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CicdException(CicdError.InvalidPath, $"Cannot create '{file}': {e.Message}", file, "Run as root, or pass --webhook-secret-file.");
+        }
     }
 
     private static void WriteAtomically(string target, string content)

@@ -7,57 +7,89 @@ public sealed partial class CicdEngine
     /// <summary>How long a stopping service lets running deployments finish before it exits anyway.</summary>
     public static readonly TimeSpan DefaultShutdownGrace = TimeSpan.FromSeconds(90);
 
+    /// <summary>How often the service runs its periodic tasks (<see cref="RunPeriodicTasks"/>).</summary>
+    public static readonly TimeSpan PeriodicInterval = TimeSpan.FromMinutes(1);
+
     /// <summary>
-    /// The listener as a service (`cicdops listen`, Start-CicdListener): refuses bad or unsafe options in one
-    /// line, recovers what a previous run left (interrupted deployments are redeployed, waiting ones run),
-    /// serves until <paramref name="stop"/> is cancelled, then stops accepting and lets running deployments
-    /// finish within <paramref name="shutdownGrace"/>. Every event is one line through <paramref name="log"/>.
+    /// The listener as a service (`cicdops listen`, and Start-CicdListener through it): refuses bad or unsafe options
+    /// in one line, binds <paramref name="server"/> (a failed bind is the first thing said), recovers what a previous
+    /// run left (interrupted deployments are redeployed, waiting ones run), serves and runs the periodic tasks until
+    /// <paramref name="stop"/> is cancelled, then stops accepting and lets running deployments finish within
+    /// <paramref name="shutdownGrace"/>. Every event is one line through <paramref name="log"/>.
     /// </summary>
-    public async Task RunListenerAsync(ListenerOptions options, Action<string> log, CancellationToken stop, TimeSpan? shutdownGrace = null)
+    public async Task RunListenerAsync(ListenerOptions options, IHttpServer server, Action<string> log, CancellationToken stop, TimeSpan? shutdownGrace = null)
     {
         options = options with { Log = options.Log ?? log };
         // A long-lived process reads every page once at start: mid-file damage is reported now, not mid-deploy.
         CheckState();
-        await using var listener = CreateWebhookListener(options);
-        listener.Start();
-        log($"listening on {listener.Prefix} (data directory {DataPath})");
+        await using var listener = CreateWebhookListener(options, server);
+        await listener.StartAsync();
+        log($"listening on {listener.Address} (data directory {DataPath})" +
+            (options.AllowUnsigned ? "; UNSIGNED deliveries are accepted for projects without a secret (--allow-unsigned)" : "; unsigned deliveries are refused"));
         if (!IsSandboxed && NotSandboxedReason is { } why) log("warning: " + why);
         foreach (var d in RecoverForService())
             log($"recovery: project {d.Project} redeploys {d.Commit ?? d.RequestedCommit ?? "its branch tip"} (deployment {d.Id}) after an interrupted deployment");
 
-        await SweepUntilStoppedAsync(log, stop);
+        var outcomes = new DeploymentOutcomeLog(this, log, DateTimeOffset.UtcNow);
+        var next = DateTime.UtcNow; // the first round runs at once
+        var nextSweep = DateTime.UtcNow;
+        var tick = _ctx.Options.SudoSweepInterval < TimeSpan.FromSeconds(1) ? _ctx.Options.SudoSweepInterval : TimeSpan.FromSeconds(1);
+        while (!stop.IsCancellationRequested)
+        {
+            if (DateTime.UtcNow >= next)
+            {
+                RunPeriodicTasks(options, log);
+                next = DateTime.UtcNow + PeriodicInterval;
+            }
+            if (DateTime.UtcNow >= nextSweep)
+            {
+                Periodic("sudo sweep", log, () => SweepStaleSudoGrants(log));
+                nextSweep = DateTime.UtcNow + _ctx.Options.SudoSweepInterval;
+            }
+            // Each finished deployment gets its outcome line within a second.
+            Periodic("deployment outcomes", log, outcomes.Report);
+            try { await Task.Delay(tick, stop); }
+            catch (OperationCanceledException) { }
+        }
 
         log("stopping: no new requests; waiting for running deployments");
         await listener.StopAsync();
         var grace = shutdownGrace ?? DefaultShutdownGrace;
-        log(await ShutdownRunnersAsync(grace)
+        var finished = await ShutdownRunnersAsync(grace);
+        Periodic("deployment outcomes", log, outcomes.Report);
+        log(finished
             ? "stopped"
             : $"stopped with deployments still running after {grace.TotalSeconds:0} s; they will be redeployed at the next start");
     }
 
     /// <summary>
     /// While serving: a sudo grant whose engine process was killed mid-install (SIGKILL runs no cleanup) is
-    /// root for that project until someone removes it, so the listener sweeps every few seconds rather than
-    /// leaving it to the next command.
+    /// root for that project until someone removes it, so the listener sweeps every few seconds
+    /// (<see cref="EngineOptions.SudoSweepInterval"/>) rather than leaving it to the next command.
     /// </summary>
-    private async Task SweepUntilStoppedAsync(Action<string> log, CancellationToken stop)
+    private void SweepStaleSudoGrants(Action<string> log)
     {
-        using var timer = new PeriodicTimer(_ctx.Options.SudoSweepInterval);
-        try
+        if (_ctx.Sandbox.RemoveStaleSudoGrants() is var n and > 0)
+            log($"sudo: removed {n} grant(s) left by a process that died during install");
+    }
+
+    /// <summary>
+    /// What the service does every <see cref="PeriodicInterval"/> besides serving. Each task is independent and never
+    /// throws: one failing must not stop the others or the listener. Add new periodic work here.
+    /// </summary>
+    private void RunPeriodicTasks(ListenerOptions options, Action<string> log)
+    {
+        Periodic("delivery retention", log, () =>
         {
-            while (await timer.WaitForNextTickAsync(stop))
-            {
-                try
-                {
-                    if (_ctx.Sandbox.RemoveStaleSudoGrants() is var n and > 0)
-                        log($"sudo: removed {n} grant(s) left by a process that died during install");
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    log("sudo: sweeping stale grants failed: " + e.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException) { }
+            if (options.DeliveryRetention is null && options.DeliveryRetentionRows is null) return;
+            var n = new Webhooks.WebhookDeliveryStore(new State.Database(DataPath)).Prune(options.DeliveryRetention, options.DeliveryRetentionRows);
+            if (n > 0) log($"retention: pruned {n} webhook deliveries");
+        });
+    }
+
+    private static void Periodic(string name, Action<string> log, Action task)
+    {
+        try { task(); }
+        catch (Exception e) { log($"warning: periodic task '{name}' failed: {Listener.ListenerLog.Clean(e.Message)}"); }
     }
 }

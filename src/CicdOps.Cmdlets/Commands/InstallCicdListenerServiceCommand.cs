@@ -50,7 +50,8 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
         try
         {
             content = SystemdUnit.Render(
-                new[] { executable, "listen", "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", BindAddress }, dataPath);
+                new[] { executable, "listen", "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", BindAddress }, dataPath,
+                SystemdUnit.DefaultEnvironmentFile);
         }
         catch (ArgumentException ex)
         {
@@ -76,6 +77,9 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
                 $"Cannot write {unitPath}: {ex.Message}", unitPath, "Run as root, or pass -Path to write the unit elsewhere."));
         }
         WriteVerbose($"Wrote {unitPath}. Enable it with: systemctl daemon-reload; systemctl enable --now cicdops");
+        // The unit reads its secret from there; without it the listener refuses to start (`cicdops service install` creates it).
+        if (!File.Exists(SystemdUnit.DefaultEnvironmentFile))
+            WriteWarning($"The unit reads {SystemdUnit.DefaultEnvironmentFile}, which does not exist: create it (mode 0600) with CICDOPS_WEBHOOK_SECRET=... before enabling the service.");
         WriteObject(new ListenerServiceUnit(unitPath, content, written: true));
     }
 

@@ -42,9 +42,24 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
     [ValidateNotNullOrEmpty]
     public string WebhookSecretFile { get; set; } = null!;
 
-    /// <summary>Accept unsigned deliveries for projects without a secret, even on a public interface.</summary>
+    /// <summary>A file holding the token GitLab sends; never the webhook secret (GitLab sends it in clear).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? GitLabTokenFile { get; set; }
+
+    /// <summary>Accept unsigned deliveries for projects without a secret; never implied, not even on loopback.</summary>
     [Parameter]
     public SwitchParameter AllowUnsigned { get; set; }
+
+    /// <summary>Serve HTTPS with this PEM certificate (chain), re-read when it changes; with -TlsKeyFile.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>The PEM private key of -TlsCertificateFile.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsKeyFile { get; set; }
 
     /// <summary>How long running deployments may take to finish once the listener stops.</summary>
     [Parameter]
@@ -55,10 +70,13 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
         if (ShutdownGrace is { } g && g < TimeSpan.Zero)
             ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidTimeout", ErrorCategory.InvalidArgument,
                 "The shutdown grace must not be negative.", g));
+        if ((TlsCertificateFile is null) != (TlsKeyFile is null))
+            ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument,
+                "Give both -TlsCertificateFile and -TlsKeyFile, or neither.", TlsCertificateFile ?? TlsKeyFile));
         var check = new ListenerOptions { Port = Port, BindAddress = BindAddress, AllowUnsigned = true }.Validate();
         if (check is not null)
             ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument, check, BindAddress));
-        var target = new ListenerOptions { Port = Port, BindAddress = BindAddress }.Prefix;
+        var target = new ListenerOptions { Port = Port, BindAddress = BindAddress, TlsCertificateFile = TlsCertificateFile, TlsKeyFile = TlsKeyFile }.Prefix;
         if (!ShouldProcess(target, "Listen for webhooks and deploy the projects they name")) return;
         if (!ModuleExecutable.IsPresent)
             ThrowTerminatingError(CicdErrorRecords.Create(ModuleExecutable.NotFoundErrorId, ErrorCategory.NotInstalled,
@@ -75,6 +93,13 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
             "--stop-when-stdin-closes",
         };
         if (AllowUnsigned) arguments.Add("--allow-unsigned");
+        if (GitLabTokenFile is not null) arguments.AddRange(new[] { "--gitlab-token-file", SessionState.Path.GetUnresolvedProviderPathFromPSPath(GitLabTokenFile) });
+        if (TlsCertificateFile is not null && TlsKeyFile is not null)
+            arguments.AddRange(new[]
+            {
+                "--tls-cert", SessionState.Path.GetUnresolvedProviderPathFromPSPath(TlsCertificateFile),
+                "--tls-key", SessionState.Path.GetUnresolvedProviderPathFromPSPath(TlsKeyFile),
+            });
         if (ShutdownGrace is { } grace)
             arguments.AddRange(new[] { "--shutdown-grace", ((int)Math.Ceiling(grace.TotalSeconds)).ToString(CultureInfo.InvariantCulture) });
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -24,6 +24,10 @@ internal sealed class ProjectMatcher
         return index.Lists.TryGetValue(hits, out var ready) ? ready : hits.OrderBy(h => h.Order).Select(h => h.Project).ToList();
     }
 
+    /// <summary>Whether the push's repository is <paramref name="project"/>'s (for deliveries addressed to one project by URL).</summary>
+    public static bool Matches(Project project, IReadOnlyList<string> repositoryKeys) =>
+        RepositoryUrl.Normalize(project.Repository) is { } key && repositoryKeys.Contains(key, StringComparer.Ordinal);
+
     private sealed record Hit(int Order, Project Project);
 
     private sealed class Index

@@ -10,7 +10,7 @@ namespace CicdOps.Engine.Listener;
 /// Turns one HTTP request into at most one deployment per matching project. Answers 202 only once the
 /// delivery is recorded and its deployments queued; never waits for a deployment to run.
 /// </summary>
-internal sealed class WebhookRequestHandler
+internal sealed class WebhookRequestHandler : IDisposable
 {
     private const string Json = "application/json";
     private readonly ListenerOptions _options;
@@ -19,6 +19,9 @@ internal sealed class WebhookRequestHandler
     private readonly ListenerLog _log;
     private readonly DeliveryAuthenticator _authenticator;
     private readonly ProjectMatcher _matcher = new();
+    private readonly BodyBudget _budget;
+    private readonly SemaphoreSlim _slots;
+    private readonly UnverifiedCounter _unverified;
 
     public WebhookRequestHandler(ListenerOptions options, IDeployTarget target, WebhookDeliveryStore store, ListenerLog log)
     {
@@ -27,7 +30,16 @@ internal sealed class WebhookRequestHandler
         _store = store;
         _log = log;
         _authenticator = new DeliveryAuthenticator(options);
+        _budget = new BodyBudget(options.BodyMemoryBudget, options.SmallBodyBytes);
+        _slots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
+        _unverified = new UnverifiedCounter(store);
     }
+
+    /// <summary>Requests answered before their signature held, by provider and status.</summary>
+    public UnverifiedCounter UnverifiedCounts => _unverified;
+
+    /// <summary>Writes the last unverified counts.</summary>
+    public void Dispose() => _unverified.Dispose();
 
     /// <summary>Handles the exchange completely; never throws (a request must not stop the listener).</summary>
     public async Task HandleAsync(IHttpExchange ex, CancellationToken stopping)
@@ -47,7 +59,6 @@ internal sealed class WebhookRequestHandler
 
         try
         {
-            // Null: the exchange was already answered (a timed-out body gets its 408 from the reader).
             if (reply is not null) await ex.RespondAsync(reply.StatusCode, Json, reply.ToJson(), reply.Close).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -58,7 +69,7 @@ internal sealed class WebhookRequestHandler
 
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (fields.Quiet && reply?.StatusCode == 200) return;
-        _log.Write($"webhook status={(reply is null ? "408" : reply.StatusCode)} outcome={ListenerLog.Clean(reply?.Outcome ?? fields.Outcome)} " +
+        _log.Write($"webhook status={reply?.StatusCode} outcome={ListenerLog.Clean(reply?.Outcome ?? fields.Outcome)} " +
                    $"method={ListenerLog.Clean(ex.Method)} path={ListenerLog.Clean(ex.Path)} provider={fields.Provider ?? "-"} event={ListenerLog.Clean(fields.Event)} " +
                    $"delivery={ListenerLog.Clean(fields.Delivery)} repo={ListenerLog.Clean(fields.Repository)} ref={ListenerLog.Clean(fields.Ref)} " +
                    $"commit={ListenerLog.Clean(fields.Commit)} projects={ListenerLog.Clean(fields.Projects)} reason={ListenerLog.Clean(fields.Reason ?? reply?.Reason)} " +
@@ -73,78 +84,103 @@ internal sealed class WebhookRequestHandler
             fields.Quiet = true;
             return ex.Method == "GET" ? new WebhookReply(200, "ok") : new WebhookReply(405, "rejected", "use GET");
         }
-        if (path is not ("" or "/webhook")) return new WebhookReply(404, "rejected", "not found; deliveries go to POST /webhook");
+        string? project = null;
+        if (path.StartsWith("/webhook/", StringComparison.Ordinal)) project = Uri.UnescapeDataString(path["/webhook/".Length..]);
+        else if (path is not ("" or "/webhook")) return new WebhookReply(404, "rejected", "not found; deliveries go to POST /webhook or /webhook/<project>");
         if (ex.Method != "POST") return new WebhookReply(405, "rejected", "use POST");
-        return await HandleDeliveryAsync(ex, fields, stopping).ConfigureAwait(false);
+        return await HandleDeliveryAsync(ex, fields, project, stopping).ConfigureAwait(false);
     }
 
-    private async Task<WebhookReply?> HandleDeliveryAsync(IHttpExchange ex, LogFields f, CancellationToken stopping)
+    /// <summary>
+    /// Nothing an unauthenticated sender could learn from is answered before the signature holds: every failure up to
+    /// then is the same 401 (or a size/time/memory limit), counted but not stored. Only a verified sender is told
+    /// why its delivery was refused.
+    /// </summary>
+    private async Task<WebhookReply?> HandleDeliveryAsync(IHttpExchange ex, LogFields f, string? urlProject, CancellationToken stopping)
     {
         var headers = WebhookHeaderReader.Read(ex.Header, out var headerError);
-        if (headers is null) return new WebhookReply(400, "rejected", headerError, Close: true);
+        if (headers is null) return Unverified(f, "-", 401, "headers: " + headerError);
         f.Provider = headers.Provider.ToName();
+        // Two signatures of one kind: which one would count is the server's choice, so neither does.
+        foreach (var name in headers.SignatureHeaders)
+            if (ex.HeaderCount(name) > 1) return Unverified(f, f.Provider, 401, name + " sent more than once");
         f.Event = headers.Event;
         f.Delivery = headers.DeliveryId;
 
-        var (status, body) = await BodyReader.ReadAsync(ex, _options.MaxBodyBytes, _options.BodyTimeout, stopping).ConfigureAwait(false);
+        using var read = await BodyReader.ReadAsync(ex, _options.MaxBodyBytes, _options.BodyTimeout, _budget, stopping).ConfigureAwait(false);
+        switch (read.Status)
+        {
+            case BodyReadStatus.TimedOut:
+                return Unverified(f, f.Provider, 408, "body not received in time", close: true);
+            case BodyReadStatus.TooLarge:
+                return Unverified(f, f.Provider, 413, $"body larger than {_options.MaxBodyBytes} bytes", close: true);
+            case BodyReadStatus.NoMemory:
+                return Unverified(f, f.Provider, 503, "too many bodies being received; retry later", close: true, outcome: "busy");
+        }
+        // Bodies are read before a slot is taken: slow senders hold memory from the budget, never a slot.
+        if (!await _slots.WaitAsync(_options.QueueTimeout, stopping).ConfigureAwait(false))
+            return Unverified(f, f.Provider, 503, "too many concurrent requests; retry later", close: true, outcome: "busy");
+        try
+        {
+            return await HandleBodyAsync(headers, ex.ContentType, read.Bytes, f, urlProject).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task<WebhookReply?> HandleBodyAsync(WebhookHeaders headers, string? contentType, byte[] body, LogFields f, string? urlProject)
+    {
+        var projects = _target.GetProjects();
+        Project? only = null;
+        if (urlProject is not null)
+        {
+            // An unknown name is the same 401 as a bad signature: the URL must not reveal which projects exist.
+            only = projects.FirstOrDefault(p => p.Name == urlProject);
+            if (only is null) return Unverified(f, f.Provider!, 401, "no project " + urlProject);
+        }
+
         var start = new WebhookDeliveryStart
         {
             Provider = headers.Provider.ToName(),
-            DeliveryId = headers.DeliveryId ?? "-",
+            // Hosts that send no delivery id still get duplicate detection: the same body is the same event.
+            DeliveryId = headers.DeliveryId ?? "sha256:" + Convert.ToHexString(SHA256.HashData(body)).ToLowerInvariant(),
             Event = headers.Event,
             Signature = "unchecked",
         };
-        if (status == BodyReadStatus.TimedOut)
-        {
-            (f.Outcome, f.Reason) = ("timeout", "body not received in time");
-            await _store.RecordRejectedAsync(start, "rejected", 408, f.Reason).ConfigureAwait(false);
-            return null;
-        }
-        if (status == BodyReadStatus.TooLarge)
-        {
-            var reason = $"body larger than {_options.MaxBodyBytes} bytes";
-            await _store.RecordRejectedAsync(start, "rejected", 413, reason).ConfigureAwait(false);
-            return new WebhookReply(413, "rejected", reason, Close: true);
-        }
-
-        // Hosts that send no delivery id still get duplicate detection: the same body is the same event.
-        start = start with { DeliveryId = headers.DeliveryId ?? "sha256:" + Convert.ToHexString(SHA256.HashData(body)).ToLowerInvariant() };
-        f.Delivery = start.DeliveryId;
-
-        var payload = WebhookPayloadParser.Parse(headers, ex.ContentType, body, out var parseError);
+        var payload = WebhookPayloadParser.Parse(headers, contentType, body, out var parseError);
         if (payload is null)
         {
-            await _store.RecordRejectedAsync(start, "rejected", 400, parseError).ConfigureAwait(false);
+            var verdict = _authenticator.VerifyFor(headers, body, only);
+            if (!_authenticator.IsAccepted(verdict)) return Unverified(f, start.Provider, 401, "signature " + Name(verdict) + "; payload unreadable");
+            f.Delivery = start.DeliveryId;
+            await _store.RecordRejectedAsync(start with { Signature = Name(verdict) }, "rejected", 400, parseError).ConfigureAwait(false);
             return new WebhookReply(400, "rejected", parseError, start.DeliveryId);
         }
 
         var keys = payload.RepositoryKeys;
-        var matched = _matcher.Matching(_target.GetProjects(), keys);
-        var auth = _authenticator.Authenticate(headers, body, matched);
+        IReadOnlyList<Project> matched = only is null ? _matcher.Matching(projects, keys)
+            : ProjectMatcher.Matches(only, keys) ? [only] : [];
+        var auth = _authenticator.Authenticate(headers, body, matched, only);
+        if (!auth.Accepted) return Unverified(f, start.Provider, 401, "signature " + Name(auth.Signature));
+
         var primary = PrimaryUpdate(payload, matched);
         start = start with
         {
             Repository = keys.FirstOrDefault(),
             Ref = primary?.Ref,
             Commit = primary?.After,
-            Signature = auth.Signature.ToString().ToLowerInvariant(),
+            Signature = Name(auth.Signature),
         };
-        (f.Repository, f.Ref, f.Commit) = (start.Repository, start.Ref, start.Commit);
-
-        if (!auth.Accepted)
-        {
-            // Generic on purpose: never say what was expected.
-            await _store.RecordRejectedAsync(start, "rejected", 401, "signature " + start.Signature).ConfigureAwait(false);
-            f.Reason = "signature " + start.Signature;
-            return new WebhookReply(401, "rejected", "signature verification failed");
-        }
+        (f.Delivery, f.Repository, f.Ref, f.Commit) = (start.DeliveryId, start.Repository, start.Ref, start.Commit);
 
         DeliveryClaim<ProjectOutcomes> claim;
         try
         {
             // One transaction (shared with the deliveries of the same group commit): the claim, the deployments
             // it queues and its outcome are written together, so a 202 always means "recorded and queued".
-            claim = await _store.ClaimAsync(start, tx => Handle(tx, headers, payload, auth, matched)).ConfigureAwait(false);
+            claim = await _store.ClaimAsync(start, tx => Handle(tx, headers, payload, auth, matched, only)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -166,17 +202,36 @@ internal sealed class WebhookRequestHandler
         if (headers.IsPing) return new WebhookReply(200, "pong", null, start.DeliveryId);
         if (!headers.IsPush) return new WebhookReply(200, "ignored", "event not handled", start.DeliveryId);
         f.Projects = outcomes.Summary();
-        return new WebhookReply(202, outcomes.Overall, matched.Count == 0 ? "no project uses this repository" : null, start.DeliveryId, outcomes);
+        return new WebhookReply(202, outcomes.Overall, matched.Count == 0 && only is null ? "no project uses this repository" : null, start.DeliveryId, outcomes);
+    }
+
+    private static string Name(SignatureResult r) => r.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// An answer given before the delivery was verified: generic, counted (never stored row by row, so a flood
+    /// cannot grow the database), and logged with the reason for the operator.
+    /// </summary>
+    private WebhookReply Unverified(LogFields f, string provider, int status, string reason, bool close = false, string outcome = "rejected")
+    {
+        _unverified.Count(provider, status);
+        f.Reason = reason;
+        var said = status switch
+        {
+            401 => "signature verification failed",
+            _ => reason,
+        };
+        return new WebhookReply(status, outcome, said, Close: close || status == 401);
     }
 
     /// <summary>Runs inside the delivery's transaction: queues what the delivery deploys and says how to record it.</summary>
     private DeliveryOutcome<ProjectOutcomes> Handle(Statements tx, WebhookHeaders headers, WebhookPayload payload,
-        DeliveryAuthenticator.Result auth, IReadOnlyList<Project> matched)
+        DeliveryAuthenticator.Result auth, IReadOnlyList<Project> matched, Project? only)
     {
         if (headers.IsPing) return new("pong", 200, null, new());
         if (!headers.IsPush) return new("ignored", 200, "event not handled", new());
         var outcomes = Deploy(tx, payload, auth);
-        var detail = matched.Count == 0 ? "no project uses this repository" : outcomes.RecordJson();
+        if (only is not null && matched.Count == 0) outcomes.Add(new ProjectOutcome(only.Name, "ignored", "the delivery is for another repository"));
+        var detail = matched.Count == 0 && only is null ? "no project uses this repository" : outcomes.RecordJson();
         return new(outcomes.Overall, 202, detail, outcomes);
     }
 

@@ -11,11 +11,19 @@ public static class SystemdUnit
 {
     public const string DefaultPath = "/etc/systemd/system/cicdops.service";
 
+    /// <summary>Where the unit reads the listener's secrets from when they are not files named on its command line.</summary>
+    public const string DefaultEnvironmentFile = "/etc/cicdops/listener.env";
+
     /// <param name="execStart">The listener command, as an argument list (quoted here for systemd).</param>
-    public static string Render(IReadOnlyList<string> execStart, string dataPath)
+    /// <param name="environmentFile">A root-only file with CICDOPS_WEBHOOK_SECRET=... (and CICDOPS_GITLAB_TOKEN=...), or null.</param>
+    public static string Render(IReadOnlyList<string> execStart, string dataPath, string? environmentFile = null)
     {
         if (execStart.Count == 0) throw new ArgumentException("empty command", nameof(execStart));
         var exec = string.Join(' ', execStart.Select(Quote));
+        var secrets = environmentFile is null
+            ? "# The secrets are files named on the command line (root-only), never values in the unit or in argv."
+            : $"# The secrets live in a root-only file (CICDOPS_WEBHOOK_SECRET=..., CICDOPS_GITLAB_TOKEN=...), never in argv or here.\n" +
+              $"EnvironmentFile={Quote(environmentFile)}";
         var sb = new StringBuilder();
         sb.Append($"""
             # CicdOps webhook listener. Written by `cicdops service install`; edit with `systemctl edit cicdops`.
@@ -27,36 +35,36 @@ public static class SystemdUnit
 
             [Service]
             Type=simple
+            # The installed self-contained executable: never a build output inside a checkout, which a git pull rebuilds.
             ExecStart={exec}
             Environment=CICDOPS_HOME={Quote(dataPath)}
-            # The webhook secret lives in a root-only file, never on the command line or in the unit:
-            # EnvironmentFile=-/etc/cicdops/listener.env   (CICDOPS_WEBHOOK_SECRET=...)
+            {secrets}
             # On SIGTERM the listener stops accepting and lets running deployments finish; give it time.
             TimeoutStopSec=120
             Restart=on-failure
             RestartSec=2
-            # Apps are started detached in their own sessions and must survive a restart of the listener:
-            # only the listener process itself is stopped, never the apps in its cgroup.
+            # Apps are started detached in their own sessions and must survive a restart of the listener, as they
+            # survive the end of the `cicdops deploy` that started them: only the listener process itself is stopped,
+            # never the apps in its cgroup. The next deployment's Stop stage stops an app, whoever started it.
             KillMode=process
-            # Root is needed (creating service users, setpriv to them, sudoers drop-ins, chown of trees),
-            # so no User= here; each app runs as its own unprivileged user instead.
-            # NoNewPrivileges and RestrictSUIDSGID stay off: install.sh may use sudo when a project allows it.
-            # The capability bounding set is not narrowed for the same reason (package installs need root).
-            UMask=0077
-            # /usr and /boot read-only; /etc stays writable (useradd, /etc/sudoers.d) and app paths are anywhere.
-            ProtectSystem=true
-            # Apps inherit the listener's mount namespace: a private /tmp or /home would surprise them.
+            # Root is needed (creating service users, setpriv to them, sudoers drop-ins, chown of trees), so no User=
+            # here; each app runs as its own unprivileged user instead.
+            # Everything a deployment starts inherits this unit's sandbox, while a deployment from the CLI runs in the
+            # operator's session. To keep the two the same, nothing below changes what install.sh, run.sh or an app
+            # can see or do: the filesystem is not made read-only (install.sh may install packages with sudo when a
+            # project allows it, and those go to /usr), NoNewPrivileges and RestrictSUIDSGID stay off (sudo is setuid),
+            # the capability set is not narrowed, /tmp and /home are the system's own, and control groups stay
+            # writable (the engine may place apps in their own). The protection is each app's unprivileged user.
+            ProtectSystem=false
             PrivateTmp=false
             ProtectHome=false
-            ProtectKernelTunables=true
+            UMask=0077
+            # What no deployment needs and only a compromised root process would do:
             ProtectKernelModules=true
             ProtectKernelLogs=true
-            ProtectControlGroups=true
             ProtectClock=true
-            ProtectHostname=true
             LockPersonality=true
             RestrictRealtime=true
-            RestrictNamespaces=false
             SystemCallArchitectures=native
             # Journald-friendly: one event per line on stdout.
             StandardOutput=journal

@@ -160,6 +160,19 @@ internal static class Schema
             PRIMARY KEY (project, name)
         );
         """,
+        // 7: requests answered before their signature held are counted per (provider, status), not stored one row
+        // each (a flood must not grow the database). received_at is not indexed: an index would cost every delivery a
+        // page write, while the retention scan runs once a minute over a table retention keeps small.
+        """
+        CREATE TABLE webhook_unverified (
+            provider TEXT NOT NULL,
+            status_code INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            first_at INTEGER NOT NULL,
+            last_at INTEGER NOT NULL,
+            PRIMARY KEY (provider, status_code)
+        );
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

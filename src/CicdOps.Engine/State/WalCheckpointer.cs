@@ -9,7 +9,7 @@ namespace CicdOps.Engine.State;
 /// <see cref="Wrote"/> after each commit; at most every <see cref="Interval"/> a PASSIVE checkpoint (which
 /// never blocks the writer) copies what was written.
 /// </summary>
-internal sealed class WalCheckpointer(Database db) : IDisposable
+internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpointer.DefaultMaxWalBytes) : IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(10);
@@ -18,11 +18,34 @@ internal sealed class WalCheckpointer(Database db) : IDisposable
     private Thread? _thread;
     private bool _pending, _disposed;
 
-    public static void DisableAutomatic(SqliteConnection c)
+    /// <summary>The WAL size past which the checkpoint truncates it, whatever it costs the writer for a moment.</summary>
+    public const long DefaultMaxWalBytes = 64L * 1024 * 1024;
+
+    public void DisableAutomatic(SqliteConnection c)
     {
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "PRAGMA wal_autocheckpoint=0";
+        // journal_size_limit: whenever the log restarts, SQLite truncates the file to this size instead of leaving it at its peak.
+        cmd.CommandText = $"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={maxWalBytes}";
         cmd.ExecuteNonQuery();
+    }
+
+    private long WalBytes()
+    {
+        try { return new FileInfo(db.FilePath + "-wal").Length; }
+        catch (IOException) { return 0; }
+    }
+
+    /// <summary>Folds the whole WAL back into the database and truncates it (clean shutdown); best effort.</summary>
+    public void Truncate()
+    {
+        try
+        {
+            using var c = db.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            cmd.ExecuteNonQuery();
+        }
+        catch (Exception) { /* another process holds it: it checkpoints later */ }
     }
 
     /// <summary>Something was committed: checkpoint it soon.</summary>
@@ -68,7 +91,10 @@ internal sealed class WalCheckpointer(Database db) : IDisposable
                 {
                     c ??= db.Open();
                     using var cmd = c.CreateCommand();
-                    cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                    // PASSIVE never waits, so under sustained load (a reader always somewhere in the log) the WAL
+                    // can only grow. Past the size limit a TRUNCATE checkpoint waits for readers and writer
+                    // (busy timeout) and resets the file to zero: the WAL stays bounded.
+                    cmd.CommandText = WalBytes() > maxWalBytes ? "PRAGMA wal_checkpoint(TRUNCATE)" : "PRAGMA wal_checkpoint(PASSIVE)";
                     cmd.ExecuteNonQuery();
                 }
                 catch (Exception)
@@ -85,7 +111,7 @@ internal sealed class WalCheckpointer(Database db) : IDisposable
         }
     }
 
-    /// <summary>Stops the thread; what is left in the WAL is checkpointed when the last connection closes.</summary>
+    /// <summary>Stops the thread and folds the WAL back into the database, leaving it empty (clean shutdown).</summary>
     public void Dispose()
     {
         Thread? t;
@@ -98,5 +124,6 @@ internal sealed class WalCheckpointer(Database db) : IDisposable
         _wake.Set();
         t?.Join();
         _wake.Dispose();
+        Truncate();
     }
 }

@@ -11,3 +11,6 @@ public sealed record WebhookDeliveryStart
     public string? Commit { get; init; }
     public required string Signature { get; init; }
 }
+
+/// <summary>Requests of one provider answered <paramref name="StatusCode"/> before their signature held.</summary>
+public sealed record UnverifiedCount(string Provider, int StatusCode, long Count, DateTimeOffset FirstAt, DateTimeOffset LastAt);

@@ -19,10 +19,11 @@ public sealed class WebhookDeliveryStore : IDisposable
     private readonly WriteBatcher _writes;
     private readonly TimeProvider _clock;
 
-    internal WebhookDeliveryStore(Database db, TimeProvider? clock = null)
+    /// <param name="maxWalBytes">The WAL size past which the writer's checkpoint truncates it (tests make it small).</param>
+    internal WebhookDeliveryStore(Database db, TimeProvider? clock = null, long maxWalBytes = WalCheckpointer.DefaultMaxWalBytes)
     {
         _db = db;
-        _writes = new WriteBatcher(db);
+        _writes = new WriteBatcher(db, maxWalBytes);
         _clock = clock ?? TimeProvider.System;
     }
 
@@ -93,6 +94,67 @@ public sealed class WebhookDeliveryStore : IDisposable
         {
             return (long)Insert(c, d, accepted: false, outcome, statusCode, detail, now, completed: true).ExecuteScalar()!;
         });
+    }
+
+    /// <summary>Adds to the unverified-request counts (one row per provider and status).</summary>
+    internal Task AddUnverifiedAsync(IReadOnlyDictionary<(string Provider, int Status), long> counts)
+    {
+        var now = Now();
+        return _writes.Enqueue(c =>
+        {
+            foreach (var ((provider, status), n) in counts)
+                c.Execute("""
+                    INSERT INTO webhook_unverified (provider, status_code, count, first_at, last_at) VALUES ($p, $s, $n, $now, $now)
+                    ON CONFLICT (provider, status_code) DO UPDATE SET count = count + $n, last_at = $now
+                    """, ("$p", provider), ("$s", status), ("$n", n), ("$now", now));
+            return 0;
+        });
+    }
+
+    /// <summary>Requests answered before their signature held, counted per provider and status code.</summary>
+    public IReadOnlyList<UnverifiedCount> UnverifiedCounts() => _db.Read(c =>
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT provider, status_code, count, first_at, last_at FROM webhook_unverified ORDER BY provider, status_code";
+        using var r = cmd.ExecuteReader();
+        var list = new List<UnverifiedCount>();
+        while (r.Read())
+            list.Add(new UnverifiedCount(r.GetString(0), r.GetInt32(1), r.GetInt64(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4))));
+        return list;
+    });
+
+    /// <summary>
+    /// Deletes deliveries received before <paramref name="olderThan"/> and all but the newest <paramref name="keep"/>
+    /// (either may be null); returns how many went. A delivery id freed this way could be deployed again by a
+    /// redelivery, which hosts only offer for days, not for the default 30-day retention.
+    /// </summary>
+    public int Prune(TimeSpan? olderThan, int? keep)
+    {
+        if (olderThan is { } age && age < TimeSpan.Zero) throw new CicdException(CicdError.InvalidArgument, "The age must not be negative.", age);
+        if (keep is < 0) throw new CicdException(CicdError.InvalidArgument, "The number of deliveries to keep must not be negative.", keep);
+        var cutoff = olderThan is { } a ? Now() - (long)a.TotalMilliseconds : (long?)null;
+        var removed = 0;
+        // In slices, so a first prune of millions of rows never holds the write lock for long.
+        while (true)
+        {
+            var n = _db.Write(c =>
+            {
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = """
+                    DELETE FROM webhook_deliveries WHERE id IN (
+                        SELECT id FROM webhook_deliveries
+                        WHERE ($cutoff IS NOT NULL AND received_at < $cutoff)
+                           OR ($keep IS NOT NULL AND id <= (SELECT id FROM webhook_deliveries ORDER BY id DESC LIMIT 1 OFFSET $keep))
+                        ORDER BY id LIMIT 5000)
+                    """;
+                cmd.Parameters.AddWithValue("$cutoff", (object?)cutoff ?? DBNull.Value);
+                cmd.Parameters.AddWithValue("$keep", (object?)keep ?? DBNull.Value);
+                return cmd.ExecuteNonQuery();
+            });
+            removed += n;
+            if (n < 5000) return removed;
+        }
     }
 
     /// <summary>Deliveries newest first, optionally of one provider.</summary>

@@ -24,6 +24,16 @@ public sealed record WebhookHeaders
     };
 
     public bool IsPing => Provider == WebhookProvider.GitHub && Event == "ping";
+
+    /// <summary>The headers that may carry this provider's signature or token (each must come at most once).</summary>
+    public IReadOnlyList<string> SignatureHeaders => Provider switch
+    {
+        WebhookProvider.GitHub => ["X-Hub-Signature-256", "X-Hub-Signature"],
+        WebhookProvider.GitLab => ["X-Gitlab-Token"],
+        WebhookProvider.Bitbucket => ["X-Hub-Signature"],
+        WebhookProvider.Forgejo => ["X-Forgejo-Signature", "X-Gitea-Signature"],
+        _ => ["X-Gitea-Signature"],
+    };
 }
 
 /// <summary>Recognises the provider from request headers.</summary>

@@ -13,12 +13,16 @@ public static class WebhookPayloadParser
     public static WebhookPayload? Parse(WebhookHeaders headers, string? contentType, ReadOnlyMemory<byte> body, out string? error)
     {
         error = null;
+        // Strict: JSON parsing alone lets invalid UTF-8 through inside strings it is never asked for.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span)) { error = "body is not valid UTF-8"; return null; }
         ReadOnlyMemory<byte> json = body;
         if (contentType is not null && contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
         {
             // GitHub (and Gitea) "form" content type: payload=<url-encoded JSON>; the signature covers the raw form.
             var payload = FormField(Encoding.UTF8.GetString(body.Span), "payload");
             if (payload is null) { error = "form body has no payload field"; return null; }
+            // Percent-escapes that decode to invalid UTF-8 come back as U+FFFD.
+            if (payload.Contains('\uFFFD')) { error = "form payload is not valid UTF-8"; return null; }
             json = Encoding.UTF8.GetBytes(payload);
         }
 

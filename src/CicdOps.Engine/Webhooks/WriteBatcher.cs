@@ -9,7 +9,7 @@ namespace CicdOps.Engine.Webhooks;
 /// Each write runs in its own savepoint, so one failing write is undone alone and does not fail the others.
 /// Callers are completed only after COMMIT, so an acknowledged write is durable.
 /// </summary>
-internal sealed class WriteBatcher(Database db) : IDisposable
+internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpointer.DefaultMaxWalBytes) : IDisposable
 {
     private const int MaxBatch = 512;
     private readonly object _gate = new();
@@ -17,7 +17,7 @@ internal sealed class WriteBatcher(Database db) : IDisposable
     // True while one thread is committing; only that thread touches _connection.
     private bool _busy;
     private Statements? _connection;
-    private readonly WalCheckpointer _checkpointer = new(db);
+    private readonly WalCheckpointer _checkpointer = new(db, maxWalBytes);
 
     public Task<T> Enqueue<T>(Func<Statements, T> write)
     {
@@ -130,7 +130,7 @@ internal sealed class WriteBatcher(Database db) : IDisposable
         try
         {
             var c = db.Open();
-            try { WalCheckpointer.DisableAutomatic(c); }
+            try { _checkpointer.DisableAutomatic(c); }
             catch { c.Dispose(); throw; }
             return new Statements(c);
         }

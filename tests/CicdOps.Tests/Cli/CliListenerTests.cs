@@ -46,6 +46,9 @@ public sealed class CliListenerTests
         var deliveries = cli.Run("deliveries", "--json").ShouldExit(0).Json<List<WebhookDelivery>>();
         Assert.Contains(deliveries, x => x.DeliveryId == "delivery-1" && x.Accepted && x.Commit == v2 && x.Outcome == "queued");
         Stop(listener);
+        // The journal has the deployment's outcome, not only the delivery.
+        var output = listener.StandardOutput.ReadToEnd();
+        Assert.Contains($"deployment id={d.Id} project=app commit={v2} trigger=webhook outcome=Succeeded", output);
     }
 
     [Fact]
@@ -113,23 +116,6 @@ public sealed class CliListenerTests
         Assert.Equal(1, r.Code);
         var line = Assert.Single(r.ErrLines);
         Assert.Contains("secret", line, StringComparison.OrdinalIgnoreCase);
-    }
-
-    [Fact]
-    public void Service_install_dry_run_prints_the_unit_and_writes_nothing()
-    {
-        using var cli = new CliHarness();
-        var unitPath = Path.Combine(cli.Root, "cicdops.service");
-
-        var r = cli.Run("service", "install", "--dry-run", "--unit-path", unitPath, "--bind", "127.0.0.1").ShouldExit(0);
-
-        Assert.Contains("KillMode=process", r.StdOut);
-        Assert.Contains("listen --port 9641 --bind 127.0.0.1", r.StdOut);
-        Assert.Contains($"--data-dir {cli.DataPath}", r.StdOut);
-        Assert.False(File.Exists(unitPath));
-
-        cli.Run("service", "install", "--unit-path", unitPath).ShouldExit(0);
-        Assert.Contains("ExecStart=", File.ReadAllText(unitPath));
     }
 
     private static Process StartListener(CliHarness cli, int port, params string[] extra)

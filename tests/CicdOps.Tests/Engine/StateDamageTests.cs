@@ -72,9 +72,9 @@ public sealed class StateDamageTests
         var e = Assert.Throws<CicdException>(() => again.CheckState());
         Assert.Equal("CicdStateUnusable", e.ErrorId);
         Assert.Contains(file, e.Message);
+        var options = new CicdOps.Engine.Listener.ListenerOptions { Port = FreePort.Next(), BindAddress = "127.0.0.1", Secret = "s"u8.ToArray() };
         var listen = Assert.ThrowsAsync<CicdException>(() => again.RunListenerAsync(
-            new CicdOps.Engine.Listener.ListenerOptions { Port = FreePort.Next(), BindAddress = "127.0.0.1", Secret = "s"u8.ToArray() },
-            _ => { }, CancellationToken.None)).GetAwaiter().GetResult();
+            options, new CicdOps.Server.KestrelHttpServer(options), _ => { }, CancellationToken.None)).GetAwaiter().GetResult();
         Assert.Equal("CicdStateUnusable", listen.ErrorId);
     }
 

@@ -19,6 +19,29 @@ public sealed class SystemdUnitTests
     }
 
     [Fact]
+    public void Deployments_started_by_the_service_run_under_the_same_constraints_as_from_the_CLI()
+    {
+        var unit = SystemdUnit.Render(new[] { "/usr/local/bin/cicdops", "listen" }, "/var/lib/cicdops");
+        // Nothing that would make install.sh, run.sh or an app see a different system than a CLI deployment does.
+        Assert.Contains("ProtectSystem=false\n", unit);
+        Assert.DoesNotContain("ProtectControlGroups=true", unit);
+        Assert.DoesNotContain("PrivateTmp=true", unit);
+        Assert.DoesNotContain("ProtectKernelTunables=true", unit);
+        Assert.Contains("install packages with sudo", unit);
+        Assert.Contains("# The installed self-contained executable", unit);
+    }
+
+    [Fact]
+    public void The_secrets_come_from_the_environment_file_or_from_files_on_the_command_line()
+    {
+        var withEnv = SystemdUnit.Render(new[] { "/usr/local/bin/cicdops", "listen" }, "/var/lib/cicdops", "/etc/cicdops/listener.env");
+        Assert.Contains("\nEnvironmentFile=/etc/cicdops/listener.env\n", withEnv);
+        var withFiles = SystemdUnit.Render(new[] { "/usr/local/bin/cicdops", "listen", "--webhook-secret-file", "/etc/cicdops/s" }, "/var/lib/cicdops");
+        Assert.DoesNotContain("EnvironmentFile", withFiles);
+        Assert.Contains("files named on the command line", withFiles);
+    }
+
+    [Fact]
     public void Arguments_with_spaces_quotes_or_specifiers_are_quoted_for_systemd()
     {
         var unit = SystemdUnit.Render(new[] { "/opt/cicd ops/cicdops", "listen", "--bind", "100%$x\"y" }, "/srv/data dir");

@@ -182,8 +182,8 @@ public sealed class SudoDuringInstallTests
         var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var stop = new CancellationTokenSource();
         // The listener starts before the grant exists, so only its periodic sweep can remove it.
-        var listener = h.Engine.RunListenerAsync(
-            new CicdOps.Engine.Listener.ListenerOptions { Port = FreePort.Next(), BindAddress = "127.0.0.1" }, lines.Enqueue, stop.Token);
+        var options = new CicdOps.Engine.Listener.ListenerOptions { Port = FreePort.Next(), BindAddress = "127.0.0.1", AllowUnsigned = true };
+        var listener = h.Engine.RunListenerAsync(options, new CicdOps.Server.KestrelHttpServer(options), lines.Enqueue, stop.Token);
         CicdOps.Tests.Engine.QueueTests.WaitFor(() => lines.Any(l => l.StartsWith("listening on")));
         h.Engine.Enqueue("app", null, DeploymentTrigger.Manual, forceInstall: false);
         using var worker = Process.Start(new ProcessStartInfo(Dotnet, new[] { TestHost, "run-queue", h.DataPath, "app", sudoers.Path })

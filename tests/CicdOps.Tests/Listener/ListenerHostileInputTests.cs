@@ -41,8 +41,9 @@ public class ListenerHostileInputTests
         Assert.DoesNotContain(TestListener.Secret, text);
         Assert.Empty(t.Target.Requests);
 
-        // Recorded, but the id is not burnt: the genuine delivery with the same id still deploys.
-        Assert.Contains(t.Store.List(), d => d.DeliveryId == "sig-" + kind && d.StatusCode == 401 && !d.Accepted);
+        // Counted, not stored, and the id is not burnt: the genuine delivery with the same id still deploys.
+        await t.WaitForUnverifiedAsync(1);
+        Assert.DoesNotContain(t.Store.List(), d => d.DeliveryId == "sig-" + kind);
         var (again, _) = await t.PostAsync(body, Payloads.GitHubHeaders(body, Secret, delivery: "sig-" + kind));
         Assert.Equal(HttpStatusCode.Accepted, again);
     }
@@ -81,12 +82,13 @@ public class ListenerHostileInputTests
     }
 
     [Fact]
-    public async Task UnknownProviderIs400()
+    public async Task UnknownProviderIs401AndSaysNothingMore()
     {
         await using var t = TestListener.Start(new InMemoryDeployTarget());
         var (status, text) = await t.PostAsync("{}", new Dictionary<string, string> { ["X-Custom-Event"] = "push" });
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.StartsWith("unknown provider", Reason(text));
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("signature verification failed", Reason(text));
+        await t.WaitForLogAsync(l => l.Contains("status=401") && l.Contains("reason=headers:_unknown_provider"));
     }
 
     [Fact]
@@ -102,7 +104,8 @@ public class ListenerHostileInputTests
         // No body is sent at all: the answer must come from the declared length alone.
         var response = await ReadResponseAsync(stream, TimeSpan.FromSeconds(10));
         Assert.StartsWith("HTTP/1.1 413", response);
-        Assert.Contains(t.Store.List(), d => d.DeliveryId == "big-1" && d.StatusCode == 413);
+        await t.WaitForUnverifiedAsync(1);
+        Assert.Empty(t.Store.List());
     }
 
     [Fact]
@@ -132,10 +135,9 @@ public class ListenerHostileInputTests
         }
         catch (IOException) { /* the server closed the connection: expected */ }
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!t.Store.List().Any(d => d.DeliveryId == "big-2") && DateTime.UtcNow < deadline) await Task.Delay(50);
-        var record = Assert.Single(t.Store.List(), d => d.DeliveryId == "big-2");
-        Assert.Equal(413, record.StatusCode);
+        Assert.True(sent < 40L * 1024 * 1024, "the server read the whole 40 MB");
+        await t.WaitForLogAsync(l => l.Contains("status=413") && l.Contains("delivery=big-2"));
+        Assert.Empty(t.Store.List());
         Assert.Equal(HttpStatusCode.OK, (await t.Http.GetAsync($"http://127.0.0.1:{t.Port}/healthz")).StatusCode);
     }
 
@@ -154,28 +156,61 @@ public class ListenerHostileInputTests
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(8), "the stalled connection was not cut off");
         Assert.StartsWith("HTTP/1.1 408", response);
         await t.WaitForLogAsync(l => l.Contains("status=408") && l.Contains("reason=body_not_received_in_time"));
-        Assert.Contains(t.Store.List(), d => d.DeliveryId == "slow" && d.StatusCode == 408 && !d.Accepted);
+        await t.WaitForUnverifiedAsync(1);
+        Assert.Empty(t.Store.List());
         Assert.Equal(HttpStatusCode.OK, (await t.Http.GetAsync($"http://127.0.0.1:{t.Port}/healthz")).StatusCode);
     }
 
     [Fact]
-    public async Task RequestsBeyondTheConcurrencyBoundGet503()
+    public async Task Slow_bodies_hold_no_processing_slot_so_a_signed_delivery_is_still_served()
     {
+        // The only slot is not taken while bodies arrive: two stalled bodies, then a signed ping is answered at once.
         await using var t = TestListener.Start(new InMemoryDeployTarget(), o => o with
         {
             MaxConcurrentRequests = 1, QueueTimeout = TimeSpan.FromMilliseconds(200), BodyTimeout = TimeSpan.FromSeconds(5),
         });
-        // One stalled body holds the only slot.
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, t.Port);
-        await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes("POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-GitHub-Event: push\r\nContent-Length: 10\r\n\r\n{"));
+        var stalled = new List<TcpClient>();
+        for (var i = 0; i < 2; i++)
+        {
+            var c = new TcpClient();
+            await c.ConnectAsync(IPAddress.Loopback, t.Port);
+            await c.GetStream().WriteAsync(Encoding.ASCII.GetBytes("POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-GitHub-Event: push\r\nContent-Length: 10\r\n\r\n{"));
+            stalled.Add(c);
+        }
         var until = DateTime.UtcNow.AddSeconds(5);
-        while (t.Listener.RequestsInFlight == 0 && DateTime.UtcNow < until) await Task.Delay(10);
+        while (t.Listener.RequestsInFlight < 2 && DateTime.UtcNow < until) await Task.Delay(10);
+        Assert.Equal(2, t.Listener.RequestsInFlight);
 
         var body = Payloads.GitHubPing();
-        var (status, text) = await t.PostAsync(body, Payloads.GitHubHeaders(body, Secret, "ping"));
-        Assert.True(status == HttpStatusCode.ServiceUnavailable, string.Join("\n", t.Log));
-        Assert.Equal("busy", JsonDocument.Parse(text).RootElement.GetProperty("outcome").GetString());
+        var (status, _) = await t.PostAsync(body, Payloads.GitHubHeaders(body, Secret, "ping"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        foreach (var c in stalled) c.Dispose();
+    }
+
+    [Fact]
+    public async Task When_the_body_budget_is_spent_large_bodies_get_503_and_small_signed_ones_are_still_served()
+    {
+        // 4 MB in all: the large share (2 MB) holds one 1.5 MB body; a second waits for nothing and gets 503.
+        await using var t = TestListener.Start(new InMemoryDeployTarget(), o => o with
+        {
+            BodyMemoryBudget = 4L * 1024 * 1024, SmallBodyBytes = 1024 * 1024, BodyTimeout = TimeSpan.FromSeconds(20),
+        });
+        const int large = 1536 * 1024;
+        using var first = new TcpClient();
+        await first.ConnectAsync(IPAddress.Loopback, t.Port);
+        await first.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"POST /webhook HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\nContent-Length: {large}\r\n\r\n{{"));
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (t.Listener.RequestsInFlight < 1 && DateTime.UtcNow < until) await Task.Delay(10);
+
+        using var second = new TcpClient();
+        await second.ConnectAsync(IPAddress.Loopback, t.Port);
+        var stream = second.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /webhook HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\nContent-Length: {large}\r\n\r\n"));
+        Assert.StartsWith("HTTP/1.1 503", await ReadResponseAsync(stream, TimeSpan.FromSeconds(10)));
+
+        var body = Payloads.GitHubPing();
+        Assert.Equal(HttpStatusCode.OK, (await t.PostAsync(body, Payloads.GitHubHeaders(body, Secret, "ping"))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await t.Http.GetAsync($"http://127.0.0.1:{t.Port}/healthz")).StatusCode);
     }
 
     [Fact]
@@ -191,7 +226,7 @@ public class ListenerHostileInputTests
 
         await t.WaitForLogAsync(l => l.Contains("status=202") && l.Contains("delivery=log-1") && l.Contains("projects=app:queued"));
         await t.WaitForLogAsync(l => l.Contains("status=401") && l.Contains("delivery=log-2") && l.Contains("reason=signature_invalid"));
-        await t.WaitForLogAsync(l => l.Contains("status=400") && l.Contains("invalid_delivery_id_header"));
+        await t.WaitForLogAsync(l => l.Contains("status=401") && l.Contains("invalid_delivery_id_header"));
         var lines = t.Log.ToArray();
         foreach (var l in lines)
         {

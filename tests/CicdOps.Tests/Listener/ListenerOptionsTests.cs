@@ -30,12 +30,33 @@ public class ListenerOptionsTests
     [InlineData("127.0.0.1", "http://127.0.0.1:9641/")]
     [InlineData("::1", "http://[::1]:9641/")]
     [InlineData("localhost", "http://localhost:9641/")]
-    public void NoSecretIsAllowedOnLoopback(string bind, string prefix)
+    public void Loopback_no_longer_implies_unsigned_deliveries_are_fine(string bind, string prefix)
     {
+        // Behind a reverse proxy every delivery arrives on loopback: unsigned needs AllowUnsigned wherever we bind.
         var o = new ListenerOptions { BindAddress = bind };
-        Assert.Null(o.Validate());
+        Assert.NotNull(o.Validate());
+        Assert.False(o.AcceptsUnsigned);
         Assert.Equal(prefix, o.Prefix);
-        Assert.True(o.AcceptsUnsigned);
+        Assert.Null((o with { AllowUnsigned = true }).Validate());
+        Assert.True((o with { AllowUnsigned = true }).AcceptsUnsigned);
+    }
+
+    [Fact]
+    public void A_GitLab_token_equal_to_the_webhook_secret_is_refused_in_one_line()
+    {
+        var error = new ListenerOptions { Secret = "same"u8.ToArray(), GitLabToken = "same"u8.ToArray() }.Validate();
+        Assert.NotNull(error);
+        Assert.Contains("GitLab token must differ", error);
+        Assert.Null(new ListenerOptions { Secret = "one"u8.ToArray(), GitLabToken = "two"u8.ToArray() }.Validate());
+        // A GitLab token alone is a secret too.
+        Assert.Null(new ListenerOptions { GitLabToken = "two"u8.ToArray() }.Validate());
+    }
+
+    [Fact]
+    public void TLS_needs_both_the_certificate_and_the_key()
+    {
+        Assert.NotNull(new ListenerOptions { Secret = "s"u8.ToArray(), TlsCertificateFile = "/x.pem" }.Validate());
+        Assert.Equal("https://127.0.0.1:9641/", new ListenerOptions { BindAddress = "127.0.0.1", TlsCertificateFile = "/x.pem", TlsKeyFile = "/k.pem" }.Prefix);
     }
 
     [Fact]
@@ -65,7 +86,8 @@ public class ListenerOptionsTests
         Directory.CreateDirectory(dir);
         try
         {
-            var listener = new WebhookListener(new ListenerOptions { Port = TestListener.FreePort() }, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir));
+            var options = new ListenerOptions { Port = TestListener.FreePort() };
+            var listener = new WebhookListener(options, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir), new CicdOps.Server.KestrelHttpServer(options));
             var e = Assert.Throws<CicdException>(listener.Start);
             Assert.Equal(new ListenerOptions().Validate(), e.Message);
             Assert.Equal("CicdInvalidArgument", e.ErrorId);
@@ -87,7 +109,8 @@ public class ListenerOptionsTests
         try
         {
             var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
-            var listener = new WebhookListener(new ListenerOptions { Port = port, BindAddress = "127.0.0.1" }, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir));
+            var options = new ListenerOptions { Port = port, BindAddress = "127.0.0.1", AllowUnsigned = true };
+            var listener = new WebhookListener(options, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir), new CicdOps.Server.KestrelHttpServer(options));
             var e = Assert.Throws<CicdException>(listener.Start);
             Assert.Equal("CicdInvalidPort", e.ErrorId);
             Assert.Contains(port.ToString(), e.Message);

@@ -22,7 +22,7 @@ public sealed class ProjectWebhookSecretTests
         var port = FreePort.Next();
         using var stop = new CancellationTokenSource();
         var lines = new List<string>();
-        var run = h.Engine.RunListenerAsync(new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = Encoding.UTF8.GetBytes("global-secret") },
+        var run = h.Engine.RunListenerAsync(new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = Encoding.UTF8.GetBytes("global-secret") }, new CicdOps.Server.KestrelHttpServer(new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = Encoding.UTF8.GetBytes("global-secret") }),
             l => { lock (lines) lines.Add(l); }, stop.Token, TimeSpan.FromSeconds(30));
         Engine.QueueTests.WaitFor(() => Engine.AppProcessTests.CanConnect(port));
 
@@ -44,7 +44,7 @@ public sealed class ProjectWebhookSecretTests
     {
         using var h = new EngineHarness();
         var e = Assert.ThrowsAsync<CicdOps.Engine.CicdException>(() =>
-            h.Engine.RunListenerAsync(new ListenerOptions { Port = FreePort.Next() }, _ => { }, CancellationToken.None)).Result;
+            h.Engine.RunListenerAsync(new ListenerOptions { Port = FreePort.Next() }, new CicdOps.Server.KestrelHttpServer(new ListenerOptions { Port = FreePort.Next() }), _ => { }, CancellationToken.None)).Result;
         Assert.DoesNotContain('\n', e.Message);
         Assert.Contains("secret", e.Message, StringComparison.OrdinalIgnoreCase);
     }
@@ -60,7 +60,7 @@ public sealed class ProjectWebhookSecretTests
         h.Wait(h.Engine.Pin("app", sha).Deployment!);
         var port = FreePort.Next();
         using var stop = new CancellationTokenSource();
-        var run = h.Engine.RunListenerAsync(new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = Encoding.UTF8.GetBytes("global-secret") },
+        var run = h.Engine.RunListenerAsync(new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = Encoding.UTF8.GetBytes("global-secret") }, new CicdOps.Server.KestrelHttpServer(new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = Encoding.UTF8.GetBytes("global-secret") }),
             _ => { }, stop.Token, TimeSpan.FromSeconds(30));
         Engine.QueueTests.WaitFor(() => Engine.AppProcessTests.CanConnect(port));
         Assert.Equal(HttpStatusCode.Accepted, await Push(port, repo, sha, "global-secret", "before"));

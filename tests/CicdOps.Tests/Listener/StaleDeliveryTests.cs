@@ -81,7 +81,8 @@ public sealed class StaleDeliveryTests
         public static async Task<Listening> Start(EngineHarness h)
         {
             var l = new Listening { _port = FreePort.Next() };
-            l._run = h.Engine.RunListenerAsync(new ListenerOptions { Port = l._port, BindAddress = "127.0.0.1", Secret = Secret },
+            var options = new ListenerOptions { Port = l._port, BindAddress = "127.0.0.1", Secret = Secret };
+            l._run = h.Engine.RunListenerAsync(options, new CicdOps.Server.KestrelHttpServer(options),
                 _ => { }, l._stop.Token, TimeSpan.FromSeconds(30));
             Engine.QueueTests.WaitFor(() => Engine.AppProcessTests.CanConnect(l._port));
             await Task.Yield();

@@ -14,6 +14,8 @@ internal sealed class TestListener : IAsyncDisposable
 {
     public const string Secret = "It's a Secret to Everybody";
     public static readonly byte[] SecretBytes = Encoding.UTF8.GetBytes(Secret);
+    /// <summary>GitLab's token is a setting of its own (it travels in clear), never the webhook secret.</summary>
+    public const string GitLabToken = "gitlab token, not the signing key";
 
     private readonly string _dir;
     public WebhookListener Listener { get; }
@@ -22,6 +24,7 @@ internal sealed class TestListener : IAsyncDisposable
     public ConcurrentQueue<string> Log { get; } = new();
     public HttpClient Http { get; }
     public int Port { get; }
+    public string DataPath => _dir;
     public Uri Url => new($"http://127.0.0.1:{Port}/webhook");
 
     private TestListener(InMemoryDeployTarget target, Func<ListenerOptions, ListenerOptions>? configure)
@@ -33,9 +36,9 @@ internal sealed class TestListener : IAsyncDisposable
         Store = new WebhookDeliveryStore(db);
         Target = target;
         Port = FreePort();
-        var options = new ListenerOptions { Port = Port, BindAddress = "127.0.0.1", Secret = SecretBytes, Log = Log.Enqueue };
+        var options = new ListenerOptions { Port = Port, BindAddress = "127.0.0.1", Secret = SecretBytes, GitLabToken = Encoding.UTF8.GetBytes(GitLabToken), Log = Log.Enqueue };
         if (configure is not null) options = configure(options);
-        Listener = new WebhookListener(options, target, Store);
+        Listener = new WebhookListener(options, target, Store, new CicdOps.Server.KestrelHttpServer(options));
         Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -55,13 +58,24 @@ internal sealed class TestListener : IAsyncDisposable
         return port;
     }
 
-    public async Task<(HttpStatusCode Status, string Body)> PostAsync(string body, IDictionary<string, string> headers, string contentType = "application/json")
+    public Task<(HttpStatusCode Status, string Body)> PostAsync(string body, IDictionary<string, string> headers, string contentType = "application/json", string path = "/webhook") =>
+        PostBytesAsync(Encoding.UTF8.GetBytes(body), headers, contentType, path);
+
+    public async Task<(HttpStatusCode Status, string Body)> PostBytesAsync(byte[] body, IDictionary<string, string> headers, string contentType = "application/json", string path = "/webhook")
     {
-        using var req = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
+        using var req = new HttpRequestMessage(HttpMethod.Post, new Uri($"http://127.0.0.1:{Port}{path}")) { Content = new ByteArrayContent(body) };
         req.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
         foreach (var (k, v) in headers) req.Headers.TryAddWithoutValidation(k, v);
         using var resp = await Http.SendAsync(req);
         return (resp.StatusCode, await resp.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Waits until the listener has answered at least <paramref name="n"/> requests before verifying them.</summary>
+    public async Task WaitForUnverifiedAsync(long n)
+    {
+        var until = DateTime.UtcNow.AddSeconds(15);
+        while (Listener.Unverified < n && DateTime.UtcNow < until) await Task.Delay(20);
+        Assert.True(Listener.Unverified >= n, $"unverified={Listener.Unverified}, expected at least {n}");
     }
 
     /// <summary>Log lines are written after the response is sent, so wait for them.</summary>

@@ -202,17 +202,19 @@ public class WebhookListenerTests
     {
         await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://gitlab.example.com/group/sub/app.git"));
         var body = Payloads.GitLabPush();
-        var (status, text) = await t.PostAsync(body, Payloads.GitLabHeaders(TestListener.Secret, delivery: "gl-1"));
+        var (status, text) = await t.PostAsync(body, Payloads.GitLabHeaders(TestListener.GitLabToken, delivery: "gl-1"));
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal(new[] { "app:queued" }, Results(text));
         Assert.NotNull((await t.RecordAsync("gitlab", "gl-1")));
 
         var tag = Payloads.GitLabPush(@ref: "refs/tags/v2");
-        var (tagStatus, tagText) = await t.PostAsync(tag, Payloads.GitLabHeaders(TestListener.Secret, "Tag Push Hook"));
+        var (tagStatus, tagText) = await t.PostAsync(tag, Payloads.GitLabHeaders(TestListener.GitLabToken, "Tag Push Hook"));
         Assert.Equal(HttpStatusCode.Accepted, tagStatus);
         Assert.Equal(new[] { "app:ignored" }, Results(tagText));
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await t.PostAsync(body, Payloads.GitLabHeaders("wrong token"))).Status);
+        // The webhook secret (the other providers' HMAC key) is not a GitLab token.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await t.PostAsync(body, Payloads.GitLabHeaders(TestListener.Secret))).Status);
         Assert.Single(t.Target.Requests);
     }
 
@@ -269,13 +271,20 @@ public class WebhookListenerTests
     }
 
     [Fact]
-    public async Task UnsignedDeliveriesAreAcceptedOnLoopbackWithoutSecret()
+    public async Task UnsignedDeliveriesAreAcceptedOnlyWithAllowUnsigned()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"), o => o with { Secret = null });
+        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"), o => o with { Secret = null, AllowUnsigned = true });
         var body = Payloads.GitHubPush();
         var (status, _) = await t.PostAsync(body, Payloads.GitHubHeaders(body, null, delivery: "u1"));
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal("unsigned", (await t.RecordAsync("github", "u1")).Signature);
+        await t.WaitForLogAsync(l => l.StartsWith("listener started") && l.Contains("unsigned-allowed=yes"));
+
+        // On loopback too, without AllowUnsigned a project without a secret refuses unsigned deliveries.
+        await using var strict = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"),
+            o => o with { Secret = null, ProjectSecret = _ => null });
+        Assert.Equal(HttpStatusCode.Unauthorized, (await strict.PostAsync(body, Payloads.GitHubHeaders(body, null, delivery: "u2"))).Status);
+        Assert.Empty(strict.Target.Requests);
     }
 
     [Fact]

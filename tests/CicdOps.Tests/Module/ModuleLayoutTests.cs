@@ -35,6 +35,22 @@ public sealed class ModuleLayoutTests
         Assert.False(File.Exists(Path.Combine(ModulePaths.ModuleDirectory, file)), file);
 
     [Fact]
+    public void The_module_never_loads_ASP_NET_only_the_cicdops_executable_carries_it()
+    {
+        // pwsh has no ASP.NET Core shared framework: the server lives in the CLI, which Start-CicdListener runs.
+        var managed = Directory.GetFiles(ModulePaths.ModuleDirectory, "*.dll", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(Path.GetFileName).ToList();
+        Assert.DoesNotContain("CicdOps.Server.dll", managed);
+        Assert.DoesNotContain(managed, f => f!.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+        using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(ModulePaths.CmdletAssembly));
+        var md = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        var references = md.AssemblyReferences.Select(h => md.GetString(md.GetAssemblyReference(h).Name)).ToList();
+        Assert.DoesNotContain("CicdOps.Server", references);
+        Assert.DoesNotContain(references, r => r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void PowerShell_is_not_shipped() =>
         Assert.Empty(Directory.GetFiles(ModulePaths.ModuleDirectory, "System.Management.Automation.dll", SearchOption.AllDirectories));
 }

@@ -156,6 +156,47 @@ public sealed class WebhookDeliveryStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Past_its_size_limit_the_WAL_is_truncated_and_a_clean_shutdown_folds_it_back_completely()
+    {
+        const long limit = 1024 * 1024;
+        var store = new WebhookDeliveryStore(_db, maxWalBytes: limit);
+        var detail = new string('x', 4000);
+        // ~12 MB without pauses: PASSIVE checkpoints alone leave the file at its peak size.
+        for (var round = 0; round < 10; round++)
+            await Task.WhenAll(Enumerable.Range(0, 300).Select(i =>
+                store.ClaimAsync(D($"{round}-{i}"), _ => new DeliveryOutcome<int>("queued", 202, detail, 0))));
+        var wal = new FileInfo(_db.FilePath + "-wal");
+        // One more write after the load lets the checkpoint thread see the size and truncate.
+        await store.ClaimAsync(D("last"), _ => new DeliveryOutcome<int>("queued", 202, null, 0));
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < until && WalLength(wal) > limit) await Task.Delay(50);
+        Assert.True(wal.Length <= limit, $"WAL is {wal.Length} bytes, over its {limit}-byte limit");
+
+        store.Dispose();
+        wal.Refresh();
+        Assert.True(!wal.Exists || wal.Length == 0, $"WAL is {wal.Length} bytes after a clean shutdown");
+        Assert.Equal(3001, new WebhookDeliveryStore(_db).List(limit: 5000).Count);
+    }
+
+    [Fact]
+    public void Prune_removes_deliveries_past_the_retention_age_and_beyond_the_row_limit()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow.AddDays(-40));
+        using var store = new WebhookDeliveryStore(_db, clock);
+        for (var i = 0; i < 5; i++) Claim(store, D("old-" + i));
+        clock.Now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 5; i++) Claim(store, D("new-" + i));
+        Assert.Equal(5, store.Prune(TimeSpan.FromDays(30), null));
+        Assert.All(store.List(), d => Assert.StartsWith("new-", d.DeliveryId));
+        Assert.Equal(2, store.Prune(null, 3));
+        Assert.Equal(new[] { "new-4", "new-3", "new-2" }, store.List().Select(d => d.DeliveryId));
+        Assert.Equal(0, store.Prune(TimeSpan.FromDays(30), 3));
+        Assert.Throws<CicdOps.Engine.CicdException>(() => store.Prune(null, -1));
+        // A pruned id is free again (hosts redeliver within days; retention is weeks).
+        Assert.True(Claim(store, D("old-0")).Claimed);
+    }
+
+    [Fact]
     public void ListIsNewestFirstAndFiltersByProvider()
     {
         var store = new WebhookDeliveryStore(_db);
@@ -166,6 +207,12 @@ public sealed class WebhookDeliveryStoreTests : IDisposable
         Assert.Equal(new[] { "b" }, store.List(provider: "gitea").Select(r => r.DeliveryId));
         Assert.Single(store.List(limit: 1));
         Assert.Throws<CicdOps.Engine.CicdException>(() => store.List(limit: 0));
+    }
+
+    private static long WalLength(FileInfo wal)
+    {
+        wal.Refresh();
+        return wal.Exists ? wal.Length : 0;
     }
 
     private sealed class ManualClock(DateTimeOffset now) : TimeProvider
