@@ -215,7 +215,7 @@ internal static partial class Commands
         var path = UnitPathOption();
         var exec = new Option<string?>("--exec")
         {
-            Description = "The installed cicdops the unit runs (default: this one, unless it is a build inside a checkout)", HelpName = "FILE",
+            Description = "The installed cicdops the unit runs [default: this one, unless it is a build inside a checkout]", HelpName = "FILE",
         };
         var secretFile = new Option<string?>("--webhook-secret-file") { Description = "The unit passes this root-only file to the listener instead of reading the environment file", HelpName = "FILE" };
         var gitlabFile = new Option<string?>("--gitlab-token-file") { Description = "The unit passes this GitLab token file to the listener", HelpName = "FILE" };

@@ -34,6 +34,7 @@ public sealed partial class CicdEngine
         };
         project = CheckSettings(project, current: null);
         ProjectPorts.CheckPrivileged(project.Port, spec.AllowPrivilegedPort);
+        ProjectPorts.CheckListeners(project.Port, DataPath);
         // Credentials in the URL are stored encrypted; the row keeps the shown form (https://***@host/…).
         var (storedRepository, credential) = RepositoryCredentials.ForStorage(project.Repository);
         project = project with { Repository = storedRepository };
@@ -119,7 +120,11 @@ public sealed partial class CicdEngine
             KeepReleases = update.KeepReleases is { } keep ? SharedPaths.KeepReleases(keep) : current.KeepReleases,
             SharedPaths = update.SharedPaths is { } shared ? SharedPaths.Validate(shared) : current.SharedPaths,
         };
-        if (update.Port is not null && next.Port != current.Port) ProjectPorts.CheckPrivileged(next.Port, update.AllowPrivilegedPort);
+        if (update.Port is not null && next.Port != current.Port)
+        {
+            ProjectPorts.CheckPrivileged(next.Port, update.AllowPrivilegedPort);
+            ProjectPorts.CheckListeners(next.Port, DataPath);
+        }
         next = CheckSettings(next, current);
         var (storedRepository, credential) = RepositoryCredentials.ForStorage(next.Repository);
         _ctx.Db.Write(c =>

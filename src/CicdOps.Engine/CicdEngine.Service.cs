@@ -24,6 +24,8 @@ public sealed partial class CicdEngine
         CheckState();
         await using var listener = CreateWebhookListener(options, server);
         await listener.StartAsync();
+        // Recorded so registration refuses this port for apps too (not only the default 9641).
+        Listener.ListenerPortRecord.Add(DataPath, options.Port);
         log($"listening on {listener.Address} (data directory {DataPath})" +
             (options.AllowUnsigned ? "; UNSIGNED deliveries are accepted for projects without a secret (--allow-unsigned)" : "; unsigned deliveries are refused"));
         if (!IsSandboxed && NotSandboxedReason is { } why) log("warning: " + why);
@@ -54,6 +56,7 @@ public sealed partial class CicdEngine
 
         log("stopping: no new requests; waiting for running deployments");
         await listener.StopAsync();
+        Listener.ListenerPortRecord.Remove(DataPath, options.Port);
         var grace = shutdownGrace ?? DefaultShutdownGrace;
         var finished = await ShutdownRunnersAsync(grace);
         Periodic("deployment outcomes", log, outcomes.Report);

@@ -23,6 +23,14 @@ internal static class ProjectPorts
                 "If the app really must serve on it, add -AllowPrivilegedPort / --allow-privileged-port; otherwise choose a port from 1024 up.");
     }
 
+    /// <summary>A port a listener of this data directory serves on (any port, not only 9641) is never an app's.</summary>
+    public static void CheckListeners(int? port, string dataPath)
+    {
+        if (port is { } p && p != ListenerOptions.DefaultPort && ListenerPortRecord.Contains(dataPath, p))
+            throw new CicdException(CicdError.InvalidPort, $"Port {p} is a CicdOps listener's port (cicdops listen --port {p}); choose another one for the app.", p,
+                "Pass another port with -Port / --port.");
+    }
+
     public static void CheckShared(SqliteConnection c, Project p)
     {
         if (p.Port is not { } port) return;

@@ -79,14 +79,14 @@ Describe 'Start-CicdListener and Get-CicdWebhookDelivery' {
         @(Get-CicdDeployment -Name $script:Hooked.Name).Count | Should -Be $before
     }
 
-    It 'rejects a wrongly signed push with 401, records it, and deploys nothing' {
+    It 'rejects a wrongly signed push with 401, stores nothing of it (it is only counted), and deploys nothing' {
         $before = @(Get-CicdDeployment -Name $script:Hooked.Name).Count
+        $deliveries = @(Get-CicdWebhookDelivery).Count
         $commit = Save-TestCommit -Work $script:Hooked.Repository.Work -Message 'forged'
         $response = Send-GitHubPush -Port $script:Port -Commit $commit -RepositoryUrl $script:Hooked.Repository.Url -Secret 'not the secret'
         $response.StatusCode | Should -Be 401
-        Wait-Until { (Get-CicdWebhookDelivery -Provider GitHub -Last 1).Outcome -eq 'rejected' } -TimeoutSeconds 10 | Should -BeTrue
-        (Get-CicdWebhookDelivery -Provider GitHub -Last 1).StatusCode | Should -Be 401
-        @(Get-CicdWebhookDelivery -Provider GitLab) | Should -HaveCount 0
+        Start-Sleep -Milliseconds 500 # recording (of a verified delivery) may finish just after the reply
+        @(Get-CicdWebhookDelivery).Count | Should -Be $deliveries
         @(Get-CicdDeployment -Name $script:Hooked.Name).Count | Should -Be $before
     }
 
@@ -95,7 +95,7 @@ Describe 'Start-CicdListener and Get-CicdWebhookDelivery' {
         Stop-Bounded $script:Listener -TimeoutMilliseconds 2000 | Should -BeTrue
         Test-PortAnswers $script:Port | Should -BeFalse
         $info = @($script:Listener.PowerShell.Streams.Information.ReadAll() | ForEach-Object { "$($_.MessageData)" })
-        $info -match "listening on http://127\.0\.0\.1:$script:Port/" | Should -Not -BeNullOrEmpty
+        $info -match "listening on http://127\.0\.0\.1:$script:Port" | Should -Not -BeNullOrEmpty
 
         $commit = Save-TestCommit -Work $script:Hooked.Repository.Work -Message 'after the listener'
         $after = Invoke-Bounded -Runspace $script:Listener.Runspace -TimeoutSeconds 120 -ArgumentList $script:Hooked.Name -ScriptBlock {
@@ -108,7 +108,7 @@ Describe 'Start-CicdListener and Get-CicdWebhookDelivery' {
 
     It 'Get-CicdWebhookDelivery -Last limits the list' {
         @(Get-CicdWebhookDelivery -Last 1) | Should -HaveCount 1
-        @(Get-CicdWebhookDelivery).Count | Should -BeGreaterOrEqual 3
+        @(Get-CicdWebhookDelivery).Count | Should -BeGreaterOrEqual 2
     }
 
     It 'refuses to listen on every interface without a secret: CicdInvalidArgument (InvalidArgument)' {

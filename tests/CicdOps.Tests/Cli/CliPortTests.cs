@@ -47,7 +47,7 @@ public sealed class CliPortTests
         repo.WriteWebApp("v1").CommitAndPush();
         var port = FreePort.Next();
         cli.Add(repo, "app", "--port", port.ToString());
-        using var listener = cli.Start("listen", "--port", port.ToString(), "--bind", "127.0.0.1");
+        using var listener = cli.Start("listen", "--port", port.ToString(), "--bind", "127.0.0.1", "--allow-unsigned");
         try
         {
             CicdOps.Tests.Engine.QueueTests.WaitFor(() => listener.HasExited || CicdOps.Tests.Engine.AppProcessTests.CanConnect(port));

@@ -136,6 +136,37 @@ public sealed class PortTests
     }
 
     [Fact]
+    public async Task A_listener_on_another_port_makes_that_port_refused_for_apps_while_it_runs()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        repo.WriteSleeper("v1", h.StateDir).CommitAndPush();
+        var listenerPort = FreePort.Next();
+        var options = new CicdOps.Engine.Listener.ListenerOptions { Port = listenerPort, BindAddress = "127.0.0.1", Secret = "s"u8.ToArray() };
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var stop = new CancellationTokenSource();
+        var run = h.Engine.RunListenerAsync(options, new CicdOps.Server.KestrelHttpServer(options), lines.Enqueue, stop.Token);
+        try
+        {
+            CicdOps.Tests.Engine.QueueTests.WaitFor(() => lines.Any(l => l.StartsWith("listening on", StringComparison.Ordinal)));
+            var add = Assert.Throws<CicdException>(() => h.Register(repo, name: "app", port: listenerPort));
+            Assert.Equal(CicdError.InvalidPort, add.Error);
+            Assert.Contains("listener", add.Message);
+            h.Register(repo, name: "other", port: FreePort.Next());
+            var set = Assert.Throws<CicdException>(() => h.Engine.UpdateProject("other", new ProjectUpdate { Port = listenerPort }));
+            Assert.Contains("listener", set.Message);
+        }
+        finally
+        {
+            stop.Cancel();
+            await run;
+        }
+        // Stopped cleanly: the port is free for an app again.
+        h.Engine.UpdateProject("other", new ProjectUpdate { Port = listenerPort });
+        Assert.Equal(listenerPort, h.Engine.GetProject("other").Port);
+    }
+
+    [Fact]
     public void Another_projects_port_is_refused_by_add_and_by_set()
     {
         using var repo = new TestRepository();
