@@ -54,12 +54,16 @@ public sealed class FleetSync
     /// <summary>Passes every interval until cancelled; a failed pass is logged (once per outage) and retried.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        // Cancelled (the service stopping) is the normal end, whether mid-pass or between passes.
+        try
         {
-            await TrySyncOnceAsync(ct);
-            try { await Task.Delay(_interval, ct); }
-            catch (OperationCanceledException) { return; }
+            while (!ct.IsCancellationRequested)
+            {
+                await TrySyncOnceAsync(ct);
+                await Task.Delay(_interval, ct);
+            }
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
     /// <summary>One pass; false (and <see cref="LastError"/>) when the registry did not accept it.</summary>
