@@ -134,6 +134,10 @@ public sealed partial class CicdEngine
             ProjectStore.UpdateSettings(c, next with { Repository = storedRepository });
         });
         if (credential != storedCredential) RepositoryCredentials.Save(_ctx, stored.Name, credential);
+        // The account keeps the old tree (its app may still run there until the next deploy); remembered so that
+        // removing the account later gives it back to root too.
+        if (next.Path != current.Path && current.ServiceUser is not null && _ctx.Sandbox.IsSandboxed)
+            Sandbox.RetiredProjectPaths.Add(DataPath, stored.Name, current.Path);
         return GetProject(name);
     }
 
@@ -151,6 +155,7 @@ public sealed partial class CicdEngine
                 project.Name, $"Cancel it: Stop-CicdDeployment -Name {project.Name} / cicdops cancel {project.Name}.");
         StopApp(project);
         _ctx.Db.Write(c => ProjectStore.Delete(c, project.Name));
+        var retired = Sandbox.RetiredProjectPaths.Take(DataPath, project.Name);
         if (_ctx.Db.Read(ProjectStore.All).Count == 0) _ctx.Tracker.RemoveAll(); // no project left: no cgroup either
         if (removeServiceUser && project.ServiceUser is { } user && _ctx.Sandbox.IsSandboxed
             && Sandbox.ServiceUserName.IsManaged(user))
@@ -158,8 +163,12 @@ public sealed partial class CicdEngine
             // userdel refuses an account that still runs processes (a daemon that left the app's group, say).
             var account = _ctx.Sandbox.ResolveAccount(user);
             AccountProcesses.KillAll(account.Uid);
-            // The tree stays, but not with a uid the next account may be given.
+            // The tree stays, but not with a uid the next account may be given; nor do trees it was moved away from,
+            // unless another project lives there now.
             _ctx.Sandbox.ReleaseProjectPath(project.Path);
+            var others = _ctx.Db.Read(ProjectStore.All);
+            foreach (var old in retired.Where(Directory.Exists).Where(old => !others.Any(o => Sandbox.PathOverlap.Between(o.Path, old))))
+                _ctx.Sandbox.ReleaseProjectPath(old);
             _ctx.Sandbox.RemoveAccount(user);
         }
         return project;

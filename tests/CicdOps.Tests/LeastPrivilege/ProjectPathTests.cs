@@ -291,6 +291,35 @@ public sealed class ProjectPathTests
         File.Delete(temp);
     }
 
+    [RootFact]
+    public void Removing_the_service_user_gives_back_the_trees_the_project_was_moved_away_from()
+    {
+        using var repo = Repo();
+        using var h = new EngineHarness();
+        // Outside /tmp: removing an account also gives back what it left in /tmp, which would hide a missed tree.
+        var trees = Directory.CreateDirectory(Path.Combine("/srv", "cicdops-test-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        try
+        {
+            var first = Path.Combine(trees, "first");
+            Register(h, repo, first);
+            DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+            var p = h.Engine.GetProject("app");
+            var (uid, _) = LeastPrivilegeTests.Account(p.ServiceUser!);
+            h.Engine.UpdateProject("app", new ProjectUpdate { Path = Path.Combine(trees, "second") });
+            DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+            Assert.NotEmpty(OwnedBy(uid, first));
+
+            h.Engine.UnregisterProject("app", removeServiceUser: true);
+
+            Assert.Empty(OwnedBy(uid, trees));
+            Assert.True(Directory.Exists(Path.Combine(first, ".cicd")), "the old tree stays, given to root");
+        }
+        finally
+        {
+            Directory.Delete(trees, recursive: true);
+        }
+    }
+
     private static TestRepository Repo()
     {
         var repo = new TestRepository();
