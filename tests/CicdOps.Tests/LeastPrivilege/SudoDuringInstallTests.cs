@@ -200,8 +200,9 @@ public sealed class SudoDuringInstallTests
             worker.Kill(); // SIGKILL: the worker's own cleanup never runs
             worker.WaitForExit();
 
+            // Nothing else runs on this data directory and scratch sudoers directory: the running listener removed it,
+            // by its sudo sweep or by recovering the dead worker's deployment, whichever came first.
             CicdOps.Tests.Engine.QueueTests.WaitFor(() => !File.Exists(grant));
-            Assert.Contains(lines, l => l.StartsWith("sudo: removed 1 grant"));
         }
         finally
         {
