@@ -47,7 +47,13 @@ public sealed class FleetSyncTests
         }
         Assert.Equal(("node-a", "app", sha), (seen!.Node, seen.Project, seen.Commit));
 
+        // One sync pass publishes the deployment, then its events: the feed may show the first before the pass ends.
         var snapshot = await registryB.GetSnapshotAsync(20, default);
+        for (var waited = 0; waited < 300 && !snapshot.Events.Any(e => e.NodeId == nodeA && e.Kind == FleetEventKind.DeploymentFinished); waited++)
+        {
+            await Task.Delay(100);
+            snapshot = await registryB.GetSnapshotAsync(20, default);
+        }
         Assert.Equal(new[] { "node-a", "node-b" }, snapshot.Nodes.Select(n => n.Name).Order());
         var app = Assert.Single(snapshot.Projects);
         Assert.Equal((nodeA, "node-a", sha, FleetHealth.Healthy, ProjectStatus.Healthy), (app.NodeId, app.Node, app.Commit, app.Health, app.Status));
