@@ -39,31 +39,10 @@ public sealed record NodeIdentity(string Id, string Name)
 
     private static void CreateAtomically(string path)
     {
-        var dir = Path.GetDirectoryName(path)!;
-        var tmp = Path.Combine(dir, $".{FileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var fs = new FileStream(tmp, options))
-            {
-                fs.Write(Encoding.ASCII.GetBytes(Guid.NewGuid().ToString("N") + "\n"));
-                fs.Flush(flushToDisk: true);
-            }
-            if (OperatingSystem.IsWindows())
-            {
-                try { File.Move(tmp, path, overwrite: false); }
-                catch (IOException) when (File.Exists(path)) { }
-            }
-            else Processes.Posix.LinkUnlessExists(tmp, path);
-        }
+        try { Processes.PrivateFile.CreateOnce(path, Encoding.ASCII.GetBytes(Guid.NewGuid().ToString("N") + "\n")); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CicdException(CicdError.DataDirectoryUnavailable, $"The node id file '{path}' cannot be created: {e.Message}", path, inner: e);
-        }
-        finally
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
         }
     }
 }

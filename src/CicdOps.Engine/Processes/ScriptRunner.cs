@@ -10,8 +10,17 @@ internal static class ScriptRunner
 {
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(2);
 
-    public static async Task<ScriptResult> RunAsync(
+    public static Task<ScriptResult> RunAsync(
         ProcessStartInfo psi, TimeSpan timeout, Action<string> output, Action<int>? started, CancellationToken cancellationToken)
+        => RunAsync(psi, timeout, output, output, started, leftoversStopped: null, cancellationToken);
+
+    /// <summary>
+    /// As above with stdout and stderr kept apart. With <paramref name="leftoversStopped"/>, what the script left
+    /// running in its group is stopped when it exits (and the callback told so), as CI steps need.
+    /// </summary>
+    public static async Task<ScriptResult> RunAsync(
+        ProcessStartInfo psi, TimeSpan timeout, Action<string> stdout, Action<string> stderr, Action<int>? started,
+        Action? leftoversStopped, CancellationToken cancellationToken)
     {
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
@@ -20,8 +29,8 @@ internal static class ScriptRunner
         using var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         process.Exited += (_, _) => exited.TrySetResult();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output(e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) stdout(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) stderr(e.Data); };
         process.Start();
         process.StandardInput.Close();
         process.BeginOutputReadLine();
@@ -42,6 +51,11 @@ internal static class ScriptRunner
             cancelled = cancellationToken.IsCancellationRequested;
             timedOut = !cancelled;
             await Stop(process, pgid);
+        }
+        if (leftoversStopped is not null && !timedOut && !cancelled && ProcessLaunch.HasOwnGroups
+            && await ProcessStopper.StopGroupAsync(pgid, KillGrace))
+        {
+            leftoversStopped();
         }
         // Give the readers a moment to drain; a daemon that kept our pipe open must not hang us.
         await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(200));

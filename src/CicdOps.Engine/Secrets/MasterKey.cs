@@ -116,27 +116,12 @@ public sealed class MasterKey : IDisposable
     /// </summary>
     private static void CreateAtomically(string path)
     {
-        var dir = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{FileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         var key = RandomNumberGenerator.GetBytes(Size);
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var fs = new FileStream(tmp, options))
-            {
-                fs.Write(key);
-                fs.Flush(flushToDisk: true);
-            }
             // When another process (or thread) created the key first, use theirs: never replace a key someone may
-            // already have encrypted with. link(2) is atomic; File.Move checks, then renames over a racer's file.
-            if (OperatingSystem.IsWindows())
-            {
-                try { File.Move(tmp, path, overwrite: false); }
-                catch (IOException) when (File.Exists(path)) { }
-            }
-            else Processes.Posix.LinkUnlessExists(tmp, path);
+            // already have encrypted with.
+            Processes.PrivateFile.CreateOnce(path, key);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -145,7 +130,6 @@ public sealed class MasterKey : IDisposable
         finally
         {
             CryptographicOperations.ZeroMemory(key);
-            try { File.Delete(tmp); } catch (IOException) { }
         }
     }
 }
