@@ -12,7 +12,7 @@ public class BoundedStateTests
     [Fact]
     public async Task Unauthenticated_posts_are_counted_not_stored()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"));
         var body = Payloads.GitHubPush();
         var forged = Enumerable.Range(0, 400).Select(i => Payloads.GitHubHeaders(body, "guess"u8.ToArray(), delivery: "forged-" + i)).ToList();
         foreach (var chunk in forged.Chunk(16))

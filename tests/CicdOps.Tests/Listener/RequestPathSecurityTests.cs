@@ -34,7 +34,7 @@ public class RequestPathSecurityTests
     [InlineData("bitbucket")]
     public async Task Before_the_signature_holds_every_failure_is_the_same_401_for_each_provider(string provider)
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"));
         foreach (var body in new[] { "{\"ref\": ", "[]", "{\"ref\":\"refs/heads/main\"}", Payloads.GitHubPush(repo: "nobody") })
         {
             var (status, text) = await t.PostAsync(body, Headers(provider, body, genuine: false, delivery: "echo-me"));
@@ -45,7 +45,7 @@ public class RequestPathSecurityTests
         var (verified, reason) = await t.PostAsync("{\"ref\": ", Headers(provider, "{\"ref\": ", genuine: true, delivery: "told"));
         Assert.Equal(HttpStatusCode.BadRequest, verified);
         Assert.Contains("told", reason);
-        Assert.Empty(t.Target.Requests);
+        Assert.Empty(t.Requests);
     }
 
     [Theory]
@@ -53,7 +53,7 @@ public class RequestPathSecurityTests
     [InlineData("X-Gitlab-Event: Push Hook", "X-Gitlab-Token", false)]
     public async Task Two_signature_headers_of_one_kind_are_401_even_when_both_are_right(string eventHeader, string signatureHeader, bool hmac)
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"));
         var body = Payloads.GitHubPush();
         var value = hmac ? Payloads.GitHubHeaders(body, Secret)["X-Hub-Signature-256"] : TestListener.GitLabToken;
         var bytes = Encoding.UTF8.GetBytes(body);
@@ -67,7 +67,7 @@ public class RequestPathSecurityTests
         var response = await ReadAllAsync(stream);
         Assert.StartsWith("HTTP/1.1 401", response);
         await t.WaitForLogAsync(l => l.Contains("status=401") && l.Contains("sent_more_than_once"));
-        Assert.Empty(t.Target.Requests);
+        Assert.Empty(t.Requests);
     }
 
     [Theory]
@@ -75,7 +75,7 @@ public class RequestPathSecurityTests
     [InlineData("application/x-www-form-urlencoded")]
     public async Task Invalid_UTF8_after_verification_is_400_never_500(string contentType)
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"));
         var json = Encoding.UTF8.GetBytes(Payloads.GitHubPush());
         // A lone 0xFF inside the commit message: not UTF-8.
         var at = Array.IndexOf(json, (byte)'$');
@@ -89,14 +89,14 @@ public class RequestPathSecurityTests
         var reason = JsonDocument.Parse(text).RootElement.GetProperty("reason").GetString()!;
         Assert.Contains("not valid UTF-8", reason);
         Assert.DoesNotContain('\n', reason);
-        Assert.Empty(t.Target.Requests);
+        Assert.Empty(t.Requests);
     }
 
     [Fact]
     public async Task A_delivery_addressed_by_URL_is_verified_with_that_projects_own_secret_only()
     {
         var appSecret = "app's own secret"u8.ToArray();
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app").Add("web", "https://github.com/org/web"),
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app").Add("web", "https://github.com/org/web"),
             o => o with { ProjectSecret = name => name == "app" ? appSecret : null });
         var body = Payloads.GitHubPush();
 
@@ -113,7 +113,7 @@ public class RequestPathSecurityTests
         var (ignored, ignoredText) = await t.PostAsync(other, Payloads.GitHubHeaders(other, appSecret, delivery: "url-4"), path: "/webhook/app");
         Assert.Equal(HttpStatusCode.Accepted, ignored);
         Assert.Contains("another repository", ignoredText);
-        Assert.Equal("app", Assert.Single(t.Target.Requests).Project);
+        Assert.Equal("app", Assert.Single(t.Requests).Project);
     }
 
     private static async Task<string> ReadAllAsync(NetworkStream stream)
