@@ -44,6 +44,6 @@ public sealed partial class CicdEngine
         var check = options.ProjectSecret is null && AnyProjectWebhookSecret() ? options with { ProjectSecret = _ => null } : options;
         if (check.Validate() is { } refusal) throw new CicdException(CicdError.InvalidArgument, refusal, options.Prefix);
         return new(options with { ProjectSecret = options.ProjectSecret ?? new ProjectWebhookSecrets(LoadProjectWebhookSecrets).Get },
-            new EngineDeployTarget(this, projectRefresh), new WebhookDeliveryStore(new Database(DataPath)), server);
+            new EngineDeployTarget(this, projectRefresh), new WebhookDeliveryStore(new Database(DataPath), maxWalBytes: options.MaxWalBytes), server);
     }
 }

@@ -35,17 +35,27 @@ public class RequestPathSecurityTests
     public async Task Before_the_signature_holds_every_failure_is_the_same_401_for_each_provider(string provider)
     {
         await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"));
-        foreach (var body in new[] { "{\"ref\": ", "[]", "{\"ref\":\"refs/heads/main\"}", Payloads.GitHubPush(repo: "nobody") })
+        // On /webhook, and addressed by URL to a project that exists or not: the answer must not tell them apart either.
+        foreach (var path in new[] { "/webhook", "/webhook/app", "/webhook/nosuch" })
+        foreach (var body in new[] { "{\"ref\": ", "[]", "{\"ref\":\"refs/heads/main\"}", Payloads.GitHubPush(repo: "nobody"), Payloads.GitHubPush() })
         {
-            var (status, text) = await t.PostAsync(body, Headers(provider, body, genuine: false, delivery: "echo-me"));
+            var (status, text) = await t.PostAsync(body, Headers(provider, body, genuine: false, delivery: "echo-me"), path: path);
             Assert.Equal(HttpStatusCode.Unauthorized, status);
             Assert.Equal(Generic401, text); // no parse error, no "no repository", no delivery id
         }
-        // The same unreadable body from a verified sender is told why.
-        var (verified, reason) = await t.PostAsync("{\"ref\": ", Headers(provider, "{\"ref\": ", genuine: true, delivery: "told"));
-        Assert.Equal(HttpStatusCode.BadRequest, verified);
-        Assert.Contains("told", reason);
+        // A genuine signature to a project that does not exist is the same 401.
+        var genuineBody = Payloads.GitHubPush();
+        Assert.Equal((HttpStatusCode.Unauthorized, Generic401), await t.PostAsync(genuineBody, Headers(provider, genuineBody, genuine: true, delivery: "d"), path: "/webhook/nosuch"));
+        // The same unreadable body from a verified sender is told why, on either path.
+        foreach (var path in new[] { "/webhook", "/webhook/app" })
+        {
+            var (verified, reason) = await t.PostAsync("{\"ref\": ", Headers(provider, "{\"ref\": ", genuine: true, delivery: "told" + path.Length), path: path);
+            Assert.Equal(HttpStatusCode.BadRequest, verified);
+            Assert.Contains("told" + path.Length, reason);
+        }
         Assert.Empty(t.Requests);
+        // Nothing unverified was stored row by row: only the verified senders' rejected deliveries are.
+        Assert.All(t.Store.List(), d => Assert.StartsWith("told", d.DeliveryId));
     }
 
     [Theory]
