@@ -232,37 +232,34 @@ internal static partial class Commands
             { port, bind, path, exec, secretFile, gitlabFile, envFile, tlsCert, tlsKey, allowUnsigned, dryRun };
         Act(install, pr =>
         {
-            var dataPath = DataDirectory.Resolve(pr.GetValue(DataDir));
             if ((pr.GetValue(tlsCert) is null) != (pr.GetValue(tlsKey) is null))
                 throw new CicdException(CicdError.InvalidArgument, "Give both --tls-cert and --tls-key, or neither.");
-            var program = InstalledExecutable(pr.GetValue(exec));
-            var argv = new List<string> { program, "--data-dir", dataPath, "listen", "--port", pr.GetValue(port).ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", pr.GetValue(bind)! };
-            foreach (var (flag, value) in new[] { ("--webhook-secret-file", pr.GetValue(secretFile)), ("--gitlab-token-file", pr.GetValue(gitlabFile)), ("--tls-cert", pr.GetValue(tlsCert)), ("--tls-key", pr.GetValue(tlsKey)) })
-                if (value is not null) argv.AddRange(new[] { flag, Path.GetFullPath(value) });
-            if (pr.GetValue(allowUnsigned)) argv.Add("--allow-unsigned");
-            var environmentFile = pr.GetValue(secretFile) is null ? Path.GetFullPath(pr.GetValue(envFile)!) : null;
-            var unit = SystemdUnit.Render(argv, dataPath, environmentFile);
-            var target = pr.GetValue(path)!;
+            string? Full(Option<string?> o) => pr.GetValue(o) is { } v ? Path.GetFullPath(v) : null;
+            var settings = new ListenerServiceSettings
+            {
+                Executable = InstalledExecutable(pr.GetValue(exec)),
+                DataPath = DataDirectory.Resolve(pr.GetValue(DataDir)),
+                UnitPath = pr.GetValue(path)!,
+                Port = pr.GetValue(port),
+                BindAddress = pr.GetValue(bind)!,
+                WebhookSecretFile = Full(secretFile),
+                GitLabTokenFile = Full(gitlabFile),
+                EnvironmentFile = Path.GetFullPath(pr.GetValue(envFile)!),
+                TlsCertificateFile = Full(tlsCert),
+                TlsKeyFile = Full(tlsKey),
+                AllowUnsigned = pr.GetValue(allowUnsigned),
+            };
             var dry = pr.GetValue(dryRun);
-
-            var hints = new List<string>();
-            if (environmentFile is not null)
-                hints.Add(File.Exists(environmentFile)
-                    ? $"the unit reads {environmentFile} (exists; left as it is): it must set CICDOPS_WEBHOOK_SECRET=..."
-                    : $"{(dry ? "would create" : "created")} {environmentFile} (mode 0600) with a new random CICDOPS_WEBHOOK_SECRET; put the same secret in your Git host's webhook settings (read it with: sudo cat {environmentFile})");
-            hints.Add($"{(dry ? "would write" : "wrote")} {target}; enable it with: systemctl daemon-reload && systemctl enable --now {Path.GetFileNameWithoutExtension(target)}");
-            hints.Add($"the listener's log: journalctl -u {Path.GetFileNameWithoutExtension(target)} -f");
-
+            var plan = ListenerServiceInstall.Plan(settings, dry);
             if (dry)
             {
-                Console.Out.Write(unit);
+                Console.Out.Write(plan.Unit);
                 // As comments, so the output stays a valid unit when redirected to a file.
-                foreach (var h in hints) Console.Out.WriteLine("# " + h);
+                foreach (var h in plan.Hints) Console.Out.WriteLine("# " + h);
                 return ExitCodes.Ok;
             }
-            if (environmentFile is not null && !File.Exists(environmentFile)) CreateEnvironmentFile(environmentFile);
-            WriteAtomically(target, unit);
-            foreach (var h in hints) Console.Out.WriteLine(h);
+            ListenerServiceInstall.Apply(plan);
+            foreach (var h in plan.Hints) Console.Out.WriteLine(h);
             return ExitCodes.Ok;
         });
         return install;
@@ -342,56 +339,9 @@ internal static partial class Commands
         var program = given is not null ? Path.GetFullPath(given) : Environment.ProcessPath ?? "";
         if (given is not null && !File.Exists(program))
             throw new CicdException(CicdError.InvalidPath, $"--exec '{given}' does not exist.", given);
-        var name = Path.GetFileName(program);
-        if (name is "dotnet" or "dotnet.exe" || InsideCheckout(program))
-            throw new CicdException(CicdError.InvalidArgument,
-                $"cicdops runs from '{program}', a build inside a checkout or through dotnet; the service must run an installed executable.",
-                program, "Install the self-contained cicdops (for example to /usr/local/bin/cicdops) and pass --exec with its path.");
+        if (ListenerServiceInstall.ExecutableProblem(program) is { } problem)
+            throw new CicdException(CicdError.InvalidArgument, problem, program,
+                "Install the self-contained cicdops (for example to /usr/local/bin/cicdops) and pass --exec with its path.");
         return program;
-    }
-
-    private static bool InsideCheckout(string file)
-    {
-        for (var dir = Path.GetDirectoryName(file); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
-            if (Directory.Exists(Path.Combine(dir, ".git")) || File.Exists(Path.Combine(dir, ".git"))) return true;
-        return false;
-    }
-
-    /// <summary>Creates the unit's environment file 0600 (its directory 0700) with a new random webhook secret.</summary>
-    private static void CreateEnvironmentFile(string file)
-    {
-        try
-        {
-            var dir = Path.GetDirectoryName(file)!;
-            if (!Directory.Exists(dir)) Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
-            using var stream = new FileStream(file, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
-            using var w = new StreamWriter(stream);
-            w.Write($"# Read by the cicdops unit. The same secret goes into the Git host's webhook settings.\n{SecretEnvironmentVariable}={secret}\n" +
-                    $"# GitLab sends its token in clear, so it must be a different value:\n# {GitLabTokenEnvironmentVariable}=\n");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CicdException(CicdError.InvalidPath, $"Cannot create '{file}': {e.Message}", file, "Run as root, or pass --webhook-secret-file.");
-        }
-    }
-
-    private static void WriteAtomically(string target, string content)
-    {
-        try
-        {
-            var temp = target + ".tmp-" + Environment.ProcessId;
-            File.WriteAllText(temp, content);
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            File.Move(temp, target, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CicdException(CicdError.InvalidPath, $"Cannot write '{target}': {e.Message}", target, "Run as root, or use --dry-run to print the unit.");
-        }
     }
 }

@@ -157,7 +157,7 @@ Describe 'Install-CicdListenerService' {
         $unit | Should -BeOfType ([CicdOps.Cmdlets.Output.ListenerServiceUnit])
         $unit.Written | Should -BeFalse
         $unit.Path | Should -Be $path
-        $unit.ExecStart | Should -Be "$script:FakeCicdOps listen --port 9700 --bind 127.0.0.1"
+        $unit.ExecStart | Should -Be "$script:FakeCicdOps --data-dir $($script:Context.DataPath) listen --port 9700 --bind 127.0.0.1"
         $unit.Content | Should -Match '(?m)^\[Service\]$'
         $unit.Content | Should -Match "(?m)^Environment=CICDOPS_HOME=$([regex]::Escape($script:Context.DataPath))$"
         ($unit | Out-String -Width 250) | Should -Match 'Path\s+Written\s+ExecStart'
@@ -165,23 +165,46 @@ Describe 'Install-CicdListenerService' {
 
     It 'writes the unit for a given cicdops' {
         $path = Join-Path $TestDrive 'systemd/written.service'
-        $unit = Install-CicdListenerService -Path $path -CicdOpsPath $script:FakeCicdOps -Confirm:$false
+        $envFile = Join-Path $TestDrive 'etc/listener.env'
+        $unit = Install-CicdListenerService -Path $path -CicdOpsPath $script:FakeCicdOps -EnvironmentFile $envFile -Confirm:$false -InformationVariable said
         $unit.Written | Should -BeTrue
         Get-Content -Path $path -Raw | Should -Be $unit.Content
-        $unit.ExecStart | Should -Be "$script:FakeCicdOps listen --port 9641 --bind +"
+        $unit.ExecStart | Should -Be "$script:FakeCicdOps --data-dir $($script:Context.DataPath) listen --port 9641 --bind +"
+        # The environment file is created root-only with a new secret, and the cmdlet says so.
+        (Get-Item $envFile).UnixFileMode | Should -Be ([System.IO.UnixFileMode]'UserRead, UserWrite')
+        Get-Content $envFile -Raw | Should -Match '(?m)^CICDOPS_WEBHOOK_SECRET=[0-9a-f]{64}$'
+        @($said | ForEach-Object { "$($_.MessageData)" }) | Should -Be @($unit.Hints)
+        $unit.Hints[0] | Should -BeLike "created $envFile (mode 0600)*"
     }
 
-    It 'without -CicdOpsPath and with no cicdops on PATH, the unit runs the module''s own cicdops' {
+    It 'without -CicdOpsPath, a module inside a git checkout is refused: the unit never runs what a git pull rebuilds' {
         $path = Join-Path $TestDrive 'systemd/default.service'
-        $savedPath = $env:PATH
-        try {
-            $env:PATH = '/usr/sbin:/usr/bin:/sbin:/bin'
-            $unit = Install-CicdListenerService -Path $path -WhatIf
-        }
-        finally { $env:PATH = $savedPath }
-        $executable = ($unit.ExecStart -split ' ')[0]
-        $executable | Should -BeLike "$((Get-Module CicdOps).ModuleBase)/*"
-        Test-Path $executable -PathType Leaf | Should -BeTrue
+        { Install-CicdListenerService -Path $path -WhatIf -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdExecutableNotInstalled,CicdOps.Cmdlets.Commands.InstallCicdListenerServiceCommand'
+        Test-Path $path | Should -BeFalse
+    }
+
+    It '-DryRun gives the same unit and prints the same hints as cicdops service install --dry-run, for every option' {
+        $cli = Get-ChildItem -Path (Join-Path (Get-Module CicdOps).ModuleBase 'bin/*/cicdops') | Select-Object -First 1
+        $path = Join-Path $TestDrive 'systemd/parity.service'
+        $files = @{ Secret = (Join-Path $TestDrive 'secret'); Token = (Join-Path $TestDrive 'gitlab.token')
+                    Cert = (Join-Path $TestDrive 'fullchain.pem'); Key = (Join-Path $TestDrive 'privkey.pem') }
+        $unit = Install-CicdListenerService -Path $path -CicdOpsPath $script:FakeCicdOps -Port 9701 -BindAddress 127.0.0.1 `
+            -WebhookSecretFile $files.Secret -GitLabTokenFile $files.Token -TlsCertificateFile $files.Cert -TlsKeyFile $files.Key `
+            -AllowUnsigned -DryRun -InformationVariable said
+        $unit.Written | Should -BeFalse
+        Test-Path $path | Should -BeFalse
+        $unit.ExecStart | Should -Be ("$script:FakeCicdOps --data-dir $($script:Context.DataPath) listen --port 9701 --bind 127.0.0.1 " +
+            "--webhook-secret-file $($files.Secret) --gitlab-token-file $($files.Token) --tls-cert $($files.Cert) --tls-key $($files.Key) --allow-unsigned")
+        @($said | ForEach-Object { "$($_.MessageData)" }) | Should -Be @($unit.Hints)
+        $unit.Hints | Should -Contain "would write $path; enable it with: systemctl daemon-reload && systemctl enable --now parity"
+        ($unit.Hints -join "`n") | Should -Match 'UNSIGNED deliveries are accepted'
+
+        $printed = & $cli.FullName --data-dir $script:Context.DataPath service install --dry-run --unit-path $path --exec $script:FakeCicdOps `
+            --port 9701 --bind 127.0.0.1 --webhook-secret-file $files.Secret --gitlab-token-file $files.Token `
+            --tls-cert $files.Cert --tls-key $files.Key --allow-unsigned
+        $LASTEXITCODE | Should -Be 0
+        ($printed -join "`n").TrimEnd() | Should -Be ($unit.Content + (($unit.Hints | ForEach-Object { "# $_" }) -join "`n")).TrimEnd()
     }
 
     It 'reports a missing cicdops executable as CicdExecutableNotFound and writes nothing' {

@@ -9,8 +9,9 @@ using CicdOps.Engine.Service;
 namespace CicdOps.Cmdlets.Commands;
 
 /// <summary>
-/// Install-CicdListenerService: writes the systemd unit (rendered by the engine) that runs `cicdops listen`
-/// as a service. With -WhatIf the unit is output but not written.
+/// Install-CicdListenerService: writes the systemd unit that runs `cicdops listen` as a service — the same unit,
+/// command line, environment file and hints as `cicdops service install` (both come from the engine's
+/// ListenerServiceInstall). With -WhatIf or -DryRun the unit is output and every hint printed, nothing written.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Install, "CicdListenerService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(ListenerServiceUnit))]
@@ -18,6 +19,7 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
 {
     public const string CicdOpsNotFoundErrorId = "CicdExecutableNotFound";
     public const string WriteFailedErrorId = "CicdServiceUnitWriteFailed";
+    public const string NotInstalledErrorId = "CicdExecutableNotInstalled";
 
     /// <summary>Where the unit is written.</summary>
     [Parameter(Position = 0)]
@@ -37,65 +39,104 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
     [ValidateNotNullOrEmpty]
     public string BindAddress { get; set; } = ListenerOptions.AllInterfaces;
 
+    /// <summary>A root-only file with the webhook secret, named on the unit's command line (no environment file then).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? WebhookSecretFile { get; set; }
+
+    /// <summary>A file with the token GitLab sends; never the webhook secret (GitLab sends it in clear).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? GitLabTokenFile { get; set; }
+
+    /// <summary>Without -WebhookSecretFile: the environment file the unit reads (created 0600 with a new random secret when missing).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string EnvironmentFile { get; set; } = SystemdUnit.DefaultEnvironmentFile;
+
+    /// <summary>The unit serves HTTPS with this PEM certificate (re-read when it changes); with -TlsKeyFile.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>The PEM private key of -TlsCertificateFile.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsKeyFile { get; set; }
+
+    /// <summary>The unit accepts unsigned deliveries for projects without a secret; never implied.</summary>
+    [Parameter]
+    public SwitchParameter AllowUnsigned { get; set; }
+
+    /// <summary>Output the unit and print every hint the real install prints, writing nothing (as -WhatIf).</summary>
+    [Parameter]
+    public SwitchParameter DryRun { get; set; }
+
     protected override void ProcessRecord()
     {
-        var unitPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        if ((TlsCertificateFile is null) != (TlsKeyFile is null))
+            ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument,
+                "Give both -TlsCertificateFile and -TlsKeyFile, or neither.", TlsCertificateFile ?? TlsKeyFile));
+        string? Full(string? p) => p is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
+        var unitPath = Full(Path)!;
         var executable = ResolveExecutable();
-        var bindCheck = new ListenerOptions { Port = Port, BindAddress = BindAddress, AllowUnsigned = true }.Validate();
-        if (bindCheck is not null)
-            ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument, bindCheck, BindAddress));
-
-        var dataPath = DataDirectory.Resolve(DataPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(DataPath));
-        string content;
+        var settings = new ListenerServiceSettings
+        {
+            Executable = executable,
+            DataPath = DataDirectory.Resolve(Full(DataPath)),
+            UnitPath = unitPath,
+            Port = Port,
+            BindAddress = BindAddress,
+            WebhookSecretFile = Full(WebhookSecretFile),
+            GitLabTokenFile = Full(GitLabTokenFile),
+            EnvironmentFile = Full(EnvironmentFile)!,
+            TlsCertificateFile = Full(TlsCertificateFile),
+            TlsKeyFile = Full(TlsKeyFile),
+            AllowUnsigned = AllowUnsigned,
+        };
+        // -DryRun and -WhatIf write nothing and say what the install would do, hint for hint.
+        var write = !DryRun && ShouldProcess(unitPath, "Write the CicdOps listener service unit");
+        ListenerServicePlan plan;
         try
         {
-            content = SystemdUnit.Render(
-                new[] { executable, "listen", "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", BindAddress }, dataPath,
-                SystemdUnit.DefaultEnvironmentFile);
+            plan = ListenerServiceInstall.Plan(settings, dryRun: !write);
+            if (write) ListenerServiceInstall.Apply(plan);
         }
-        catch (ArgumentException ex)
+        catch (CicdException e)
         {
-            ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument, ex.Message, executable));
+            // A file that cannot be written keeps its own error id; a bad port or address is the engine's.
+            ThrowTerminatingError(e.Error == CicdError.InvalidPath
+                ? CicdErrorRecords.Create(WriteFailedErrorId, ErrorCategory.WriteError, e.Message, unitPath, "Run as root, or pass -Path to write the unit elsewhere.")
+                : CicdErrorRecords.From(e));
             return;
         }
-
-        if (!ShouldProcess(unitPath, "Write the CicdOps listener service unit"))
-        {
-            // -WhatIf (or a declined confirmation): show the unit that would have been written.
-            WriteObject(new ListenerServiceUnit(unitPath, content, written: false));
-            return;
-        }
-        try
-        {
-            if (System.IO.Path.GetDirectoryName(unitPath) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
-            File.WriteAllText(unitPath, content);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            ThrowTerminatingError(CicdErrorRecords.Create(WriteFailedErrorId,
-                ex is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError,
-                $"Cannot write {unitPath}: {ex.Message}", unitPath, "Run as root, or pass -Path to write the unit elsewhere."));
-        }
-        WriteVerbose($"Wrote {unitPath}. Enable it with: systemctl daemon-reload; systemctl enable --now cicdops");
-        // The unit reads its secret from there; without it the listener refuses to start (`cicdops service install` creates it).
-        if (!File.Exists(SystemdUnit.DefaultEnvironmentFile))
-            WriteWarning($"The unit reads {SystemdUnit.DefaultEnvironmentFile}, which does not exist: create it (mode 0600) with CICDOPS_WEBHOOK_SECRET=... before enabling the service.");
-        WriteObject(new ListenerServiceUnit(unitPath, content, written: true));
+        // Printed like Write-Host (shown whatever the information preference), one hint a line.
+        foreach (var hint in plan.Hints) WriteInformation(new HostInformationMessage { Message = hint }, new[] { "PSHOST" });
+        WriteObject(new ListenerServiceUnit(unitPath, plan.Unit, written: write, plan.Hints));
     }
 
     private string ResolveExecutable()
     {
+        string program;
         if (CicdOpsPath is not null)
         {
-            var given = SessionState.Path.GetUnresolvedProviderPathFromPSPath(CicdOpsPath);
-            if (ExecutableLookup.IsExecutableFile(given)) return given;
-            ThrowTerminatingError(CicdErrorRecords.Create(CicdOpsNotFoundErrorId, ErrorCategory.ObjectNotFound,
-                $"{given} is not an executable file.", given, "Pass the path of the cicdops executable with -CicdOpsPath."));
+            program = SessionState.Path.GetUnresolvedProviderPathFromPSPath(CicdOpsPath);
+            if (!ExecutableLookup.IsExecutableFile(program))
+                ThrowTerminatingError(CicdErrorRecords.Create(CicdOpsNotFoundErrorId, ErrorCategory.ObjectNotFound,
+                    $"{program} is not an executable file.", program, "Pass the path of the cicdops executable with -CicdOpsPath."));
         }
-        // The module's own self-contained executable: the same version as these cmdlets, needing no .NET install.
-        if (!ModuleExecutable.IsPresent)
-            ThrowTerminatingError(CicdErrorRecords.Create(CicdOpsNotFoundErrorId, ErrorCategory.ObjectNotFound,
-                ModuleExecutable.MissingMessage, ModuleExecutable.PathForThisMachine, "Or pass the path of a cicdops executable with -CicdOpsPath."));
-        return ModuleExecutable.PathForThisMachine;
+        else
+        {
+            // The module's own self-contained executable: the same version as these cmdlets, needing no .NET install.
+            if (!ModuleExecutable.IsPresent)
+                ThrowTerminatingError(CicdErrorRecords.Create(CicdOpsNotFoundErrorId, ErrorCategory.ObjectNotFound,
+                    ModuleExecutable.MissingMessage, ModuleExecutable.PathForThisMachine, "Or pass the path of a cicdops executable with -CicdOpsPath."));
+            program = ModuleExecutable.PathForThisMachine;
+        }
+        // The same rule as `cicdops service install`: never a file a git pull and rebuild change under the service.
+        if (ListenerServiceInstall.ExecutableProblem(program) is { } problem)
+            ThrowTerminatingError(CicdErrorRecords.Create(NotInstalledErrorId, ErrorCategory.InvalidArgument, problem, program,
+                "Install the module (Install-Module, or copy it out of the checkout), or pass an installed cicdops with -CicdOpsPath."));
+        return program;
     }
 }

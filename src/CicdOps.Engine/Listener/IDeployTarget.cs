@@ -31,10 +31,12 @@ internal interface IDeployTarget
 /// dominated the cost with many projects. A registration or change reaches a running listener within that time;
 /// pins are read in the queueing transaction, so they apply at once.
 /// </summary>
-internal sealed class EngineDeployTarget(CicdEngine engine) : IDeployTarget
+internal sealed class EngineDeployTarget(CicdEngine engine, TimeSpan refresh) : IDeployTarget
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
-    private readonly TimedSnapshot<IReadOnlyList<Project>> _projects = new(engine.GetProjects, RefreshInterval);
+    private readonly TimedSnapshot<IReadOnlyList<Project>> _projects = new(engine.GetProjects, refresh);
+
+    public EngineDeployTarget(CicdEngine engine) : this(engine, RefreshInterval) { }
 
     public IReadOnlyList<Project> GetProjects() => _projects.Get();
 

@@ -53,7 +53,13 @@ public sealed class WebhookListener : IAsyncDisposable
     {
         if (Validate(_options) is { } error) throw new CicdException(CicdError.InvalidArgument, error, _options.BindAddress);
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("The listener was already started.");
-        await _server.StartAsync(ServeAsync).ConfigureAwait(false);
+        try { await _server.StartAsync(ServeAsync).ConfigureAwait(false); }
+        catch
+        {
+            // Never started: stopping says nothing, so the bind error is the first and only thing said.
+            Volatile.Write(ref _state, 2);
+            throw;
+        }
         _log.Write($"listener started address={_server.Address} signed={(_options.Secret is { Length: > 0 } ? "yes" : "no")} " +
                    $"gitlab-token={(_options.GitLabToken is { Length: > 0 } ? "yes" : "no")} " +
                    $"unsigned-allowed={(_options.AcceptsUnsigned ? "yes" : "no")} tls={(_options.UsesTls ? "yes" : "no")} " +

@@ -34,12 +34,16 @@ public sealed partial class CicdEngine
     /// <see cref="ProjectWebhookSecrets.RefreshInterval"/>, so a secret set or removed while the listener runs applies
     /// within that time.
     /// </summary>
-    public WebhookListener CreateWebhookListener(ListenerOptions options, IHttpServer server)
+    public WebhookListener CreateWebhookListener(ListenerOptions options, IHttpServer server) =>
+        CreateWebhookListener(options, server, EngineDeployTarget.RefreshInterval);
+
+    /// <summary>As above, reading the project list at most once per <paramref name="projectRefresh"/> (tests hold a snapshot).</summary>
+    internal WebhookListener CreateWebhookListener(ListenerOptions options, IHttpServer server, TimeSpan projectRefresh)
     {
         // With no global secret, starting needs some project to have its own secret already (or AllowUnsigned).
         var check = options.ProjectSecret is null && AnyProjectWebhookSecret() ? options with { ProjectSecret = _ => null } : options;
         if (check.Validate() is { } refusal) throw new CicdException(CicdError.InvalidArgument, refusal, options.Prefix);
         return new(options with { ProjectSecret = options.ProjectSecret ?? new ProjectWebhookSecrets(LoadProjectWebhookSecrets).Get },
-            new EngineDeployTarget(this), new WebhookDeliveryStore(new Database(DataPath)), server);
+            new EngineDeployTarget(this, projectRefresh), new WebhookDeliveryStore(new Database(DataPath), maxWalBytes: options.MaxWalBytes), server);
     }
 }

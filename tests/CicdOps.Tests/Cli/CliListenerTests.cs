@@ -118,6 +118,21 @@ public sealed class CliListenerTests
         Assert.Contains("secret", line, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public void A_port_in_use_is_the_first_and_only_thing_listen_says()
+    {
+        using var cli = new CliHarness();
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var r = cli.Run("listen", "--port", port.ToString(), "--bind", "127.0.0.1", "--allow-unsigned");
+
+        Assert.NotEqual(0, r.Code);
+        Assert.Equal("", r.StdOut); // no "listening", no "listener stopped" before or after it
+        var line = Assert.Single(r.ErrLines);
+        Assert.Contains(port.ToString(), line);
+    }
+
     private static Process StartListener(CliHarness cli, int port, params string[] extra)
     {
         var secretFile = Path.Combine(cli.Root, "webhook.secret");

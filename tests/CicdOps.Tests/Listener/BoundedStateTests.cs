@@ -1,4 +1,5 @@
 using System.Net;
+using CicdOps.Engine.Listener;
 using CicdOps.Engine.State;
 using CicdOps.Engine.Webhooks;
 using CicdOps.Tests.Webhooks;
@@ -12,7 +13,7 @@ public class BoundedStateTests
     [Fact]
     public async Task Unauthenticated_posts_are_counted_not_stored()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"));
         var body = Payloads.GitHubPush();
         var forged = Enumerable.Range(0, 400).Select(i => Payloads.GitHubHeaders(body, "guess"u8.ToArray(), delivery: "forged-" + i)).ToList();
         foreach (var chunk in forged.Chunk(16))
@@ -29,6 +30,66 @@ public class BoundedStateTests
         Assert.Equal(400, counts.Single(c => c.Provider == "github" && c.StatusCode == 401).Count);
         Assert.Equal(1, counts.Single(c => c.Provider == "-" && c.StatusCode == 401).Count);
         Assert.Equal(new[] { "genuine" }, ReopenList(t.DataPath).Select(d => d.DeliveryId));
+    }
+
+    [Fact]
+    public async Task Under_sustained_signed_load_the_WAL_stays_bounded_retention_prunes_and_a_clean_stop_folds_the_WAL_back()
+    {
+        const long limit = 512 * 1024;
+        // Pinned: every delivery writes its record and a Skipped deployment in one transaction, and starts no runner.
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app", pinned: Payloads.Before),
+            o => o with { MaxWalBytes = limit });
+        var body = Payloads.GitHubPush();
+        var wal = new FileInfo(Path.Combine(t.DataPath, "cicdops.db-wal"));
+        long peak = 0;
+        const int total = 2000;
+        foreach (var chunk in Enumerable.Range(0, total).Chunk(32))
+        {
+            foreach (var (status, _) in await Task.WhenAll(chunk.Select(i => t.PostAsync(body, Payloads.GitHubHeaders(body, TestListener.SecretBytes, delivery: "load-" + i)))))
+                Assert.Equal(HttpStatusCode.Accepted, status);
+            wal.Refresh();
+            peak = Math.Max(peak, wal.Exists ? wal.Length : 0);
+        }
+        Assert.Equal(total, Count(t, "SELECT count(*) FROM webhook_deliveries WHERE accepted=1"));
+        Assert.Equal(total, Count(t, "SELECT count(*) FROM deployments WHERE status='Skipped' AND trigger='Webhook'"));
+        // One more delivery after the load lets the checkpoint thread see the size and truncate.
+        Assert.Equal(HttpStatusCode.Accepted, (await t.PostAsync(body, Payloads.GitHubHeaders(body, TestListener.SecretBytes, delivery: "last"))).Status);
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < until && Length(wal) > limit) await Task.Delay(50);
+        Assert.True(Length(wal) <= limit, $"WAL is {Length(wal)} bytes after the load (peak {peak}), over its {limit}-byte limit");
+
+        // The service prunes by its retention settings (at start, then every minute).
+        await t.Listener.StopAsync();
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var port = TestListener.FreePort();
+        var options = new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = TestListener.SecretBytes, DeliveryRetentionRows = 100, MaxWalBytes = limit };
+        using (var stop = new CancellationTokenSource())
+        {
+            var run = t.Engine.RunListenerAsync(options, new CicdOps.Server.KestrelHttpServer(options), log.Enqueue, stop.Token, TimeSpan.FromSeconds(5));
+            var pruned = DateTime.UtcNow.AddSeconds(15);
+            while (DateTime.UtcNow < pruned && !log.Any(l => l.StartsWith("retention: pruned", StringComparison.Ordinal))) await Task.Delay(50);
+            stop.Cancel();
+            await run;
+        }
+        Assert.Contains($"retention: pruned {total + 1 - 100} webhook deliveries", log);
+        var kept = t.Store.List(1000);
+        Assert.Equal(100, kept.Count);
+        Assert.Equal("last", kept[0].DeliveryId);
+        // The service's clean stop folded the WAL back completely.
+        Assert.True(Length(wal) == 0, $"WAL is {Length(wal)} bytes after a clean shutdown");
+    }
+
+    private static long Count(TestListener t, string sql) => t.Engine.Context.Db.Read(c =>
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return (long)cmd.ExecuteScalar()!;
+    });
+
+    private static long Length(FileInfo f)
+    {
+        f.Refresh();
+        return f.Exists ? f.Length : 0;
     }
 
     private static IReadOnlyList<UnverifiedCount> ReopenCounts(string dir) => new WebhookDeliveryStore(new Database(dir)).UnverifiedCounts();

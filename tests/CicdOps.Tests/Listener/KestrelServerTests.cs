@@ -20,7 +20,7 @@ public class KestrelServerTests
     [Fact]
     public async Task Pipelined_requests_on_one_connection_are_all_answered_in_order()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget());
+        await using var t = TestListener.Start(new SeededProjects());
         var sb = new StringBuilder();
         for (var i = 0; i < 3; i++)
         {
@@ -53,7 +53,7 @@ public class KestrelServerTests
     [Fact]
     public async Task Any_Host_header_is_served_and_a_request_Kestrel_rejects_is_logged()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget());
+        await using var t = TestListener.Start(new SeededProjects());
         // Behind a proxy the Host is the public name: served as it is.
         using var ok = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{t.Port}/healthz");
         ok.Headers.Host = "deploy.example.com";
@@ -73,7 +73,7 @@ public class KestrelServerTests
     [Fact]
     public async Task During_a_flood_of_large_unsigned_bodies_and_slow_clients_healthz_and_signed_deliveries_are_served()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"), o => o with { BodyTimeout = TimeSpan.FromSeconds(30) });
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"), o => o with { BodyTimeout = TimeSpan.FromSeconds(30) });
         var flood = new List<TcpClient>();
         try
         {
@@ -125,12 +125,13 @@ public class KestrelServerTests
             }
         })).ToArray();
         var up = 0;
+        var engine = CicdOps.Engine.CicdEngine.Open(new CicdOps.Engine.EngineOptions { DataPath = dir });
         try
         {
             for (var i = 0; i < 30; i++)
             {
                 var options = new ListenerOptions { Port = port, BindAddress = "127.0.0.1", Secret = Secret, Log = _ => { } };
-                await using var listener = new WebhookListener(options, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir), new KestrelHttpServer(options));
+                await using var listener = engine.CreateWebhookListener(options, new KestrelHttpServer(options));
                 await listener.StartAsync();
                 using var http = new HttpClient();
                 if ((await http.GetAsync($"http://127.0.0.1:{port}/healthz")).StatusCode == HttpStatusCode.OK) up++;
@@ -140,6 +141,7 @@ public class KestrelServerTests
         {
             pressure.Cancel();
             await Task.WhenAll(clients);
+            engine.Dispose();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(dir, true);
         }
@@ -155,7 +157,7 @@ public class KestrelServerTests
         {
             var (certFile, keyFile) = (Path.Combine(dir, "fullchain.pem"), Path.Combine(dir, "privkey.pem"));
             var first = WritePem(certFile, keyFile, "CN=first.test");
-            await using var t = TestListener.Start(new InMemoryDeployTarget(), o => o with { TlsCertificateFile = certFile, TlsKeyFile = keyFile });
+            await using var t = TestListener.Start(new SeededProjects(), o => o with { TlsCertificateFile = certFile, TlsKeyFile = keyFile });
             Assert.Equal(first, await ServedThumbprintAsync(t.Port));
             await t.WaitForLogAsync(l => l.StartsWith("listener started") && l.Contains("tls=yes"));
 

@@ -22,7 +22,7 @@ public class ListenerHostileInputTests
     [InlineData("wrong-secret")]
     public async Task BadSignaturesAre401WithAGenericBody(string kind)
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"));
         var body = Payloads.GitHubPush();
         var headers = Payloads.GitHubHeaders(body, Secret, delivery: "sig-" + kind);
         var good = headers["X-Hub-Signature-256"];
@@ -39,7 +39,7 @@ public class ListenerHostileInputTests
         Assert.Equal("signature verification failed", Reason(text));
         Assert.DoesNotContain(good[7..], text);
         Assert.DoesNotContain(TestListener.Secret, text);
-        Assert.Empty(t.Target.Requests);
+        Assert.Empty(t.Requests);
 
         // Counted, not stored, and the id is not burnt: the genuine delivery with the same id still deploys.
         await t.WaitForUnverifiedAsync(1);
@@ -51,16 +51,16 @@ public class ListenerHostileInputTests
     [Fact]
     public async Task UnsignedDeliveryIsRefusedWhenASecretIsSet()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://gitlab.example.com/group/sub/app"));
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://gitlab.example.com/group/sub/app"));
         var (status, _) = await t.PostAsync(Payloads.GitLabPush(), Payloads.GitLabHeaders(token: null));
         Assert.Equal(HttpStatusCode.Unauthorized, status);
-        Assert.Empty(t.Target.Requests);
+        Assert.Empty(t.Requests);
     }
 
     [Fact]
     public async Task UnknownRepositoryStillNeedsTheGlobalSecret()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget());
+        await using var t = TestListener.Start(new SeededProjects());
         var body = Payloads.GitHubPush(repo: "nobody");
         Assert.Equal(HttpStatusCode.Unauthorized, (await t.PostAsync(body, Payloads.GitHubHeaders(body, "x"u8.ToArray()))).Status);
     }
@@ -73,18 +73,18 @@ public class ListenerHostileInputTests
     [InlineData("{\"ref\":\"refs/heads/main\",\"repository\":{\"clone_url\":\"https://github.com/org/app.git\"}}")]
     public async Task GarbageAndMissingFieldsAre400WithOneLine(string body)
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"));
         var (status, text) = await t.PostAsync(body, Payloads.GitHubHeaders(body, Secret));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.DoesNotContain('\n', Reason(text));
-        Assert.Empty(t.Target.Requests);
+        Assert.Empty(t.Requests);
         Assert.Equal(HttpStatusCode.OK, (await t.Http.GetAsync($"http://127.0.0.1:{t.Port}/healthz")).StatusCode);
     }
 
     [Fact]
     public async Task UnknownProviderIs401AndSaysNothingMore()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget());
+        await using var t = TestListener.Start(new SeededProjects());
         var (status, text) = await t.PostAsync("{}", new Dictionary<string, string> { ["X-Custom-Event"] = "push" });
         Assert.Equal(HttpStatusCode.Unauthorized, status);
         Assert.Equal("signature verification failed", Reason(text));
@@ -94,7 +94,7 @@ public class ListenerHostileInputTests
     [Fact]
     public async Task DeclaredOversizedBodyIs413WithoutReadingIt()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget());
+        await using var t = TestListener.Start(new SeededProjects());
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, t.Port);
         var stream = client.GetStream();
@@ -111,7 +111,7 @@ public class ListenerHostileInputTests
     [Fact]
     public async Task StreamedOversizedBodyIsCutAt25MB()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget());
+        await using var t = TestListener.Start(new SeededProjects());
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, t.Port);
         var stream = client.GetStream();
@@ -144,7 +144,7 @@ public class ListenerHostileInputTests
     [Fact]
     public async Task StalledClientIsCutOffAndOthersAreServed()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget(), o => o with { BodyTimeout = TimeSpan.FromMilliseconds(500) });
+        await using var t = TestListener.Start(new SeededProjects(), o => o with { BodyTimeout = TimeSpan.FromMilliseconds(500) });
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, t.Port);
         var stream = client.GetStream();
@@ -165,7 +165,7 @@ public class ListenerHostileInputTests
     public async Task Slow_bodies_hold_no_processing_slot_so_a_signed_delivery_is_still_served()
     {
         // The only slot is not taken while bodies arrive: two stalled bodies, then a signed ping is answered at once.
-        await using var t = TestListener.Start(new InMemoryDeployTarget(), o => o with
+        await using var t = TestListener.Start(new SeededProjects(), o => o with
         {
             MaxConcurrentRequests = 1, QueueTimeout = TimeSpan.FromMilliseconds(200), BodyTimeout = TimeSpan.FromSeconds(5),
         });
@@ -191,7 +191,7 @@ public class ListenerHostileInputTests
     public async Task When_the_body_budget_is_spent_large_bodies_get_503_and_small_signed_ones_are_still_served()
     {
         // 4 MB in all: the large share (2 MB) holds one 1.5 MB body; a second waits for nothing and gets 503.
-        await using var t = TestListener.Start(new InMemoryDeployTarget(), o => o with
+        await using var t = TestListener.Start(new SeededProjects(), o => o with
         {
             BodyMemoryBudget = 4L * 1024 * 1024, SmallBodyBytes = 1024 * 1024, BodyTimeout = TimeSpan.FromSeconds(20),
         });
@@ -216,7 +216,7 @@ public class ListenerHostileInputTests
     [Fact]
     public async Task LogsAreOneLinePerEventWithoutSecretsOrSignatures()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://user:hunter2@github.com/org/app"));
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://user:hunter2@github.com/org/app"));
         var body = Payloads.GitHubPush();
         var headers = Payloads.GitHubHeaders(body, Secret, delivery: new string('x', 201));
         await t.PostAsync(body, Payloads.GitHubHeaders(body, Secret, delivery: "log-1"));
@@ -241,7 +241,7 @@ public class ListenerHostileInputTests
     [Fact]
     public async Task StoppingLetsARequestInFlightFinish()
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget());
+        await using var t = TestListener.Start(new SeededProjects());
         var body = Payloads.GitHubPing();
         var sig = Payloads.GitHubHeaders(body, Secret)["X-Hub-Signature-256"];
         using var client = new TcpClient();

@@ -87,8 +87,9 @@ public class ListenerOptionsTests
         try
         {
             var options = new ListenerOptions { Port = TestListener.FreePort() };
-            var listener = new WebhookListener(options, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir), new CicdOps.Server.KestrelHttpServer(options));
-            var e = Assert.Throws<CicdException>(listener.Start);
+            using var engine = CicdEngine.Open(new EngineOptions { DataPath = dir });
+            // The engine refuses the options already when making the listener; Start (of a listener made otherwise) says the same.
+            var e = Assert.Throws<CicdException>(() => engine.CreateWebhookListener(options, new CicdOps.Server.KestrelHttpServer(options)).Start());
             Assert.Equal(new ListenerOptions().Validate(), e.Message);
             Assert.Equal("CicdInvalidArgument", e.ErrorId);
         }
@@ -110,7 +111,8 @@ public class ListenerOptionsTests
         {
             var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
             var options = new ListenerOptions { Port = port, BindAddress = "127.0.0.1", AllowUnsigned = true };
-            var listener = new WebhookListener(options, new InMemoryDeployTarget(), WebhookDeliveryStore.Open(dir), new CicdOps.Server.KestrelHttpServer(options));
+            using var engine = CicdEngine.Open(new EngineOptions { DataPath = dir });
+            var listener = engine.CreateWebhookListener(options, new CicdOps.Server.KestrelHttpServer(options));
             var e = Assert.Throws<CicdException>(listener.Start);
             Assert.Equal("CicdInvalidPort", e.ErrorId);
             Assert.Contains(port.ToString(), e.Message);

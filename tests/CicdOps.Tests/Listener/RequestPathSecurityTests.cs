@@ -34,18 +34,28 @@ public class RequestPathSecurityTests
     [InlineData("bitbucket")]
     public async Task Before_the_signature_holds_every_failure_is_the_same_401_for_each_provider(string provider)
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
-        foreach (var body in new[] { "{\"ref\": ", "[]", "{\"ref\":\"refs/heads/main\"}", Payloads.GitHubPush(repo: "nobody") })
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"));
+        // On /webhook, and addressed by URL to a project that exists or not: the answer must not tell them apart either.
+        foreach (var path in new[] { "/webhook", "/webhook/app", "/webhook/nosuch" })
+        foreach (var body in new[] { "{\"ref\": ", "[]", "{\"ref\":\"refs/heads/main\"}", Payloads.GitHubPush(repo: "nobody"), Payloads.GitHubPush() })
         {
-            var (status, text) = await t.PostAsync(body, Headers(provider, body, genuine: false, delivery: "echo-me"));
+            var (status, text) = await t.PostAsync(body, Headers(provider, body, genuine: false, delivery: "echo-me"), path: path);
             Assert.Equal(HttpStatusCode.Unauthorized, status);
             Assert.Equal(Generic401, text); // no parse error, no "no repository", no delivery id
         }
-        // The same unreadable body from a verified sender is told why.
-        var (verified, reason) = await t.PostAsync("{\"ref\": ", Headers(provider, "{\"ref\": ", genuine: true, delivery: "told"));
-        Assert.Equal(HttpStatusCode.BadRequest, verified);
-        Assert.Contains("told", reason);
-        Assert.Empty(t.Target.Requests);
+        // A genuine signature to a project that does not exist is the same 401.
+        var genuineBody = Payloads.GitHubPush();
+        Assert.Equal((HttpStatusCode.Unauthorized, Generic401), await t.PostAsync(genuineBody, Headers(provider, genuineBody, genuine: true, delivery: "d"), path: "/webhook/nosuch"));
+        // The same unreadable body from a verified sender is told why, on either path.
+        foreach (var path in new[] { "/webhook", "/webhook/app" })
+        {
+            var (verified, reason) = await t.PostAsync("{\"ref\": ", Headers(provider, "{\"ref\": ", genuine: true, delivery: "told" + path.Length), path: path);
+            Assert.Equal(HttpStatusCode.BadRequest, verified);
+            Assert.Contains("told" + path.Length, reason);
+        }
+        Assert.Empty(t.Requests);
+        // Nothing unverified was stored row by row: only the verified senders' rejected deliveries are.
+        Assert.All(t.Store.List(), d => Assert.StartsWith("told", d.DeliveryId));
     }
 
     [Theory]
@@ -53,7 +63,7 @@ public class RequestPathSecurityTests
     [InlineData("X-Gitlab-Event: Push Hook", "X-Gitlab-Token", false)]
     public async Task Two_signature_headers_of_one_kind_are_401_even_when_both_are_right(string eventHeader, string signatureHeader, bool hmac)
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"));
         var body = Payloads.GitHubPush();
         var value = hmac ? Payloads.GitHubHeaders(body, Secret)["X-Hub-Signature-256"] : TestListener.GitLabToken;
         var bytes = Encoding.UTF8.GetBytes(body);
@@ -67,7 +77,7 @@ public class RequestPathSecurityTests
         var response = await ReadAllAsync(stream);
         Assert.StartsWith("HTTP/1.1 401", response);
         await t.WaitForLogAsync(l => l.Contains("status=401") && l.Contains("sent_more_than_once"));
-        Assert.Empty(t.Target.Requests);
+        Assert.Empty(t.Requests);
     }
 
     [Theory]
@@ -75,7 +85,7 @@ public class RequestPathSecurityTests
     [InlineData("application/x-www-form-urlencoded")]
     public async Task Invalid_UTF8_after_verification_is_400_never_500(string contentType)
     {
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app"));
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app"));
         var json = Encoding.UTF8.GetBytes(Payloads.GitHubPush());
         // A lone 0xFF inside the commit message: not UTF-8.
         var at = Array.IndexOf(json, (byte)'$');
@@ -89,14 +99,14 @@ public class RequestPathSecurityTests
         var reason = JsonDocument.Parse(text).RootElement.GetProperty("reason").GetString()!;
         Assert.Contains("not valid UTF-8", reason);
         Assert.DoesNotContain('\n', reason);
-        Assert.Empty(t.Target.Requests);
+        Assert.Empty(t.Requests);
     }
 
     [Fact]
     public async Task A_delivery_addressed_by_URL_is_verified_with_that_projects_own_secret_only()
     {
         var appSecret = "app's own secret"u8.ToArray();
-        await using var t = TestListener.Start(new InMemoryDeployTarget().Add("app", "https://github.com/org/app").Add("web", "https://github.com/org/web"),
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app").Add("web", "https://github.com/org/web"),
             o => o with { ProjectSecret = name => name == "app" ? appSecret : null });
         var body = Payloads.GitHubPush();
 
@@ -113,7 +123,7 @@ public class RequestPathSecurityTests
         var (ignored, ignoredText) = await t.PostAsync(other, Payloads.GitHubHeaders(other, appSecret, delivery: "url-4"), path: "/webhook/app");
         Assert.Equal(HttpStatusCode.Accepted, ignored);
         Assert.Contains("another repository", ignoredText);
-        Assert.Equal("app", Assert.Single(t.Target.Requests).Project);
+        Assert.Equal("app", Assert.Single(t.Requests).Project);
     }
 
     private static async Task<string> ReadAllAsync(NetworkStream stream)
