@@ -61,16 +61,28 @@ internal static class ReleaseScripts
     public const string Switch = """
         set -e
         cd -- "$1"
-        rm -f -- .current.new
+        if [ -e .current.new ] || [ -L .current.new ]; then rm -f -- .current.new; fi
         ln -s -- "releases/$2" .current.new
         mv -T -- .current.new current
         """;
 
-    /// <summary>$1 root, then release names: each directory goes.</summary>
+    /// <summary>
+    /// $1 root, then release names: each directory goes, then what git keeps about worktrees whose directory is gone
+    /// (repo/worktrees/ID, whose gitdir file names the worktree's .git), as `git worktree prune` would remove it,
+    /// without starting git: only shell builtins and one rm.
+    /// </summary>
     public const string Remove = """
         set -e
-        cd -- "$1/releases"
-        shift
-        for r in "$@"; do rm -rf -- "$r"; done
+        root="$1"; shift
+        cd -- "$root/releases"
+        rm -rf -- "$@"
+        cd -- "$root/repo"
+        set --
+        for w in worktrees/*; do
+          [ -f "$w/gitdir" ] && [ ! -L "$w/gitdir" ] && read -r g < "$w/gitdir" && [ -n "$g" ] || continue
+          case $g in /*) ;; *) g="$w/$g" ;; esac # worktree.useRelativePaths: relative to the record
+          if [ ! -e "$g" ]; then set -- "$@" "$w"; fi
+        done
+        if [ $# -gt 0 ]; then rm -rf -- "$@"; fi
         """;
 }
