@@ -159,13 +159,38 @@ internal sealed partial class DeploymentRunner
         _log.Write("sync", $"local modifications of the serving release {s.Release} saved to {file} (apply with: git apply {file})");
     }
 
-    /// <summary>Once the release is healthy: `current` names it (a new link renamed over the old one).</summary>
-    private async Task SwitchCurrentAsync()
+    /// <summary>
+    /// Once the release is healthy: `current` names it (a new link renamed over the old one). A deploy (not a
+    /// rollback) also removes, in the same script, what <see cref="PruneReleasesAsync"/> would remove once it is
+    /// recorded as current and last good: one process for both.
+    /// </summary>
+    private async Task SwitchCurrentAsync(bool prune)
     {
-        if (_release is null || _layout is null) return;
-        if (_layout.CurrentName() == _release.Name) return;
-        await RunAsAccountAsync(ReleaseScripts.Switch, new[] { _p.Path, _release.Name }, "switching current", CancellationToken.None);
-        _log.Write("deploy", $"current → releases/{_release.Name}");
+        if (_release is not { } next || _layout is null) return;
+        if (_layout.CurrentName() == next.Name) return;
+        var gone = prune ? PrunedOnceServing(next) : new List<ReleaseRecord>();
+        var argv = new List<string> { "/bin/sh", "-c", ReleaseScripts.Switch, "cicdops-release", _p.Path, next.Name };
+        argv.AddRange(gone.Select(r => r.Name));
+        var r = await RunTrackedAsync(new LaunchSpec(argv, _ctx.Sandbox.PlanLaunch(_account, Marker(), null)), "/", TimeSpan.FromMinutes(10),
+            line => _log.Write("deploy", line), CancellationToken.None);
+        var pruneFailed = gone.Count > 0 && r.ExitCode == 3;
+        if (!r.Succeeded && !pruneFailed)
+            throw new CicdException(CicdError.CheckoutFailed, $"switching current failed as {_account.Name}: {r.Describe("sh")}", _p.Path);
+        _log.Write("deploy", $"current → releases/{next.Name}");
+        if (gone.Count == 0) return;
+        if (pruneFailed) { _log.Write("deploy", "pruning releases failed: " + r.Describe("sh")); return; }
+        Update(c => { foreach (var g in gone) ReleaseStore.Delete(c, _p.Name, g.Name); });
+        _log.Write("deploy", $"pruned {string.Join(", ", gone.Select(g => g.Name))} (keeping {_p.KeepReleases})");
+    }
+
+    /// <summary>The releases <see cref="PruneReleasesAsync"/> would remove once <paramref name="next"/> serves as current and last good.</summary>
+    private List<ReleaseRecord> PrunedOnceServing(ReleaseRecord next)
+    {
+        var p = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name));
+        var all = _ctx.Db.Read(c => ReleaseStore.List(c, _p.Name));
+        var keep = all.Take(p.KeepReleases).Select(r => r.Name).ToHashSet();
+        var protect = new[] { next.Commit, p.PinnedCommit };
+        return all.Where(r => !keep.Contains(r.Name) && r.Name != next.Name && !protect.Contains(r.Commit)).ToList();
     }
 
     /// <summary>

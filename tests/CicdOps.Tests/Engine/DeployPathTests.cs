@@ -93,4 +93,30 @@ public sealed class DeployPathTests
         Assert.Equal("original", File.ReadAllText(Path.Combine(p.Path, "current", "config.txt")).Trim());
         Assert.Equal("v2", h.Serving);
     }
+
+    [Fact]
+    public void A_release_that_cannot_be_removed_fails_only_the_pruning_not_the_switch_done_in_the_same_script()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        var v1 = repo.WriteSleeper("v1", h.StateDir).CommitAndPush("v1");
+        var p = h.RegisterWithReleases(repo, keep: 1);
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        // A directory its owner cannot read (mode 000, non-empty): the account's rm fails on it, for real.
+        var sealedDir = Path.Combine(p.Path, "releases", ReleaseHarness.ReleaseOf(p, v1), "sealed");
+        Directory.CreateDirectory(sealedDir);
+        File.WriteAllText(Path.Combine(sealedDir, "f"), "x");
+        File.SetUnixFileMode(sealedDir, UnixFileMode.None);
+
+        var v2 = repo.WriteSleeper("v2", h.StateDir).CommitAndPush("v2");
+        var d = h.Deploy("app");
+
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, d);
+        Assert.Equal("releases/" + ReleaseHarness.ReleaseOf(p, v2), ReleaseHarness.Current(p));
+        Assert.Contains("pruning releases failed", h.Log(d));
+        Assert.Equal("v2", h.Serving);
+        // Still recorded, so a later prune tries again.
+        Assert.Contains(h.Engine.GetReleases("app"), r => r.Commit == v1);
+        File.SetUnixFileMode(sealedDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
 }
