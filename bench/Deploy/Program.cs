@@ -2,7 +2,9 @@
 //   overhead = (request → healthy) − (time inside git) − (time inside the project's scripts)
 // printed beside the floor measured in the same run: the same git fetch + rev-parse + reset and a bare
 // run.sh start → health.sh passing, done directly as the project's own user (as root), and the ratio.
-// Usage: dotnet run -c Release --project bench/Deploy [-- ROUNDS [--releases]]
+// Usage: dotnet run -c Release --project bench/Deploy [-- ROUNDS [--keep-releases N]]
+//   --keep-releases 5: release directories (a worktree per commit, current switched when healthy); 0: one working
+//   tree reset in place; absent: the project default. --releases is --keep-releases 5.
 using CicdOps;
 using System.Diagnostics;
 using System.Globalization;
@@ -11,8 +13,10 @@ using CicdOps.Engine;
 using CicdOps.Engine.Model;
 
 var rounds = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var n) ? n : 20;
-// --releases: the project deploys into release directories (a worktree per commit, current switched when healthy).
-var releases = args.Contains("--releases");
+int? keepReleases = args.Contains("--releases") ? 5 : null;
+var keepAt = Array.IndexOf(args, "--keep-releases");
+if (keepAt >= 0 && keepAt + 1 < args.Length) keepReleases = int.Parse(args[keepAt + 1], CultureInfo.InvariantCulture);
+var loadBefore = LoadAverage();
 var root = Directory.CreateTempSubdirectory("cicdops-bench-").FullName;
 // As root, projects run as their own users, who must be able to reach their trees below this directory.
 File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
@@ -34,9 +38,14 @@ try
     using var engine = CicdEngine.Open(new EngineOptions { DataPath = Path.Combine(root, "data"), StopGracePeriod = TimeSpan.FromSeconds(2) });
     engine.RegisterProject(new ProjectSpec
     {
-        Name = "bench", Repository = "file://" + bare, Path = Path.Combine(root, "tree"), KeepReleases = releases ? 5 : 0,
+        Name = "bench", Repository = "file://" + bare, Path = Path.Combine(root, "tree"), KeepReleases = keepReleases,
     });
+    var releases = engine.GetProject("bench").KeepReleases > 0;
     engine.Wait(engine.RequestDeployment(new DeploymentRequest { Project = "bench" })); // warm-up: clone, JIT
+    // Where the time goes, per deployment: before the first stage (setup), each stage, after the last (switch, prune, finish).
+    var phases = new Dictionary<string, List<double>>();
+    void Phase(string name, double ms) { if (!phases.TryGetValue(name, out var l)) phases[name] = l = new List<double>(); l.Add(ms); }
+    var gitCalls = new List<double>();
 
     var total = new List<double>(); var git = new List<double>(); var scripts = new List<double>(); var pushToHealthy = new List<double>();
     for (var i = 1; i <= rounds; i++)
@@ -52,6 +61,11 @@ try
         git.Add(double.Parse(timing.Groups[1].Value, CultureInfo.InvariantCulture));
         scripts.Add(double.Parse(timing.Groups[2].Value, CultureInfo.InvariantCulture));
         pushToHealthy.Add(push.Elapsed.TotalMilliseconds);
+        gitCalls.Add(int.Parse(Regex.Match(engine.ReadDeploymentLog(d.Id).Text, @"git-calls=(\d+)").Groups[1].Value, CultureInfo.InvariantCulture));
+        Phase("queued → runner starts", (d.StartedAt!.Value - d.QueuedAt).TotalMilliseconds);
+        Phase("setup (account, path checks)", (d.Stages[0].StartedAt - d.StartedAt.Value).TotalMilliseconds);
+        foreach (var s in d.Stages) Phase("stage " + s.Stage, ((s.FinishedAt ?? s.StartedAt) - s.StartedAt).TotalMilliseconds);
+        Phase("after health (switch, prune, finish)", (d.FinishedAt!.Value - (d.Stages[^1].FinishedAt ?? d.Stages[^1].StartedAt)).TotalMilliseconds);
     }
     var overhead = total.Select((t, i) => t - git[i] - scripts[i]).ToList();
 
@@ -88,12 +102,15 @@ try
     var floor = Percentile(rawGit, 50) + Percentile(rawRun, 50);
     var ratio = Percentile(total, 50) / floor;
     Console.WriteLine($"deploy benchmark: {rounds} deploys of a trivial app (foreground run.sh, health.sh), {Environment.ProcessorCount} cores, " +
-        (releases ? "release directories" : "one working tree") + (Sh.As.Length > 0 ? ", baselines as the project's user" : ""));
+        (releases ? $"release directories (keep {engine.GetProject("bench").KeepReleases})" : "one working tree") + (Sh.As.Length > 0 ? ", baselines as the project's user" : "") +
+        $"; load average {loadBefore} before, {LoadAverage()} after");
     Report("request → healthy", total);
     Report("  inside git", git);
     Report("  inside scripts", scripts);
     Report("orchestrator overhead", overhead);
     Report("commit+push → healthy", pushToHealthy);
+    foreach (var (name, xs) in phases) Report("  " + name, xs);
+    Console.WriteLine($"  git processes per deploy                        p50 {Percentile(gitCalls, 50),7:0}");
     Report("baseline: git fetch+rev-parse+reset", rawGit);
     Report("baseline: bare run.sh start → health.sh passes", rawRun);
     Console.WriteLine($"floor (baseline git + baseline run, p50s)                 {floor,7:0.0} ms; request → healthy p50 is {ratio:0.00}× the floor");
@@ -113,6 +130,8 @@ static void Commit(string repo, string version)
     Sh.Git(repo, "commit", "-q", "-m", version);
     Sh.Git(repo, "push", "-q", "origin", "HEAD:refs/heads/main");
 }
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
 static double Percentile(List<double> xs, int p)
 {

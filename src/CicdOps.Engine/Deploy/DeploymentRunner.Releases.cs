@@ -42,45 +42,65 @@ internal sealed partial class DeploymentRunner
         await Stage(DeploymentStage.Sync, rollback, async () =>
         {
             await EnsureLayoutAsync(ct);
-            var repo = new Checkout(_git, _layout.Repository);
-            _checkout = repo;
-            await repo.FetchAsync(_p.Repository, _p.Branch, ct);
-            target = await repo.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
-            if (!rollback && (_stale = await StaleDeliveryAsync(target, ct)) is not null)
+            // The serving release's own changes are read while the new commit is fetched: neither waits for the other.
+            var serving = ServingModificationsAsync(ct);
+            var side = new List<Task> { serving };
+            try { return await SyncNewReleaseAsync(commit, rollback, serving, side, t => target = t, ct); }
+            finally
             {
-                _log.Write("sync", $"{Short(target)} is stale: {_stale}; nothing deployed");
-                return (StageOutcome.Skipped, null, "stale: " + _stale);
+                // Whatever ran beside the main line ends within the stage, even when its answer was not needed.
+                foreach (var task in side) await Quietly(task);
             }
-            if (!rollback)
-            {
-                Update(c =>
-                {
-                    DeploymentStore.SetCommit(c, _d.Id, target);
-                    if (_d.Trigger == DeploymentTrigger.Pin) ProjectStore.Set(c, _p.Name, "pinned_commit", target);
-                });
-            }
-            if (Kept(target) is { } existing)
-            {
-                Use(existing);
-                _log.Write("sync", $"at {target}, in its kept release {existing.Name}");
-                return (StageOutcome.Succeeded, null, target);
-            }
-            // The commit's scripts, read from git's tree before a release is made (see ScriptTree).
-            _scripts = await ScriptTree.ReadAsync(_git, _layout.Repository, target, ct);
-            await SaveServingModificationsAsync(ct);
-            var release = new ReleaseRecord(_p.Name, ReleaseLayout.NameFor(target, DateTimeOffset.UtcNow), target, DateTimeOffset.UtcNow, null,
-                _scripts.InstallObject, _scripts.HasRun, _scripts.HasHealth);
-            // Recorded first: a deploy cancelled or killed mid-checkout leaves a directory pruning knows about.
-            Update(c => ReleaseStore.Insert(c, release));
-            var add = await _git.RunAsync(_layout.Repository, new[] { "worktree", "add", "--quiet", "--detach", _layout.Release(release.Name), target }, ct);
-            if (!add.Ok) throw new CicdException(CicdError.CheckoutFailed, $"git worktree add failed: {add.Error}", release.Name);
-            if (_p.SharedPaths.Count > 0)
-                await RunAsAccountAsync(ReleaseScripts.LinkShared, new[] { _p.Path, release.Name }.Concat(_p.SharedPaths).ToArray(), "linking shared paths", ct);
-            _release = release;
-            _log.Write("sync", $"at {target}, in the new release {release.Name}");
-            return (StageOutcome.Succeeded, null, target);
         });
         return target;
+    }
+
+    private async Task<(StageOutcome, int?, string?)> SyncNewReleaseAsync(string? commit, bool rollback,
+        Task<(string Release, string? Patch)?> serving, List<Task> side, Action<string> resolved, CancellationToken ct)
+    {
+        var repo = new Checkout(_git, _layout!.Repository);
+        _checkout = repo;
+        await repo.FetchAsync(_p.Repository, _p.Branch, ct);
+        // The branch tip's scripts are listed while its SHA is resolved: both name the fetched ref, which nothing moves
+        // meanwhile (this deployment holds the project's lease). Used only once the stale and kept checks are passed.
+        Task<GitResult>? listing = null;
+        if (commit is null) side.Add(listing = ScriptTree.ListAsync(_git, _layout.Repository, Checkout.FetchedTip(_p.Branch), ct));
+        var target = await repo.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
+        resolved(target);
+        if (!rollback && (_stale = await StaleDeliveryAsync(target, ct)) is not null)
+        {
+            _log.Write("sync", $"{Short(target)} is stale: {_stale}; nothing deployed");
+            return (StageOutcome.Skipped, null, "stale: " + _stale);
+        }
+        if (!rollback)
+        {
+            Update(c =>
+            {
+                DeploymentStore.SetCommit(c, _d.Id, target);
+                if (_d.Trigger == DeploymentTrigger.Pin) ProjectStore.Set(c, _p.Name, "pinned_commit", target);
+            });
+        }
+        if (Kept(target) is { } existing)
+        {
+            if (existing.Name != _layout.CurrentName()) await SaveServingModificationsAsync(await serving, ct);
+            Use(existing);
+            _log.Write("sync", $"at {target}, in its kept release {existing.Name}");
+            return (StageOutcome.Succeeded, null, target);
+        }
+        // The commit's scripts, read from git's tree before a release is made (see ScriptTree).
+        _scripts = listing is null ? await ScriptTree.ReadAsync(_git, _layout.Repository, target, ct) : ScriptTree.Parse(await listing, target);
+        await SaveServingModificationsAsync(await serving, ct);
+        var release = new ReleaseRecord(_p.Name, ReleaseLayout.NameFor(target, DateTimeOffset.UtcNow), target, DateTimeOffset.UtcNow, null,
+            _scripts.InstallObject, _scripts.HasRun, _scripts.HasHealth);
+        // Recorded first: a deploy cancelled or killed mid-checkout leaves a directory pruning knows about.
+        Update(c => ReleaseStore.Insert(c, release));
+        var add = await _git.RunAsync(_layout.Repository, new[] { "worktree", "add", "--quiet", "--detach", _layout.Release(release.Name), target }, ct);
+        if (!add.Ok) throw new CicdException(CicdError.CheckoutFailed, $"git worktree add failed: {add.Error}", release.Name);
+        if (_p.SharedPaths.Count > 0)
+            await RunAsAccountAsync(ReleaseScripts.LinkShared, new[] { _p.Path, release.Name }.Concat(_p.SharedPaths).ToArray(), "linking shared paths", ct);
+        _release = release;
+        _log.Write("sync", $"at {target}, in the new release {release.Name}");
+        return (StageOutcome.Succeeded, null, target);
     }
 
     /// <summary>The kept release of a commit whose directory is still there.</summary>
@@ -121,31 +141,61 @@ internal sealed partial class DeploymentRunner
             scripts.InstallObject, scripts.HasRun, scripts.HasHealth)));
     }
 
-    /// <summary>Local modifications to the serving release are saved as a patch before another release replaces it (it stays as it is).</summary>
-    private async Task SaveServingModificationsAsync(CancellationToken ct)
+    /// <summary>The serving release and its local modifications as a patch (null when clean); null when nothing serves.</summary>
+    private async Task<(string Release, string? Patch)?> ServingModificationsAsync(CancellationToken ct)
     {
-        if (_layout!.CurrentName() is not { } serving || !Directory.Exists(_layout.Release(serving))) return;
-        var patch = await new Checkout(_git, _layout.Release(serving)).LocalModificationsAsync(ct);
-        if (patch is null) return;
+        if (_layout!.CurrentName() is not { } serving || !Directory.Exists(_layout.Release(serving))) return null;
+        return (serving, await new Checkout(_git, _layout.Release(serving)).LocalModificationsAsync(ct));
+    }
+
+    /// <summary>Local modifications to the serving release are saved as a patch before another release replaces it (it stays as it is).</summary>
+    private async Task SaveServingModificationsAsync((string Release, string? Patch)? serving, CancellationToken ct)
+    {
+        if (serving is not { Patch: { } patch } s) return;
         var dir = _ctx.Layout.Patches(_p.Name);
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, $"{DateTimeOffset.UtcNow:yyyyMMddTHHmmssfffZ}-deployment-{_d.Id}.patch");
         await File.WriteAllTextAsync(file, patch, ct);
-        _log.Write("sync", $"local modifications of the serving release {serving} saved to {file} (apply with: git apply {file})");
+        _log.Write("sync", $"local modifications of the serving release {s.Release} saved to {file} (apply with: git apply {file})");
     }
 
-    /// <summary>Once the release is healthy: `current` names it (a new link renamed over the old one).</summary>
-    private async Task SwitchCurrentAsync()
+    /// <summary>
+    /// Once the release is healthy: `current` names it (a new link renamed over the old one). A deploy (not a
+    /// rollback) also removes, in the same script, what <see cref="PruneReleasesAsync"/> would remove once it is
+    /// recorded as current and last good: one process for both.
+    /// </summary>
+    private async Task SwitchCurrentAsync(bool prune)
     {
-        if (_release is null || _layout is null) return;
-        if (_layout.CurrentName() == _release.Name) return;
-        await RunAsAccountAsync(ReleaseScripts.Switch, new[] { _p.Path, _release.Name }, "switching current", CancellationToken.None);
-        _log.Write("deploy", $"current → releases/{_release.Name}");
+        if (_release is not { } next || _layout is null) return;
+        if (_layout.CurrentName() == next.Name) return;
+        var gone = prune ? PrunedOnceServing(next) : new List<ReleaseRecord>();
+        var argv = new List<string> { "/bin/sh", "-c", ReleaseScripts.Switch, "cicdops-release", _p.Path, next.Name };
+        argv.AddRange(gone.Select(r => r.Name));
+        var r = await RunTrackedAsync(new LaunchSpec(argv, _ctx.Sandbox.PlanLaunch(_account, Marker(), null)), "/", TimeSpan.FromMinutes(10),
+            line => _log.Write("deploy", line), CancellationToken.None);
+        var pruneFailed = gone.Count > 0 && r.ExitCode == 3;
+        if (!r.Succeeded && !pruneFailed)
+            throw new CicdException(CicdError.CheckoutFailed, $"switching current failed as {_account.Name}: {r.Describe("sh")}", _p.Path);
+        _log.Write("deploy", $"current → releases/{next.Name}");
+        if (gone.Count == 0) return;
+        if (pruneFailed) { _log.Write("deploy", "pruning releases failed: " + r.Describe("sh")); return; }
+        Update(c => { foreach (var g in gone) ReleaseStore.Delete(c, _p.Name, g.Name); });
+        _log.Write("deploy", $"pruned {string.Join(", ", gone.Select(g => g.Name))} (keeping {_p.KeepReleases})");
+    }
+
+    /// <summary>The releases <see cref="PruneReleasesAsync"/> would remove once <paramref name="next"/> serves as current and last good.</summary>
+    private List<ReleaseRecord> PrunedOnceServing(ReleaseRecord next)
+    {
+        var p = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name));
+        var all = _ctx.Db.Read(c => ReleaseStore.List(c, _p.Name));
+        var keep = all.Take(p.KeepReleases).Select(r => r.Name).ToHashSet();
+        var protect = new[] { next.Commit, p.PinnedCommit };
+        return all.Where(r => !keep.Contains(r.Name) && r.Name != next.Name && !protect.Contains(r.Commit)).ToList();
     }
 
     /// <summary>
     /// Keeps the newest <see cref="Project.KeepReleases"/> releases, and always the serving, last good and pinned
-    /// ones; the others' directories go (as the account), then git forgets their worktrees.
+    /// ones; the others' directories go, and git's records of them, in one script as the account (no git process).
     /// </summary>
     private async Task PruneReleasesAsync()
     {
@@ -160,8 +210,7 @@ internal sealed partial class DeploymentRunner
         try
         {
             await RunAsAccountAsync(ReleaseScripts.Remove, new[] { _p.Path }.Concat(gone.Select(r => r.Name)).ToArray(), "pruning releases", CancellationToken.None);
-            foreach (var r in gone) Update(c => ReleaseStore.Delete(c, _p.Name, r.Name));
-            await _git.RunAsync(_layout.Repository, new[] { "worktree", "prune" }, CancellationToken.None);
+            Update(c => { foreach (var r in gone) ReleaseStore.Delete(c, _p.Name, r.Name); });
             _log.Write("deploy", $"pruned {string.Join(", ", gone.Select(r => r.Name))} (keeping {p.KeepReleases})");
         }
         catch (CicdException e) { _log.Write("deploy", "pruning releases failed: " + e.Message); }

@@ -10,8 +10,12 @@ namespace CicdOps.Engine.Deploy;
 /// <summary>Before the pipeline: who the project runs as, its secrets, its tree's owner and its PID file.</summary>
 internal sealed partial class DeploymentRunner
 {
-    // Constant script run as the project's account: data (the directory and file) arrive as arguments.
-    private const string MakePidDirectory = "mkdir -p -- \"$1\" && rm -f -- \"$2\"";
+    // Constant script run as the project's account in front of run.sh (then exec'd, so the app keeps the pid the
+    // engine launched): data (the directory, the file, run.sh's argv) arrive as arguments. Builtins decide, so a
+    // directory already there and no stale file cost no process.
+    private const string PreparePidFileThenExec =
+        "[ -d \"$1\" ] || mkdir -p -- \"$1\" || echo \"cicdops: \\$CICD_PID_FILE ($2) cannot be prepared\" >&2; " +
+        "if [ -e \"$2\" ] || [ -L \"$2\" ]; then rm -f -- \"$2\"; fi; shift 2; exec \"$@\"";
 
     /// <returns>Null when ready, otherwise why the deployment cannot start.</returns>
     private string? Prepare()
@@ -40,8 +44,8 @@ internal sealed partial class DeploymentRunner
             // Checked before anything in the tree changes (a path that now leads elsewhere, or holds what is
             // not this project's checkout, is refused), then realigned: git and the engine may have left
             // root-owned files behind.
-            _ctx.Sandbox.CheckProjectPath(new ProjectPathCheck(_p.Path, _p.Name, _p.Repository, _p.ServiceUser, AtDeploy: true));
-            if (Directory.Exists(_p.Path)) _ctx.Sandbox.PrepareProjectPath(_p.Path, _account);
+            var placed = _ctx.Sandbox.CheckProjectPath(new ProjectPathCheck(_p.Path, _p.Name, _p.Repository, _p.ServiceUser, AtDeploy: true, _account));
+            if (Directory.Exists(_p.Path)) _ctx.Sandbox.PrepareCheckedProjectPath(placed, _account);
             _pidFile = PidFilePath();
             return null;
         }
@@ -69,21 +73,18 @@ internal sealed partial class DeploymentRunner
         : _ctx.Layout.PidFile(_p.Name);
 
     /// <summary>
-    /// Before each start of run.sh: the directory exists and no stale PID (of the previous app) is left.
-    /// Sandboxed, the account does it itself, so root never creates or deletes anything in the account's home.
+    /// run.sh's argv, so that before it starts the PID file's directory exists and no stale PID (of the previous
+    /// app) is left. Sandboxed, the account does it itself in the app's own launch (no process of its own), so root
+    /// never creates or deletes anything in the account's home.
     /// </summary>
-    private async Task ClearPidFileAsync(CancellationToken ct)
+    private string[] RunArgv()
     {
         var dir = Path.GetDirectoryName(_pidFile)!;
-        if (!_ctx.Sandbox.IsSandboxed)
-        {
-            Directory.CreateDirectory(dir);
-            File.Delete(_pidFile);
-            return;
-        }
-        var spec = new LaunchSpec(new[] { "/bin/sh", "-c", MakePidDirectory, "cicdops-pid", dir, _pidFile }, _ctx.Sandbox.PlanLaunch(_account, Marker(), null));
-        var r = await RunTrackedAsync(spec, "/", TimeSpan.FromSeconds(30), line => _log.Write("run", line), ct);
-        if (!r.Succeeded) _log.Write("run", $"$CICD_PID_FILE ({_pidFile}) cannot be prepared as {_account.Name}: {r.Describe("mkdir")}");
+        if (_ctx.Sandbox.IsSandboxed)
+            return new[] { "/bin/sh", "-c", PreparePidFileThenExec, "cicdops-run", dir, _pidFile, "bash", ScriptNames.Run };
+        Directory.CreateDirectory(dir);
+        File.Delete(_pidFile);
+        return new[] { "bash", ScriptNames.Run };
     }
 
     /// <summary>The variables that mark a process as this deployment's (found by recovery without cgroups).</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CicdOps.Engine.Git;
 using CicdOps.Engine.Model;
 using CicdOps.Engine.Processes;
 using CicdOps.Engine.State;
@@ -15,22 +16,31 @@ internal sealed partial class DeploymentRunner
         string sha = "";
         await Stage(DeploymentStage.Sync, rollback, async () =>
         {
-            if (!_checkout.Exists)
+            // A hot-fix edited in place is read while the fetch runs (neither waits for the other), and saved before
+            // the reset below discards it; a clean tree costs that one status call and nothing else.
+            var local = _checkout.Exists ? _checkout.LocalModificationsAsync(ct) : null;
+            if (local is null)
             {
                 _log.Write("sync", $"no checkout at {_p.Path}: cloning {Validation.RepositoryUrl.Redact(_p.Repository)}");
                 await _checkout.InitAsync(path => _ctx.Sandbox.PrepareProjectPath(path, _account), ct);
                 await _checkout.MarkAsync(_p.Name, ct); // names the project, so a later registration can tell it is this one's
             }
-            else await SaveLocalModificationsAsync(ct);
-            await _checkout.FetchAsync(_p.Repository, _p.Branch, ct);
-            sha = await _checkout.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
-            if (!rollback && (_stale = await StaleDeliveryAsync(sha, ct)) is not null)
+            try { await _checkout.FetchAsync(_p.Repository, _p.Branch, ct); }
+            finally { if (local is not null) await SaveLocalModificationsAsync(await local, ct); }
+            // The branch tip's scripts are listed while its SHA is resolved (the same fetched ref; see SyncNewReleaseAsync).
+            var listing = commit is null ? ScriptTree.ListAsync(_git, _p.Path, Checkout.FetchedTip(_p.Branch), ct) : null;
+            try
             {
-                _log.Write("sync", $"{Short(sha)} is stale: {_stale}; nothing deployed");
-                return (StageOutcome.Skipped, null, "stale: " + _stale);
+                sha = await _checkout.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
+                if (!rollback && (_stale = await StaleDeliveryAsync(sha, ct)) is not null)
+                {
+                    _log.Write("sync", $"{Short(sha)} is stale: {_stale}; nothing deployed");
+                    return (StageOutcome.Skipped, null, "stale: " + _stale);
+                }
             }
+            finally { await Quietly(listing); }
             // What the commit says its scripts are (regular files, or the deployment stops here, tree untouched).
-            _scripts = await ScriptTree.ReadAsync(_git, _p.Path, sha, ct);
+            _scripts = listing is null ? await ScriptTree.ReadAsync(_git, _p.Path, sha, ct) : ScriptTree.Parse(await listing, sha);
             await _checkout.ResetHardAsync(sha, ct);
             _treeMoved = true;
             if (!rollback)
@@ -48,17 +58,22 @@ internal sealed partial class DeploymentRunner
         return sha;
     }
 
-    /// <summary>A hot-fix edited in place is saved as a patch under the data directory before the reset discards it.</summary>
-    private async Task SaveLocalModificationsAsync(CancellationToken ct)
+    /// <summary>Waits for a side task whose answer may not be needed; its failure is the main line's to meet, not this wait's.</summary>
+    private static async Task Quietly(Task? task)
     {
-        var patch = await _checkout.LocalModificationsAsync(ct);
+        if (task is null) return;
+        try { await task; } catch (Exception e) when (e is CicdException or OperationCanceledException) { }
+    }
+
+    /// <summary>A hot-fix edited in place is saved as a patch under the data directory; the reset to the target discards it.</summary>
+    private async Task SaveLocalModificationsAsync(string? patch, CancellationToken ct)
+    {
         if (patch is null) return;
         var dir = _ctx.Layout.Patches(_p.Name);
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, $"{DateTimeOffset.UtcNow:yyyyMMddTHHmmssfffZ}-deployment-{_d.Id}.patch");
         await File.WriteAllTextAsync(file, patch, ct);
         _log.Write("sync", $"local modifications saved to {file} (apply with: git apply {file})");
-        await _checkout.DiscardLocalModificationsAsync(ct);
     }
 
     /// <summary>Install: run install.sh when its hash changed since the last successful install (or when forced).</summary>
@@ -145,21 +160,20 @@ internal sealed partial class DeploymentRunner
     private async Task<(Process Process, AppProcess Record)> StartAppAsync(string sha, bool rollback)
     {
         (Process, AppProcess) started = default;
-        await Stage(DeploymentStage.Run, rollback, async () =>
+        await Stage(DeploymentStage.Run, rollback, () =>
         {
             if (!_scripts.HasRun) throw new CicdException(CicdError.CheckoutFailed, $"{ScriptNames.Run} is missing at commit {Short(sha)}");
-            await ClearPidFileAsync(CancellationToken.None);
             var pump = _ctx.Options.LogPumpCommand is { Count: > 0 } command ? command.Append(_p.Name).ToList() : null;
             if (pump is null)
                 _log.Write("run", "app output is not masked: no log pump is configured, so it goes to app.log as printed");
-            var process = AppLauncher.Start(Spec(new[] { "bash", ScriptNames.Run }, sha), WorkDir, _ctx.Layout.AppLog(_p.Name), pump,
+            var process = AppLauncher.Start(Spec(RunArgv(), sha), WorkDir, _ctx.Layout.AppLog(_p.Name), pump,
                 _ctx.Tracker.JoinPrefix(_own.AppUnit));
             var record = new AppProcess(process.Id, process.Id, ProcFs.StartTicks(process.Id));
             Update(c => ProjectStore.SetApp(c, _p.Name, record));
             if (_release is not null) _log.Write("run", $"run.sh runs in releases/{_release.Name}");
             _log.Write("run", $"started run.sh as pid {process.Id}; output in {_ctx.Layout.AppLog(_p.Name)}");
             started = (process, record);
-            return (StageOutcome.Succeeded, (int?)null, (string?)null);
+            return Task.FromResult<(StageOutcome, int?, string?)>((StageOutcome.Succeeded, null, null));
         });
         return started;
     }

@@ -175,7 +175,7 @@ internal sealed partial class DeploymentRunner : IDisposable
             return failure is null ? (StageOutcome.Succeeded, null, null) : (StageOutcome.Failed, null, failure);
         });
         // Only a healthy release becomes current.
-        if (failure is null) await SwitchCurrentAsync();
+        if (failure is null) await SwitchCurrentAsync(prune: !rollback);
         return failure;
     }
 

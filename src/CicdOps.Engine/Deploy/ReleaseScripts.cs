@@ -57,20 +57,42 @@ internal static class ReleaseScripts
         done
         """;
 
-    /// <summary>$1 root, $2 release name: `current` becomes a link to it by rename(2) over the old link (atomic).</summary>
+    /// <summary>
+    /// $1 root, $2 release name, then releases to remove once it serves: `current` becomes a link to it by rename(2)
+    /// over the old link (atomic), then the others go as in <see cref="Remove"/> (exit 3: switched, but not all went).
+    /// One script, so a deploy that prunes starts one process for both.
+    /// </summary>
     public const string Switch = """
         set -e
-        cd -- "$1"
-        rm -f -- .current.new
-        ln -s -- "releases/$2" .current.new
+        root="$1"; name="$2"; shift 2
+        cd -- "$root"
+        if [ -e .current.new ] || [ -L .current.new ]; then rm -f -- .current.new; fi
+        ln -s -- "releases/$name" .current.new
         mv -T -- .current.new current
-        """;
+        set +e
+        [ $# -gt 0 ] || exit 0
 
-    /// <summary>$1 root, then release names: each directory goes.</summary>
-    public const string Remove = """
-        set -e
-        cd -- "$1/releases"
-        shift
-        for r in "$@"; do rm -rf -- "$r"; done
+        """ + RemoveReleases;
+
+    /// <summary>$1 root, then release names: as <see cref="RemoveReleases"/> (exit 3 when not all went).</summary>
+    public const string Remove = "root=\"$1\"; shift\n" + RemoveReleases;
+
+    /// <summary>
+    /// With $root and the release names as "$@": each directory goes, then what git keeps about worktrees whose
+    /// directory is gone (repo/worktrees/ID, whose gitdir file names the worktree's .git), as `git worktree prune`
+    /// would remove it, without starting git: shell builtins and rm only. Exit 3 when something could not go.
+    /// </summary>
+    private const string RemoveReleases = """
+        cd -- "$root/releases" || exit 3
+        rm -rf -- "$@" || exit 3
+        cd -- "$root/repo" || exit 3
+        set --
+        for w in worktrees/*; do
+          [ -f "$w/gitdir" ] && [ ! -L "$w/gitdir" ] && read -r g < "$w/gitdir" && [ -n "$g" ] || continue
+          case $g in /*) ;; *) g="$w/$g" ;; esac # worktree.useRelativePaths: relative to the record
+          if [ ! -e "$g" ]; then set -- "$@" "$w"; fi
+        done
+        if [ $# -gt 0 ]; then rm -rf -- "$@" || exit 3; fi
+        exit 0
         """;
 }

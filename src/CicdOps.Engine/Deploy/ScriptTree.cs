@@ -14,12 +14,22 @@ internal sealed record ScriptTree(string? InstallObject, bool HasRun, bool HasHe
     private const string Directory = ".cicd";
     private static readonly string[] RegularModes = { "100644", "100755" };
 
-    public static async Task<ScriptTree> ReadAsync(GitCli git, string workingTree, string sha, CancellationToken ct)
-    {
-        var r = await git.RunAsync(workingTree, new[]
+    public static async Task<ScriptTree> ReadAsync(GitCli git, string workingTree, string sha, CancellationToken ct) =>
+        Parse(await ListAsync(git, workingTree, sha, ct), sha);
+
+    /// <summary>
+    /// Lists the scripts at <paramref name="revision"/>: a SHA, or the fetched branch's ref while its SHA is being
+    /// resolved beside it (see <see cref="Parse"/>). A revision is never an option: a hex SHA or refs/….
+    /// </summary>
+    public static Task<GitResult> ListAsync(GitCli git, string workingTree, string revision, CancellationToken ct) =>
+        git.RunAsync(workingTree, new[]
         {
-            "ls-tree", "-z", "--full-tree", sha, "--", Directory, ScriptNames.Install, ScriptNames.Run, ScriptNames.Health,
+            "ls-tree", "-z", "--full-tree", revision, "--", Directory, ScriptNames.Install, ScriptNames.Run, ScriptNames.Health,
         }, ct);
+
+    /// <summary>What a listing says about the scripts of commit <paramref name="sha"/> (the commit the listed revision names).</summary>
+    public static ScriptTree Parse(GitResult r, string sha)
+    {
         if (!r.Ok) throw new CicdException(CicdError.CheckoutFailed, $"Listing {Directory} at commit {Short(sha)} failed: {r.Error}", sha);
         // Each entry: "<mode> <type> <object>\t<path>", NUL-terminated (-z: paths are not quoted).
         var entries = new Dictionary<string, (string Mode, string Object)>(StringComparer.Ordinal);

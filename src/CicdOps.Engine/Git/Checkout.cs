@@ -48,7 +48,10 @@ internal sealed class Checkout
     public async Task MarkAsync(string project, CancellationToken ct) =>
         Must(await _git.RunAsync(_path, new[] { "config", ProjectMarker, Names.ProjectName(project) }, ct), "git config");
 
-    /// <summary>Tracked files that differ from HEAD, as a binary patch; null when the tree is clean.</summary>
+    /// <summary>
+    /// Tracked files that differ from HEAD, as a binary patch; null when the tree is clean. Reads only (git's
+    /// optional index refresh aside), so it may run beside a fetch; the later reset to the target discards them.
+    /// </summary>
     public async Task<string?> LocalModificationsAsync(CancellationToken ct)
     {
         // One status call on the hot path; a diff only when something really changed.
@@ -57,9 +60,6 @@ internal sealed class Checkout
         var diff = await _git.RunAsync(_path, new[] { "diff", "--binary", "HEAD" }, ct);
         return diff.Ok ? diff.StdOut : null;
     }
-
-    public async Task DiscardLocalModificationsAsync(CancellationToken ct) =>
-        Must(await _git.RunAsync(_path, new[] { "reset", "--quiet", "--hard", "HEAD" }, ct), "git reset");
 
     /// <summary>
     /// Fetches the branch from the project's repository URL into refs/remotes/origin/&lt;branch&gt;. Fetching
@@ -75,6 +75,9 @@ internal sealed class Checkout
         }, ct);
         if (!r.Ok) throw new CicdException(CicdError.RepositoryUnreachable, $"git fetch failed: {RepositoryUrl.RedactIn(r.Error, repository)}", branch);
     }
+
+    /// <summary>The ref <see cref="FetchAsync"/> updates for <paramref name="branch"/>, as a revision naming its commit.</summary>
+    public static string FetchedTip(string branch) => $"refs/remotes/origin/{Names.Branch(branch)}^{{commit}}";
 
     /// <summary>The full SHA of the fetched branch tip, or of a commit given by the user.</summary>
     public async Task<string> ResolveAsync(string repository, string branch, string? commit, CancellationToken ct)

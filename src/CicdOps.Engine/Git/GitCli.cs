@@ -28,11 +28,14 @@ internal sealed class GitCli
 
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
 
-    /// <summary>Time spent inside git by this instance (the benchmark subtracts it from the total).</summary>
-    public TimeSpan Elapsed { get; private set; }
+    private long _elapsedTicks;
+    private int _calls;
 
-    /// <summary>How many git processes this instance started (a rollback to a kept release starts none).</summary>
-    public int Calls { get; private set; }
+    /// <summary>Time spent inside git by this instance (the benchmark subtracts it from the total; overlapping calls count twice).</summary>
+    public TimeSpan Elapsed => TimeSpan.FromTicks(Interlocked.Read(ref _elapsedTicks));
+
+    /// <summary>How many git processes this instance started (a rollback to a kept release starts none). Calls may overlap.</summary>
+    public int Calls => Volatile.Read(ref _calls);
 
     public async Task<GitResult> RunAsync(string? workingDirectory, IReadOnlyList<string> args, CancellationToken ct, TimeSpan? timeout = null)
     {
@@ -66,7 +69,7 @@ internal sealed class GitCli
         if (_join is { Count: > 0 }) Processes.ProcessLaunch.Prepend(psi, _join);
 
         var sw = Stopwatch.StartNew();
-        Calls++;
+        Interlocked.Increment(ref _calls);
         using var p = new Process { StartInfo = psi };
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
@@ -88,7 +91,7 @@ internal sealed class GitCli
             ct.ThrowIfCancellationRequested();
             return new GitResult(-1, "", $"git {args.FirstOrDefault()} timed out");
         }
-        finally { Elapsed += sw.Elapsed; }
+        finally { Interlocked.Add(ref _elapsedTicks, sw.Elapsed.Ticks); }
         return new GitResult(p.ExitCode, stdout.ToString(), stderr.ToString());
     }
 }

@@ -26,6 +26,7 @@ internal sealed class CurrentUserSandbox : IProjectSandbox
     public ServiceAccount ResolveAccount(string? serviceUser) => _self;
     public void RemoveAccount(string serviceUser) { }
     public void PrepareProjectPath(string projectPath, ServiceAccount account) { }
+    public void PrepareCheckedProjectPath(string checkedPath, ServiceAccount account) { }
     public void ReleaseProjectPath(string projectPath) { }
 
     // Nothing is chowned here, but a system location is still no place for a project.

@@ -41,6 +41,12 @@ internal interface IProjectSandbox
     /// <summary>Before each deploy (after git sync, before install): the project's tree to its account, root 0750.</summary>
     void PrepareProjectPath(string projectPath, ServiceAccount account);
 
+    /// <summary>
+    /// The same, for the path <see cref="CheckProjectPath"/> just returned (placed and checked): not placed again
+    /// (that reads every account's home), only checked to be a real directory still.
+    /// </summary>
+    void PrepareCheckedProjectPath(string checkedPath, ServiceAccount account);
+
     /// <summary>At engine start (after Database.Initialize): data directory 0700, database and key 0600.</summary>
     void SecureDataDirectory(string dataPath);
 
@@ -68,4 +74,5 @@ internal interface IProjectSandbox
 /// <summary>What <see cref="IProjectSandbox.CheckProjectPath"/> checks a path for.</summary>
 /// <param name="ServiceUser">The project's account, when it has one already (named, or created at a deploy).</param>
 /// <param name="AtDeploy">Before a deploy: a tree already owned by the project's account is its own checkout.</param>
-internal sealed record ProjectPathCheck(string Path, string Project, string Repository, string? ServiceUser, bool AtDeploy = false);
+/// <param name="Account">The account <paramref name="ServiceUser"/> names, when the caller looked it up already (a deploy): not looked up again.</param>
+internal sealed record ProjectPathCheck(string Path, string Project, string Repository, string? ServiceUser, bool AtDeploy = false, ServiceAccount? Account = null);

@@ -17,9 +17,13 @@ internal static class ProjectPathPermissions
     /// root to 0750. The path must pass <see cref="ProjectPathPolicy.Place"/> exactly as stored (a link
     /// swapped in since registration is refused) and must not itself be a link.
     /// </summary>
-    public static void Realign(string path, ServiceAccount account, params string[] protectedPaths)
+    public static void Realign(string path, ServiceAccount account, params string[] protectedPaths) =>
+        RealignChecked(Validate(path, protectedPaths), account);
+
+    /// <summary><see cref="Realign"/> of a path placed a moment ago (ProjectPathPolicy.Place's result, links resolved).</summary>
+    public static void RealignChecked(string full, ServiceAccount account)
     {
-        var full = Validate(path, protectedPaths);
+        RequireRealDirectory(full, full);
         RequireProtectedHardlinks();
         ToolRunner.RunOrThrow("chown",
             new[] { "--recursive", "--no-dereference", "-P", "--", $"{account.Uid}:{account.Gid}", full },
@@ -44,12 +48,17 @@ internal static class ProjectPathPermissions
         var full = ProjectPathPolicy.Place(path, protectedPaths);
         if (full != SystemPaths.Normalize(path))
             throw new CicdException(CicdError.InvalidPath, $"The project path '{path}' now leads elsewhere ({full}) through a symbolic link; refusing to touch it.", path);
+        RequireRealDirectory(full, path);
+        return full;
+    }
+
+    private static void RequireRealDirectory(string full, string path)
+    {
         var info = new DirectoryInfo(full);
         if (!info.Exists)
             throw new CicdException(CicdError.InvalidPath, $"The project path '{full}' does not exist.", path);
         if (info.LinkTarget is not null)
             throw new CicdException(CicdError.InvalidPath, $"The project path '{full}' is a symbolic link; use the real directory.", path);
-        return full;
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ internal static class ProjectPathPolicy
         for (var d = parent; d is not null; d = Path.GetDirectoryName(d))
             if (Directory.Exists(d)) chain.Add(d);
         chain.Reverse();
-        var groups = account is null ? Array.Empty<uint>() : accounts.GroupsOf(account.Name);
+        var groups = account is null ? Array.Empty<uint>() : accounts.GroupsOf(account);
         foreach (var (dir, owner) in chain.Zip(FileOwners.Of(chain)))
         {
             if (Searchable(owner, account, groups)) continue;

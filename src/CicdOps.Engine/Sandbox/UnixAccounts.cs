@@ -34,10 +34,15 @@ internal sealed class UnixAccounts
         return new ServiceAccount(name, uid, gid, f[5]);
     }
 
-    /// <summary>The account's groups (primary and supplementary), as <c>id -G</c> lists them.</summary>
-    public uint[] GroupsOf(string name)
+    /// <summary>
+    /// The account's groups (primary and supplementary), as <c>id -G</c> lists them: through getgrouplist(3), the
+    /// call id makes (same NSS sources), in this process; `id` itself only where that call is missing.
+    /// </summary>
+    public uint[] GroupsOf(ServiceAccount account)
     {
+        var name = account.Name;
         ServiceUserName.Validate(name);
+        if (UnixGroupList.Of(name, account.Gid) is { } groups) return groups;
         var r = ToolRunner.Run("id", new[] { "-G", "--", name });
         if (r.ExitCode != 0) return Array.Empty<uint>();
         return r.StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -51,6 +51,8 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
     public void PrepareProjectPath(string projectPath, ServiceAccount account) =>
         ProjectPathPermissions.Realign(projectPath, account, _protectedPaths);
 
+    public void PrepareCheckedProjectPath(string checkedPath, ServiceAccount account) => ProjectPathPermissions.RealignChecked(checkedPath, account);
+
     public void ReleaseProjectPath(string projectPath) => ProjectPathPermissions.ReturnToRoot(projectPath, _protectedPaths);
 
     public string CheckProjectPath(ProjectPathCheck check)
@@ -61,7 +63,8 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
             throw new CicdException(CicdError.InvalidPath,
                 $"The project path '{check.Path}' now leads to '{full}' through a symbolic link; refusing to touch it.", check.Path,
                 "Restore the directory, or point the project at the real one: cicdops project set NAME --path DIR / Set-CicdProject -Path.");
-        var account = check.ServiceUser is null ? null : _accounts.RequireExisting(check.ServiceUser);
+        var account = check.ServiceUser is null ? null
+            : check.Account is { } known && known.Name == check.ServiceUser ? known : _accounts.RequireExisting(check.ServiceUser);
         ProjectPathPolicy.RequireReachable(full, account, _accounts);
         ProjectPathPolicy.RequireEmptyOrOwnCheckout(full, check.Project, check.Repository, account,
             account is null ? null : PlanLaunch(account, null, null), check.AtDeploy);
