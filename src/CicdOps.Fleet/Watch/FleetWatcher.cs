@@ -73,10 +73,14 @@ public sealed class FleetWatcher : IFleetFeed
         {
             while (!ct.IsCancellationRequested)
             {
+                // One attempt: its own token, cancelled before the feed is disposed, so a failed attempt never leaves a
+                // registry connection listening behind it.
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var feed = _registry.WatchAsync(attempt.Token).GetAsyncEnumerator(attempt.Token);
+                Task<bool>? next = null;
                 try
                 {
-                    await using var feed = _registry.WatchAsync(ct).GetAsyncEnumerator(ct);
-                    var next = feed.MoveNextAsync().AsTask(); // listening from here on
+                    next = feed.MoveNextAsync().AsTask(); // listening from here on
                     var snapshot = view.Load(await _registry.GetSnapshotAsync(0, ct));
                     // After an outage, the fleet as it is now: what changed meanwhile is in it.
                     if (resync) foreach (var row in snapshot) await rows.WriteAsync(row, ct);
@@ -86,10 +90,17 @@ public sealed class FleetWatcher : IFleetFeed
                         if (view.Apply(feed.Current) is { } row) await rows.WriteAsync(row, ct);
                         next = feed.MoveNextAsync().AsTask();
                     }
+                    next = null;
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested && e is not OperationCanceledException)
                 {
                     _log($"fleet watch: {e.Message}; reconnecting");
+                }
+                finally
+                {
+                    attempt.Cancel();
+                    if (next is not null) { try { await next; } catch (Exception) { } }
+                    try { await feed.DisposeAsync(); } catch (Exception) { }
                 }
                 await Task.Delay(ReconnectDelay, ct);
             }

@@ -95,15 +95,20 @@ public sealed class ApiEndpoints : IAsyncDisposable
         var reader = sub.Queue.Reader;
         while (true)
         {
-            // Waits for the next update or the heartbeat, whichever comes first.
-            var ready = reader.WaitToReadAsync(ct).AsTask();
-            var beat = Task.Delay(_options.Heartbeat, ct);
-            if (await Task.WhenAny(ready, beat) == beat)
+            // Waits for the next update or the heartbeat, whichever comes first (one timer per wait, cancelled with it:
+            // a busy stream must not pile up pending heartbeat timers).
+            using (var beat = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                await Write(r, $": heartbeat {DateTimeOffset.UtcNow:O}\n\n", ct);
-                continue;
+                beat.CancelAfter(_options.Heartbeat);
+                bool more;
+                try { more = await reader.WaitToReadAsync(beat.Token); }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    await Write(r, $": heartbeat {DateTimeOffset.UtcNow:O}\n\n", ct);
+                    continue;
+                }
+                if (!more) break; // completed: the listener stops, or this client fell too far behind
             }
-            if (!await ready) break; // completed: the listener stops, or this client fell too far behind
             while (reader.TryRead(out var u))
                 if (filter(u.Update)) await Write(r, Event(u), ct);
         }

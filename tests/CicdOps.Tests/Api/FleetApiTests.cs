@@ -97,6 +97,31 @@ public sealed class FleetApiTests
         Assert.Equal(new[] { "blog", "shop" }, projects.Order());
     }
 
+    [Fact]
+    public void Fleet_once_and_fleet_watch_on_a_server_without_a_registry_show_this_server_and_stop_on_ctrl_c()
+    {
+        using var repo = new TestRepository();
+        using var cli = new CliHarness();
+        repo.WriteSleeper("v1", cli.StateDir).CommitAndPush("v1");
+        cli.Add(repo, "shop");
+
+        var once = cli.Run("fleet", "--json").ShouldExit(0).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => FleetJson.Deserialize(l)!).ToList();
+        Assert.Single(once, u => u.Kind == FleetUpdateKind.Node);
+        Assert.Equal(ProjectStatus.Registered, Assert.Single(once, u => u.Project == "shop").Status);
+        Assert.Matches(@"shop\s+Registered\s+Unknown", cli.Run("fleet").ShouldExit(0).StdOut);
+
+        using var watch = cli.Start("fleet", "watch", "--json", "--project", "blog");
+        _ = watch.StandardError.ReadToEndAsync();
+        cli.Add(repo, "blog");
+        string? line;
+        do line = watch.StandardOutput.ReadLine();
+        while (line is not null && FleetJson.Deserialize(line) is not { Project: "blog", Kind: FleetUpdateKind.Project });
+        Assert.NotNull(line);
+        Signals.Signal(watch.Id, Signals.Sigint);
+        Assert.True(watch.WaitForExit(10_000), "fleet watch did not stop on Ctrl+C");
+        Assert.Equal(0, watch.ExitCode);
+    }
+
     private static FleetUpdate Row(SseEvent e) => FleetJson.Deserialize(e.Data)!;
 
     /// <summary>Polls GET /api/fleet until a project appears (so the hub has published it before the test resumes).</summary>

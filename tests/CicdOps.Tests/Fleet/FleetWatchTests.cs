@@ -71,6 +71,49 @@ public sealed class FleetWatchTests
         }
     }
 
+    [Fact]
+    public async Task A_watch_outlives_a_registry_outage_and_sees_what_changed_meanwhile()
+    {
+        var db = _pg.CreateDatabase();
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        string nameA = "outage-a-" + suffix, nameB = "outage-b-" + suffix;
+        using var repo = new TestRepository();
+        using var a = new ListenerNode(new CliHarness());
+        using var b = new ListenerNode(new CliHarness());
+        repo.WriteSleeper("v1", a.Cli.StateDir).CommitAndPush("v1");
+        a.Cli.Add(repo, "shop");
+        a.Cli.Run("fleet", "join", "--registry", _pg.Uri(db), "--name", nameA, "--interval", "0.3").ShouldExit(0);
+        b.Cli.Run("fleet", "join", "--registry", _pg.Uri(db), "--name", nameB, "--interval", "0.3").ShouldExit(0);
+        a.StartListener();
+        using var watch = b.Cli.Start("fleet", "watch", "--json");
+        var lines = new BlockingCollection<string>();
+        var reader = Task.Run(() =>
+        {
+            try { while (watch.StandardOutput.ReadLine() is { } l) lines.Add(l); }
+            finally { lines.CompleteAdding(); }
+        });
+        try
+        {
+            WaitForLine(lines, u => u.Node == nameA && u.Project == "shop");
+            _pg.Stop();
+            try
+            {
+                // Made while the registry is down: A queues it, the watch on B cannot hear of it yet.
+                a.Cli.Add(repo, "blog");
+                Thread.Sleep(1500);
+                Assert.False(watch.HasExited, "fleet watch ended when the registry went away");
+            }
+            finally { _pg.Start(); }
+            var blog = WaitForLine(lines, u => u.Node == nameA && u.Project == "blog" && u.Kind == FleetUpdateKind.Project);
+            Assert.Equal(ProjectStatus.Registered, blog.Status);
+        }
+        finally
+        {
+            if (!watch.HasExited) { watch.Kill(); watch.WaitForExit(); }
+            await reader;
+        }
+    }
+
     private static FleetUpdate Parse(string json) => FleetJson.Deserialize(json)!;
 
     /// <summary>Reads `fleet watch --json` lines until one matches (bounded by a guard, never a timing assertion).</summary>
