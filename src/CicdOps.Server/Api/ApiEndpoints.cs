@@ -43,7 +43,7 @@ public sealed class ApiEndpoints : IAsyncDisposable
         var auth = _auth.Check(context, ApiTokenScope.Read);
         if (!auth.Allowed)
         {
-            _log($"api status={auth.StatusCode} path={path} reason={auth.Reason!.Replace(' ', '_')}");
+            _log($"api status={auth.StatusCode} path={path} refused={auth.Code}");
             if (auth.StatusCode == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
             await Reply(context, auth.StatusCode, auth.Reason!);
             return;

@@ -16,22 +16,23 @@ public sealed class BearerAuthenticator(Func<string?, ApiToken?> authenticate)
     {
         foreach (var key in context.Request.Query.Keys)
             if (CredentialLike.Contains(key, StringComparer.OrdinalIgnoreCase) || context.Request.Query[key].Any(v => v is not null && v.StartsWith(CicdOps.Engine.Api.ApiTokenFormat.Prefix, StringComparison.Ordinal)))
-                return AuthResult.Refused(400, "a token is never accepted in the URL; send it as the Authorization: Bearer header");
+                return AuthResult.Refused(400, "token-in-url", "a token is never accepted in the URL; send it as the Authorization: Bearer header");
         var headers = context.Request.Headers.Authorization;
-        if (headers.Count != 1) return AuthResult.Refused(401, "send Authorization: Bearer TOKEN (create one with `cicdops token create --scope read`)");
+        if (headers.Count != 1) return AuthResult.Refused(401, "no-token", "send Authorization: Bearer TOKEN (create one with `cicdops token create --scope read`)");
         var value = headers[0] ?? "";
         const string scheme = "Bearer ";
-        if (!value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return AuthResult.Refused(401, "only Bearer tokens are accepted");
+        if (!value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return AuthResult.Refused(401, "not-bearer", "only Bearer tokens are accepted");
         var token = authenticate(value[scheme.Length..].Trim());
         // One answer for unknown, revoked, expired and malformed tokens: a caller learns nothing about which.
-        if (token is null) return AuthResult.Refused(401, "invalid, revoked or expired token");
-        if (needed == ApiTokenScope.Operate && token.Scope != ApiTokenScope.Operate) return AuthResult.Refused(403, "this token's scope is read; this needs operate");
-        return new AuthResult(token, 200, null);
+        if (token is null) return AuthResult.Refused(401, "invalid-token", "invalid, revoked or expired token");
+        if (needed == ApiTokenScope.Operate && token.Scope != ApiTokenScope.Operate) return AuthResult.Refused(403, "scope", "this token's scope is read; this needs operate");
+        return new AuthResult(token, 200, null, null);
     }
 }
 
-public sealed record AuthResult(ApiToken? Token, int StatusCode, string? Reason)
+/// <summary>The outcome: the token, or the status, a short code for the log and the reason told to the caller.</summary>
+public sealed record AuthResult(ApiToken? Token, int StatusCode, string? Code, string? Reason)
 {
     public bool Allowed => Token is not null;
-    public static AuthResult Refused(int status, string reason) => new(null, status, reason);
+    public static AuthResult Refused(int status, string code, string reason) => new(null, status, code, reason);
 }
