@@ -38,6 +38,10 @@
         'Disconnect-CicdFleet'
         'Get-CicdFleet'
         'Test-CicdPipeline'
+        'Watch-CicdFleet'
+        'New-CicdApiToken'
+        'Get-CicdApiToken'
+        'Revoke-CicdApiToken'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -16,11 +16,13 @@ internal static partial class Commands
 {
     private static Command Fleet()
     {
-        var fleet = new Command("fleet", "Join this server to a fleet registry (PostgreSQL or MongoDB) shared by many servers, and see the fleet");
+        var fleet = new Command("fleet", "The fleet now (with no subcommand); join this server to a registry (PostgreSQL or MongoDB) shared by many servers, and watch it");
         fleet.Add(FleetJoin());
         fleet.Add(FleetLeave());
         fleet.Add(FleetStatus());
         fleet.Add(FleetSyncCommand());
+        fleet.Add(FleetWatch());
+        AddFleetOnce(fleet);
         return fleet;
     }
 

@@ -42,8 +42,13 @@ internal static partial class Commands
         };
         // For a parent that owns the listener (the PowerShell module): its death closes our stdin, and we stop.
         var stdinOwner = new Option<bool>("--stop-when-stdin-closes") { Description = "Stop (gracefully) when standard input reaches end-of-file", Hidden = true };
+        // Tests and proxies with short idle timeouts: how often an open /api/stream/fleet gets a heartbeat.
+        var heartbeat = new Option<double>("--api-heartbeat")
+        {
+            Description = "Seconds between heartbeats on /api/stream/fleet", HelpName = "S", DefaultValueFactory = _ => 15,
+        };
         var cmd = new Command("listen", "Run the webhook listener in the foreground until Ctrl+C or SIGTERM (port 9641)")
-            { port, bind, secret, secretFile, gitlabFile, allowUnsigned, tlsCert, tlsKey, retentionDays, retentionRows, grace, stdinOwner };
+            { port, bind, secret, secretFile, gitlabFile, allowUnsigned, tlsCert, tlsKey, retentionDays, retentionRows, grace, stdinOwner, heartbeat };
         Act(cmd, async pr =>
         {
             if (pr.GetValue(retentionDays) < 1 || pr.GetValue(retentionRows) < 1)
@@ -63,6 +68,8 @@ internal static partial class Commands
                 DeliveryRetentionRows = pr.GetValue(retentionRows),
             };
             if (options.Validate() is { } refusal) throw new CicdException(CicdError.InvalidArgument, CliWording(refusal));
+            if (!(pr.GetValue(heartbeat) is var beat && double.IsFinite(beat) && beat is >= 0.05 and <= 3600))
+                throw new CicdException(CicdError.InvalidArgument, "--api-heartbeat must be between 0.05 and 3600 seconds.");
             // The service runs its deployments itself, so a graceful stop can let them finish.
             var dataPath = DataDirectory.Resolve(pr.GetValue(DataDir));
             using var engine = CicdEngine.Open(new EngineOptions { DataPath = dataPath, LogPumpCommand = LogPumpCommand.Argv(dataPath) });
@@ -72,7 +79,10 @@ internal static partial class Commands
                 if (pr.GetValue(stdinOwner)) StopAtEndOfInput(stop);
                 Action<string> log = line => Console.Out.WriteLine(Output.OneLine(line));
                 await using var fleet = FleetService.StartIfJoined(engine, log, stop.Token);
-                await engine.RunListenerAsync(options with { Log = log }, new CicdOps.Server.KestrelHttpServer(options with { Log = log }), log, stop.Token,
+                // The API (fleet snapshot and stream, bearer tokens) opens its feed at the first /api request.
+                var api = new CicdOps.Server.Api.ApiEndpoints(engine.AuthenticateApiToken, () => FleetService.OpenFeed(engine, log),
+                    new CicdOps.Server.Api.ApiOptions { Heartbeat = TimeSpan.FromSeconds(pr.GetValue(heartbeat)) }, log);
+                await engine.RunListenerAsync(options with { Log = log }, new CicdOps.Server.KestrelHttpServer(options with { Log = log }, api), log, stop.Token,
                     TimeSpan.FromSeconds(pr.GetValue(grace)));
             }
             return ExitCodes.Ok;

@@ -43,6 +43,7 @@ internal static partial class Commands
         root.Add(Service());
         root.Add(Backup());
         root.Add(Fleet());
+        root.Add(Token());
         root.Add(Worker());
         root.Add(LogPumpCommand.Create(DataDir));
         AddExamples(root, "");

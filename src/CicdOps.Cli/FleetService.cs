@@ -37,6 +37,14 @@ internal static class FleetService
         return new Running(registry, cts, loop);
     }
 
+    /// <summary>
+    /// What the listener's /api endpoints watch: the joined registry, or this server alone. Called at the first /api
+    /// request, so an unjoined listener nobody asks never loads CicdOps.Fleet.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static CicdOps.Engine.Fleet.IFleetFeed OpenFeed(CicdEngine engine, Action<string> log) =>
+        CicdOps.Fleet.Watch.FleetWatcher.Open(engine, log);
+
     private sealed class Running(IFleetRegistry registry, CancellationTokenSource cts, Task loop) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()

@@ -58,6 +58,10 @@ public enum CicdError
     FleetRegistryIncompatible,
     /// <summary>A fleet command needs this node to have joined a fleet first.</summary>
     NotInFleet,
+    /// <summary>No API token has that name or id.</summary>
+    ApiTokenNotFound,
+    /// <summary>An API token of that name exists already.</summary>
+    ApiTokenExists,
 }
 
 /// <summary>What kind of failure, so front ends can pick the right category (ErrorCategory, exit code).</summary>
@@ -67,8 +71,9 @@ public static class CicdErrorKinds
 {
     public static CicdErrorKind Kind(this CicdError e) => e switch
     {
-        CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound => CicdErrorKind.NotFound,
-        CicdError.ProjectExists => CicdErrorKind.AlreadyExists,
+        CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound
+            or CicdError.ApiTokenNotFound => CicdErrorKind.NotFound,
+        CicdError.ProjectExists or CicdError.ApiTokenExists => CicdErrorKind.AlreadyExists,
         CicdError.RepositoryUnreachable or CicdError.FleetRegistryUnavailable => CicdErrorKind.ConnectionError,
         CicdError.NothingToCancel or CicdError.NoRollbackTarget or CicdError.CommitNeverDeployed or CicdError.ProjectPinned
             or CicdError.CheckoutFailed or CicdError.WorkerFailed or CicdError.FleetRegistryIncompatible or CicdError.NotInFleet => CicdErrorKind.InvalidOperation,

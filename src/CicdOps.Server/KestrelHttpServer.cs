@@ -18,11 +18,14 @@ public sealed class KestrelHttpServer : IHttpServer
 {
     private readonly ListenerOptions _options;
     private readonly Action<string> _log;
+    private readonly Api.ApiEndpoints? _api;
     private WebApplication? _app;
 
-    public KestrelHttpServer(ListenerOptions options)
+    /// <param name="api">The /api endpoints (fleet snapshot and stream), or null to serve only the webhook paths.</param>
+    public KestrelHttpServer(ListenerOptions options, Api.ApiEndpoints? api = null)
     {
         _options = options;
+        _api = api;
         _log = options.Log ?? Console.Out.WriteLine;
         Address = $"{(options.UsesTls ? "https" : "http")}://{HostForDisplay(options.BindAddress)}:{options.Port}";
     }
@@ -54,7 +57,10 @@ public sealed class KestrelHttpServer : IHttpServer
                 });
         });
         var app = builder.Build();
-        app.Run(context => handle(new KestrelExchange(context)));
+        // /api/… is the API's (bearer tokens, long-lived streams); everything else is the engine's webhook handler, as before.
+        app.Run(context => _api is not null && context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal)
+            ? _api.HandleAsync(context)
+            : handle(new KestrelExchange(context)));
         try
         {
             await app.StartAsync().ConfigureAwait(false);
@@ -99,6 +105,7 @@ public sealed class KestrelHttpServer : IHttpServer
 
     public async Task StopAsync()
     {
+        _api?.Stop(); // open streams end now, or they would hold the stop for its whole timeout
         if (_app is { } app)
         {
             // The listener drained its requests before this; what is left (idle keep-alives, stalled clients) is cut.
@@ -111,5 +118,6 @@ public sealed class KestrelHttpServer : IHttpServer
     {
         await StopAsync().ConfigureAwait(false);
         if (Interlocked.Exchange(ref _app, null) is { } app) await app.DisposeAsync().ConfigureAwait(false);
+        if (_api is not null) await _api.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -173,6 +173,23 @@ internal static class Schema
             PRIMARY KEY (provider, status_code)
         );
         """,
+        // v8: reserved for the watchdog/telemetry helper (its version replaces this placeholder at merge; a no-op here
+        // so v9 can follow).
+        "SELECT 1;",
+        // v9: API tokens for the listener's /api endpoints. Only a SHA-256 of the secret part is stored; the token names
+        // its row (cicd_<id>_<secret>), so checking one is a lookup by id and a constant-time comparison of hashes.
+        """
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            scope TEXT NOT NULL,
+            secret_sha256 BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER,
+            revoked_at INTEGER,
+            last_used_at INTEGER
+        );
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

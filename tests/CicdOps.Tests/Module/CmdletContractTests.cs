@@ -29,9 +29,9 @@ public sealed class CmdletContractTests
     public void The_module_has_the_cmdlets_of_the_issues()
     {
         Assert.Equal(
-            new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdFleet", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery",
-                "Install-CicdListenerService", "Invoke-CicdRollback", "Register-CicdProject", "Remove-CicdSecret", "Set-CicdPin", "Set-CicdProject",
-                "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Test-CicdPipeline", "Unregister-CicdProject" },
+            new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdFleet", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery",
+                "Install-CicdListenerService", "Invoke-CicdRollback", "New-CicdApiToken", "Register-CicdProject", "Remove-CicdSecret", "Revoke-CicdApiToken", "Set-CicdPin", "Set-CicdProject",
+                "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Test-CicdPipeline", "Unregister-CicdProject", "Watch-CicdFleet" },
             CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
     }
 
@@ -50,8 +50,8 @@ public sealed class CmdletContractTests
     public void Cmdlets_that_change_state_support_ShouldProcess(string name)
     {
         var c = CmdletCatalog.Get(name);
-        // Get and Test only read (Test-CicdPipeline reads a file and changes nothing).
-        Assert.Equal(c.Verb is not ("Get" or "Test"), c.SupportsShouldProcess);
+        // Get, Test and Watch only read (Test-CicdPipeline reads a file and changes nothing).
+        Assert.Equal(c.Verb is not ("Get" or "Test" or "Watch"), c.SupportsShouldProcess);
     }
 
     [Theory, MemberData(nameof(Cmdlets))]
@@ -208,9 +208,11 @@ public sealed class CmdletContractTests
         var c = CmdletCatalog.Get(name);
         foreach (var p in c.Parameters)
         {
-            // Register-CicdProject's -Name is a new name: nothing to complete. A secret cmdlet's -Name is a secret of -Project.
-            if (p.Name == "Name" && name != "Register-CicdProject")
-                Assert.Equal(SecretCmdlets.Contains(name) ? "CicdOps.Cmdlets.Completion.SecretNameCompleter" : "CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
+            // Register-CicdProject's and New-CicdApiToken's -Name is a new name: nothing to complete. A token cmdlet's -Name is a token.
+            if (p.Name == "Name" && name is not ("Register-CicdProject" or "New-CicdApiToken"))
+                Assert.Equal(SecretCmdlets.Contains(name) ? "CicdOps.Cmdlets.Completion.SecretNameCompleter"
+                    : name.EndsWith("-CicdApiToken", StringComparison.Ordinal) ? "CicdOps.Cmdlets.Completion.ApiTokenNameCompleter"
+                    : "CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
             if (p.Name == "Project")
                 Assert.Equal("CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
             if (p.Name == "Commit")
