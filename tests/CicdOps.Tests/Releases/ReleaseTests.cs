@@ -260,6 +260,27 @@ public sealed class ReleaseTests
         Assert.Equal(new[] { ReleaseHarness.ReleaseOf(p, v1), ReleaseHarness.ReleaseOf(p, v3) }, ReleaseHarness.ReleaseDirectories(p));
     }
 
+    [Fact]
+    public void Edits_made_in_the_serving_release_are_saved_as_a_patch_and_that_release_is_left_as_it_was()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        var v1 = repo.WriteSleeper("v1", h.StateDir).Write("config.txt", "original\n").CommitAndPush("v1");
+        var p = h.Register(repo);
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        File.WriteAllText(Path.Combine(p.Path, "current", "config.txt"), "hot-fix made on the server\n");
+
+        repo.WriteSleeper("v2", h.StateDir).CommitAndPush("v2");
+        var d = h.Deploy("app");
+
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, d);
+        var patch = Directory.GetFiles(Path.Combine(h.DataPath, "patches", "app")).Single();
+        Assert.Contains("+hot-fix made on the server", File.ReadAllText(patch));
+        Assert.Contains(patch, h.Log(d));
+        Assert.Equal("original", File.ReadAllText(Path.Combine(p.Path, "current", "config.txt")).Trim());
+        Assert.Equal("hot-fix made on the server", File.ReadAllText(Path.Combine(p.Path, "releases", ReleaseHarness.ReleaseOf(p, v1), "config.txt")).Trim());
+    }
+
     [Theory]
     [InlineData("../etc/passwd")]
     [InlineData("/etc/passwd")]
