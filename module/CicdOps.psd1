@@ -27,6 +27,7 @@
         'Set-CicdPin'
         'Invoke-CicdRollback'
         'Get-CicdRelease'
+        'Set-CicdProjectProxy'
         'Start-CicdListener'
         'Get-CicdWebhookDelivery'
         'Install-CicdListenerService'

@@ -18,6 +18,11 @@ internal static partial class Commands
         ["project show"] = new[] { "cicdops project show shop" },
         ["project set"] = new[] { "cicdops project set shop --branch release --health-timeout 30" },
         ["project remove"] = new[] { "cicdops project remove shop --remove-service-user" },
+        ["project proxy"] = new[]
+        {
+            "cicdops project proxy shop --ports 8001,8002 --upstream-file /etc/nginx/cicdops/shop.conf",
+            "cicdops project proxy shop --clear",
+        },
         ["project webhook-secret"] = new[] { "cicdops project webhook-secret shop < shop-webhook-secret.txt" },
         ["deploy"] = new[] { "cicdops deploy shop", "cicdops deploy shop --commit 3f2a9c1 --no-wait" },
         ["deployments"] = new[] { "cicdops deployments", "cicdops deployments shop --limit 5" },

@@ -61,6 +61,7 @@ internal static partial class Commands
         project.Add(ProjectSet());
         project.Add(ProjectRemove());
         project.Add(ProjectWebhookSecret());
+        project.Add(ProjectProxy());
         return project;
     }
 
@@ -77,7 +78,7 @@ internal static partial class Commands
         var user = new Option<string?>("--service-user") { Description = "Run the project as this existing account (as root) [default: a new dedicated cicd_<name>-<hex> user]", HelpName = "USER" };
         var sudo = SudoCommandOption("Let .cicd/install.sh run this command as root through sudo while it runs (repeatable; an absolute path, optionally with fixed arguments; ALL alone grants everything) [default: no sudo]");
         var oldSudo = RetiredSudoFlag();
-        var keep = KeepReleasesOption("Deploy into release directories and keep this many (rollback to a kept one needs no git) [default: 0, one working tree updated in place]");
+        var keep = KeepReleasesOption("Release directories to keep, 1-100 (rollback to a kept one needs no git); 0: one working tree updated in place [default: 5]");
         var shared = SharedOption("Keep this path in shared/ and link it into every release (repeatable; relative, a trailing / for a directory)");
         var deploy = new Option<bool>("--deploy") { Description = "Deploy the branch tip right away (and wait, unless --no-wait)" };
         var noWait = NoWaitOption("the deployment");
@@ -156,7 +157,7 @@ internal static partial class Commands
         var sudo = SudoCommandOption("Replace the commands .cicd/install.sh may run as root through sudo (repeatable; ALL alone grants everything)");
         var clearSudo = new Option<bool>("--clear-sudo-commands") { Description = "Remove every sudo command: install.sh gets no sudo" };
         var oldSudo = RetiredSudoFlag();
-        var keep = KeepReleasesOption("Releases to keep (1 or more turns release directories on: the next deploy migrates the working tree; 0 turns them off)");
+        var keep = KeepReleasesOption("Releases to keep, 1-100 (a project with an in-place working tree is migrated at its next deploy); 0: one working tree updated in place (needs an empty path)");
         var shared = SharedOption("Replace the paths kept in shared/ and linked into every release (repeatable)");
         var clearShared = new Option<bool>("--clear-shared") { Description = "Remove every shared path (shared/ itself stays)" };
         var json = JsonOption();

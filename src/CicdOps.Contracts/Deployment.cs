@@ -44,7 +44,8 @@ public sealed record StageResult
 
 public enum StageOutcome { Running, Succeeded, Failed, Skipped, Cancelled }
 
-public enum DeploymentStage { Sync, Install, Stop, Run, Health }
+/// <summary>Switch: with a proxy only, pointing it at the healthy new release and draining the old one.</summary>
+public enum DeploymentStage { Sync, Install, Stop, Run, Health, Switch }
 
 public enum DeploymentTrigger { Manual, Webhook, Pin, Rollback, Recovery }
 

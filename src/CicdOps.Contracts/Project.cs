@@ -34,9 +34,9 @@ public sealed record Project
     private readonly ValueList<string> _sudoCommands = ValueList<string>.Empty;
     /// <summary>
     /// How many release directories (releases/&lt;time&gt;-&lt;sha&gt; beside repo/, shared/ and the current link) are kept;
-    /// 0: the path is one working tree updated in place (the layout before releases).
+    /// 0: the path is one working tree updated in place (the layout before releases, now only when asked for).
     /// </summary>
-    public int KeepReleases { get; init; }
+    public int KeepReleases { get; init; } = ProjectDefaults.KeepReleases;
     /// <summary>Paths relative to a release (a trailing / marks a directory) kept in shared/ and linked into every release.</summary>
     public IReadOnlyList<string> SharedPaths
     {
@@ -61,7 +61,7 @@ public static class ProjectDefaults
     public static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(30);
     public static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(15);
     public const string Branch = "main";
-    /// <summary>The number of releases kept when releases are turned on without a number.</summary>
+    /// <summary>The number of releases a project keeps unless it says otherwise (0 asks for one working tree updated in place).</summary>
     public const int KeepReleases = 5;
 }
 

@@ -27,12 +27,13 @@ public sealed partial class CicdEngine
             // A named account must exist (and not be root) now; unsandboxed, the engine's own (stored as null).
             ServiceUser = spec.ServiceUser is { } u && _ctx.Sandbox.IsSandboxed ? _ctx.Sandbox.ResolveAccount(u).Name : null,
             SudoCommands = Sandbox.SudoCommands.Validate(spec.SudoCommands),
-            KeepReleases = SharedPaths.KeepReleases(spec.KeepReleases ?? 0),
+            KeepReleases = SharedPaths.KeepReleases(spec.KeepReleases ?? ProjectDefaults.KeepReleases),
             SharedPaths = SharedPaths.Validate(spec.SharedPaths),
             CreatedAt = DateTimeOffset.UtcNow,
             UpdatedAt = DateTimeOffset.UtcNow,
         };
         project = CheckSettings(project, current: null);
+        CheckProxyRules(project);
         ProjectPorts.CheckPrivileged(project.Port, spec.AllowPrivilegedPort);
         ProjectPorts.CheckListeners(project.Port, DataPath);
         // Credentials in the URL are stored encrypted; the row keeps the shown form (https://***@host/…).
@@ -126,6 +127,7 @@ public sealed partial class CicdEngine
             ProjectPorts.CheckListeners(next.Port, DataPath);
         }
         next = CheckSettings(next, current);
+        CheckProxyRules(next);
         var (storedRepository, credential) = RepositoryCredentials.ForStorage(next.Repository);
         _ctx.Db.Write(c =>
         {
@@ -155,6 +157,7 @@ public sealed partial class CicdEngine
                 project.Name, $"Cancel it: Stop-CicdDeployment -Name {project.Name} / cicdops cancel {project.Name}.");
         StopApp(project);
         _ctx.Db.Write(c => ProjectStore.Delete(c, project.Name));
+        Proxy.ProxyStore.Delete(_ctx.Layout, project.Name);
         var retired = Sandbox.RetiredProjectPaths.Take(DataPath, project.Name);
         if (_ctx.Db.Read(ProjectStore.All).Count == 0) _ctx.Tracker.RemoveAll(); // no project left: no cgroup either
         if (removeServiceUser && project.ServiceUser is { } user && _ctx.Sandbox.IsSandboxed
@@ -184,6 +187,7 @@ public sealed partial class CicdEngine
         var own = new ProjectProcesses(_ctx.Tracker, project.Name, uid, _ctx.Sandbox.IsSandboxed);
         own.StopAppAsync(_ctx.Db.Read(c => ProjectStore.GetApp(c, project.Name)), _ctx.Options.StopGracePeriod).GetAwaiter().GetResult();
         _ctx.Tracker.Remove(own.AppUnit);
+        _ctx.Tracker.Remove(own.DrainUnit);
     }
 
     private static void EnsureFree(Microsoft.Data.Sqlite.SqliteConnection c, Project p, bool isNew)

@@ -13,7 +13,7 @@ BeforeAll {
         'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdRelease', 'Get-CicdSecret', 'Get-CicdWebhookDelivery',
         'Install-CicdListenerService', 'Invoke-CicdRollback', 'Register-CicdProject', 'Remove-CicdSecret', 'Set-CicdPin',
         'Set-CicdProject', 'Set-CicdSecret', 'Start-CicdDeployment', 'Start-CicdListener', 'Stop-CicdDeployment',
-        'Unregister-CicdProject', 'Backup-CicdState', 'Connect-CicdFleet', 'Disconnect-CicdFleet', 'Get-CicdFleet', 'Test-CicdPipeline', 'Watch-CicdFleet', 'New-CicdApiToken', 'Get-CicdApiToken', 'Revoke-CicdApiToken') | Sort-Object
+        'Unregister-CicdProject', 'Backup-CicdState', 'Connect-CicdFleet', 'Disconnect-CicdFleet', 'Get-CicdFleet', 'Test-CicdPipeline', 'Watch-CicdFleet', 'New-CicdApiToken', 'Get-CicdApiToken', 'Revoke-CicdApiToken', 'Set-CicdProjectProxy') | Sort-Object
 }
 
 Describe 'Importing the module' {
@@ -54,6 +54,7 @@ Describe 'Importing the module' {
         @{ Command = 'Set-CicdPin'; Type = 'CicdOps.PinResult' }
         @{ Command = 'Get-CicdSecret'; Type = 'CicdOps.SecretInfo' }
         @{ Command = 'Get-CicdRelease'; Type = 'CicdOps.Release' }
+        @{ Command = 'Set-CicdProjectProxy'; Type = 'CicdOps.ProjectProxy' }
         @{ Command = 'Get-CicdWebhookDelivery'; Type = 'CicdOps.WebhookDelivery' }
     ) {
         (Get-Command $Command).OutputType.Type | Should -Contain ($Type -as [type])

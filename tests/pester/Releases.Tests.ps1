@@ -16,14 +16,15 @@ Describe 'Get-CicdRelease' {
     }
     AfterAll { Remove-TestContext $script:Context }
 
-    It 'a project without releases has none' {
+    It 'a project not deployed yet has none, and keeps 5 by default' {
+        (Get-CicdProject -Name $script:App.Name).KeepReleases | Should -Be 5
         Get-CicdRelease -Name $script:App.Name | Should -BeNullOrEmpty
     }
 
     It 'a bad -SharedPath is CicdInvalidArgument and changes nothing' {
         { Set-CicdProject -Name $script:App.Name -KeepReleases 3 -SharedPath '../outside' -ErrorAction Stop } |
             Should -Throw -ErrorId 'CicdInvalidArgument,CicdOps.Cmdlets.Commands.SetCicdProjectCommand'
-        (Get-CicdProject -Name $script:App.Name).KeepReleases | Should -Be 0
+        (Get-CicdProject -Name $script:App.Name).KeepReleases | Should -Be 5
     }
 
     It 'lists each deployed commit as a [CicdOps.Release], the newest current and last good, shown as a table' {
@@ -66,5 +67,41 @@ Describe 'Get-CicdRelease' {
     It 'an unknown project is CicdProjectNotFound' {
         { Get-CicdRelease -Name 'no-such-project-here' -ErrorAction Stop } |
             Should -Throw -ErrorId 'CicdProjectNotFound,CicdOps.Cmdlets.Commands.GetCicdReleaseCommand'
+    }
+}
+
+Describe 'Set-CicdProjectProxy' {
+    BeforeAll {
+        $script:Context = New-TestContext -Root $TestDrive
+        $script:App = New-TestProject -Context $script:Context -Name proxied
+        $script:Conf = Join-Path $TestDrive 'nginx-conf'
+        New-Item -ItemType Directory -Path $script:Conf | Out-Null
+        chmod 755 $script:Conf
+        $script:Nginx = Get-Command nginx -ErrorAction Ignore | Select-Object -ExpandProperty Source -First 1
+        if (-not $script:Nginx) { $script:Nginx = '/usr/sbin/nginx' }
+        $script:Ports = (Get-FreeLoopbackPort), (Get-FreeLoopbackPort)
+    }
+    AfterAll { Remove-TestContext $script:Context }
+
+    It 'an upstream file inside the project tree is CicdInvalidPath and stores nothing' {
+        { Set-CicdProjectProxy -Name $script:App.Name -Ports $script:Ports -UpstreamFile (Join-Path $script:App.Project.Path 'up.conf') -NginxPath $script:Nginx -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdInvalidPath,CicdOps.Cmdlets.Commands.SetCicdProjectProxyCommand'
+    }
+
+    It '-Ports takes exactly two ports' {
+        { Set-CicdProjectProxy -Name $script:App.Name -Ports 18001 -UpstreamFile (Join-Path $script:Conf 'up.conf') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,CicdOps.Cmdlets.Commands.SetCicdProjectProxyCommand'
+    }
+
+    It '-PassThru writes a [CicdOps.ProjectProxy]; -Clear removes it (and clearing again is no error)' {
+        $up = Join-Path $script:Conf 'up.conf'
+        $proxy = Set-CicdProjectProxy -Name $script:App.Name -Ports $script:Ports -UpstreamFile $up -NginxPath $script:Nginx `
+            -DrainPeriod (New-TimeSpan -Seconds 2) -PassThru -Confirm:$false
+        $proxy | Should -BeOfType ([CicdOps.ProjectProxy])
+        $proxy.FirstPort | Should -Be $script:Ports[0]
+        $proxy.DrainPeriod | Should -Be (New-TimeSpan -Seconds 2)
+        $proxy.ActivePort | Should -BeNullOrEmpty
+        Set-CicdProjectProxy -Name $script:App.Name -Clear -Confirm:$false
+        Set-CicdProjectProxy -Name $script:App.Name -Clear -Confirm:$false -ErrorAction Stop
     }
 }

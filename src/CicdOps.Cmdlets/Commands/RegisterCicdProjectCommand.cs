@@ -47,7 +47,7 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? SudoCommand { get; set; }
 
-    /// <summary>Deploy into release directories and keep this many (0: one working tree updated in place).</summary>
+    /// <summary>Release directories to keep, 1-100 (default 5); 0: one working tree updated in place.</summary>
     [Parameter]
     public int? KeepReleases { get; set; }
 

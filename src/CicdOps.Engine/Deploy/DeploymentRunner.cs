@@ -107,6 +107,8 @@ internal sealed partial class DeploymentRunner : IDisposable
 
     private async Task<(DeploymentStatus, string?, string?)> RollBackOrFailAsync(string failedSha, string failure, CancellationToken ct)
     {
+        // Behind a proxy the old app never stopped: it still serves, nothing to roll back.
+        if (_keptServing) return OldKeptServing(failedSha, failure);
         var good = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).LastGoodCommit;
         if (good is null || good == failedSha)
         {
@@ -149,6 +151,7 @@ internal sealed partial class DeploymentRunner : IDisposable
     {
         var installFailure = await InstallAsync(sha, rollback, forceInstall, ct);
         if (installFailure is not null) return installFailure;
+        if (Switching) return await BringUpBesideAsync(sha, rollback, ct);
 
         string? portHeld = null;
         await Stage(DeploymentStage.Stop, rollback, async () =>
@@ -159,6 +162,15 @@ internal sealed partial class DeploymentRunner : IDisposable
         });
         if (portHeld is not null) return portHeld;
 
+        var failure = await RunAndCheckAsync(sha, rollback, ct);
+        // Only a healthy release becomes current.
+        if (failure is null) await SwitchCurrentAsync(prune: !rollback);
+        return failure;
+    }
+
+    /// <summary>Run and Health: starts run.sh and waits for it to be healthy. Null when healthy.</summary>
+    private async Task<string?> RunAndCheckAsync(string sha, bool rollback, CancellationToken ct)
+    {
         var app = await StartAppAsync(sha, rollback);
         string? failure = null;
         await Stage(DeploymentStage.Health, rollback, async () =>
@@ -174,8 +186,6 @@ internal sealed partial class DeploymentRunner : IDisposable
             }
             return failure is null ? (StageOutcome.Succeeded, null, null) : (StageOutcome.Failed, null, failure);
         });
-        // Only a healthy release becomes current.
-        if (failure is null) await SwitchCurrentAsync(prune: !rollback);
         return failure;
     }
 

@@ -15,7 +15,7 @@ public sealed record ProjectSpec
     public IReadOnlyList<string>? SudoCommands { get; init; }
     /// <summary>Consent to a port below 1024 (refused otherwise: it is usually a system service's).</summary>
     public bool AllowPrivilegedPort { get; init; }
-    /// <summary>Releases kept (release directories and a current link); null or 0: one working tree updated in place.</summary>
+    /// <summary>Releases kept (release directories and a current link); null: <see cref="ProjectDefaults.KeepReleases"/>; 0: one working tree updated in place.</summary>
     public int? KeepReleases { get; init; }
     /// <summary>Paths kept in shared/ and linked into every release (a trailing / marks a directory).</summary>
     public IReadOnlyList<string>? SharedPaths { get; init; }

@@ -47,6 +47,27 @@ internal abstract class CgroupTracker : IAppTracker
 
     public bool Contains(string unit, int? processGroup, int pid) => Members(unit, processGroup).Contains(pid);
 
+    public void Move(string from, string to)
+    {
+        // A few passes: a member may fork while it is moved (its child starts in the old cgroup).
+        for (var pass = 0; pass < 20; pass++)
+        {
+            var pids = ReadMembers(UnitPath(from));
+            if (pids.Count == 0) return;
+            foreach (var b in _bases)
+            {
+                var dir = Path.Combine(b, to);
+                Directory.CreateDirectory(dir);
+                foreach (var pid in pids)
+                {
+                    // One pid per write; a member that exited meanwhile is simply gone.
+                    try { File.WriteAllText(Path.Combine(dir, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture)); }
+                    catch (IOException) { }
+                }
+            }
+        }
+    }
+
     public void Remove(string unit)
     {
         foreach (var b in _bases) TryRemoveDirectory(Path.Combine(b, unit));

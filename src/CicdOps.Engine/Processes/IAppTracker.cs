@@ -30,6 +30,12 @@ internal interface IAppTracker
     /// <summary>Whether <paramref name="pid"/> is in the unit (without cgroups: in the launch's group).</summary>
     bool Contains(string unit, int? processGroup, int pid);
 
+    /// <summary>
+    /// Moves every member of <paramref name="from"/> into <paramref name="to"/> (cgroups), so the two can be stopped
+    /// apart; nothing for process groups, where a launch's own group already tells them apart.
+    /// </summary>
+    void Move(string from, string to);
+
     /// <summary>Removes the unit's (empty) cgroup; nothing for process groups.</summary>
     void Remove(string unit);
 
@@ -41,5 +47,7 @@ internal interface IAppTracker
 internal static class AppUnits
 {
     public static string App(string project) => "app-" + project;
+    /// <summary>The app a zero-downtime switch replaced, while it drains (see Deploy/DeploymentRunner.Switch).</summary>
+    public static string Draining(string project) => "drain-" + project;
     public static string Deployment(long id) => "deploy-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

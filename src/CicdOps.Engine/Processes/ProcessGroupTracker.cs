@@ -22,6 +22,7 @@ internal sealed class ProcessGroupTracker : IAppTracker
     public bool Contains(string unit, int? processGroup, int pid) =>
         processGroup is { } pgid && pgid > 1 && pgid != Posix.OwnProcessGroup && Posix.ProcessGroupOf(pid) == pgid;
 
+    public void Move(string from, string to) { }
     public void Remove(string unit) { }
     public void RemoveAll() { }
 }

@@ -23,13 +23,14 @@ internal sealed class ProjectProcesses
     }
 
     public string AppUnit => AppUnits.App(_project);
+    public string DrainUnit => AppUnits.Draining(_project);
 
     /// <summary>Null when <paramref name="pid"/> is the project's; otherwise why not, in words.</summary>
     public string? WhyNotOwn(int pid)
     {
         if (pid <= 1 || _protected.Contains(pid)) return "it is CicdOps itself or a process that started it";
         if (!ProcFs.IsAlive(pid, null)) return "no such process is running";
-        if (_tracker.IsAuthoritative && _tracker.Contains(AppUnit, null, pid)) return null;
+        if (_tracker.IsAuthoritative && (_tracker.Contains(AppUnit, null, pid) || _tracker.Contains(DrainUnit, null, pid))) return null;
         var uid = ProcFs.Uid(pid);
         if (uid is null) return "no such process is running";
         if (uid == 0) return "it runs as root";
@@ -45,11 +46,14 @@ internal sealed class ProjectProcesses
     /// Stops the project's app: everything in its unit (the cgroup; without one, the own members of the launch's
     /// process group) and the process run.sh handed over when it is still the project's (its group with it when
     /// it leads one made only of the project's processes). Returns whether anything was running.
+    /// <paramref name="unit"/> null: the app unit and the draining one (whatever the project runs); given: that unit only
+    /// (a zero-downtime switch stops the new app or the old one, never both).
     /// </summary>
-    public Task<bool> StopAppAsync(AppProcess? app, TimeSpan grace, Action<string>? log = null) =>
+    public Task<bool> StopAppAsync(AppProcess? app, TimeSpan grace, Action<string>? log = null, string? unit = null) =>
         StopAsync(() =>
         {
-            var targets = new HashSet<int>(_tracker.Members(AppUnit, app?.Pgid).Where(p => _tracker.IsAuthoritative || IsOwn(p)));
+            var units = unit is null ? new[] { AppUnit, DrainUnit } : new[] { unit };
+            var targets = new HashSet<int>(units.SelectMany(u => _tracker.Members(u, app?.Pgid)).Where(p => _tracker.IsAuthoritative || IsOwn(p)));
             if (app is not null && ProcFs.IsAlive(app.Pid, app.StartTicks) && IsOwn(app.Pid))
             {
                 targets.Add(app.Pid);

@@ -28,7 +28,7 @@ internal static class ProjectStore
             service_user, sudo_commands, keep_releases, shared_paths, created_at, updated_at)
         VALUES ($name, $repo, $branch, $path, $port, $it, $ht, $status, $user, $sudo, $keep, $shared, $now, $now)
         """,
-        ("$keep", p.KeepReleases), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
+        ("$keep", StoredKeep(p.KeepReleases)), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
         ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
         ("$it", (long)p.InstallTimeout.TotalMilliseconds), ("$ht", (long)p.HealthTimeout.TotalMilliseconds),
         ("$status", p.Status.ToString()), ("$user", p.ServiceUser), ("$sudo", Sandbox.SudoCommands.Store(p.SudoCommands)),
@@ -39,7 +39,7 @@ internal static class ProjectStore
         UPDATE projects SET repository=$repo, branch=$branch, path=$path, port=$port, install_timeout_ms=$it,
             health_timeout_ms=$ht, sudo_commands=$sudo, keep_releases=$keep, shared_paths=$shared, updated_at=$now WHERE name=$name
         """,
-        ("$keep", p.KeepReleases), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
+        ("$keep", StoredKeep(p.KeepReleases)), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
         ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
         ("$it", (long)p.InstallTimeout.TotalMilliseconds), ("$ht", (long)p.HealthTimeout.TotalMilliseconds),
         ("$sudo", Sandbox.SudoCommands.Store(p.SudoCommands)), ("$now", DateTimeOffset.UtcNow.ToMs()));
@@ -79,6 +79,20 @@ internal static class ProjectStore
         "UPDATE projects SET app_pid=$pid, app_pgid=$pgid, app_start_ticks=$t, updated_at=$now WHERE name=$n",
         ("$pid", app?.Pid), ("$pgid", app?.Pgid), ("$t", app?.StartTicks), ("$now", DateTimeOffset.UtcNow.ToMs()), ("$n", name));
 
+    // keep_releases as stored: 0 is what every project registered before releases became the default has (it was
+    // the column's default, not a choice), so it now reads as the default number and such a project is migrated at
+    // its next deploy; an explicit in-place choice (KeepReleases 0) is stored as -1. No schema change needed.
+    internal const int StoredInPlace = -1;
+
+    private static long StoredKeep(int keep) => keep == 0 ? StoredInPlace : keep;
+
+    private static int LoadedKeep(long stored) => stored switch
+    {
+        StoredInPlace => 0,
+        0 => ProjectDefaults.KeepReleases,
+        _ => (int)stored,
+    };
+
     private static Project Map(SqliteDataReader r) => new()
     {
         Name = r.Str("name")!,
@@ -95,7 +109,7 @@ internal static class ProjectStore
         InstallScriptHash = r.Str("install_hash"),
         ServiceUser = r.Str("service_user"),
         SudoCommands = Sandbox.SudoCommands.Load(r.Str("sudo_commands")),
-        KeepReleases = (int)(r.Long("keep_releases") ?? 0),
+        KeepReleases = LoadedKeep(r.Long("keep_releases") ?? 0),
         SharedPaths = Validation.SharedPaths.Load(r.Str("shared_paths")),
         CreatedAt = r.Time("created_at")!.Value,
         UpdatedAt = r.Time("updated_at")!.Value,

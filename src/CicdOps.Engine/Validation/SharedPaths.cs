@@ -39,7 +39,7 @@ public static partial class SharedPaths
     public static int KeepReleases(int keep)
     {
         if (keep is < 0 or > MaxReleases)
-            throw Bad($"Invalid number of releases to keep: {keep}; give 1 to {MaxReleases}, or 0 for one working tree updated in place.", keep.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            throw Bad($"Invalid number of releases to keep: {keep}; give 1 to {MaxReleases} (default {ProjectDefaults.KeepReleases}), or 0 for one working tree updated in place.", keep.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return keep;
     }
 

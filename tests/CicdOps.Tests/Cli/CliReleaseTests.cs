@@ -45,4 +45,33 @@ public sealed class CliReleaseTests
         Assert.Contains("Invalid shared path", r.StdErr);
         Assert.Empty(cli.Projects());
     }
+
+    [Fact]
+    public void Project_proxy_shows_sets_and_clears_and_bad_input_is_one_line_that_changes_nothing()
+    {
+        using var repo = new TestRepository();
+        using var cli = new CliHarness();
+        using var conf = new TempDirectory("cicdops-nginx-conf");
+        repo.WriteSleeper("v1", cli.StateDir).CommitAndPush("v1");
+        Assert.Equal(5, cli.Add(repo).KeepReleases);
+        var file = Path.Combine(conf.Path, "app.conf");
+        var (a, b) = (FreePort.Next(), FreePort.Next());
+
+        Assert.Contains("no proxy", cli.Run("project", "proxy", "app").ShouldExit(0).StdOut);
+        foreach (var bad in new[] { new[] { "--ports", "80x", "--upstream-file", file }, new[] { "--ports", $"{a},{a}", "--upstream-file", file },
+                     new[] { "--ports", $"{a},{b}", "--upstream-file", Path.Combine(cli.TreePath("app"), "x.conf") }, new[] { "--ports", $"{a},{b}" } })
+        {
+            var r = cli.Run(new[] { "project", "proxy", "app" }.Concat(bad).ToArray());
+            Assert.NotEqual(0, r.Code);
+            Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        Assert.Contains("no proxy", cli.Run("project", "proxy", "app").ShouldExit(0).StdOut);
+
+        var set = cli.Run("project", "proxy", "app", "--ports", $"{a},{b}", "--upstream-file", file, "--nginx", "/usr/sbin/nginx", "--drain", "2", "--json")
+            .ShouldExit(0).Json<ProjectProxy>();
+        Assert.Equal((a, b, file, TimeSpan.FromSeconds(2)), (set.FirstPort, set.SecondPort, set.UpstreamFile, set.DrainPeriod));
+        Assert.Contains($"ports {a} and {b}", cli.Run("project", "proxy", "app").ShouldExit(0).StdOut);
+        cli.Run("project", "proxy", "app", "--clear").ShouldExit(0);
+        Assert.Contains("no proxy", cli.Run("project", "proxy", "app").ShouldExit(0).StdOut);
+    }
 }

@@ -18,7 +18,8 @@ public sealed class InstallTests
         using var repo = new TestRepository();
         using var h = new EngineHarness();
         WithInstall(repo.WriteSleeper("v1", h.StateDir), h, "a").CommitAndPush();
-        h.Register(repo);
+        // In place: the one tree keeps what install.sh made (with releases each new release installs; see ReleaseTests).
+        h.Register(repo, keepReleases: 0);
 
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
         Assert.Equal(1, Installs(h));

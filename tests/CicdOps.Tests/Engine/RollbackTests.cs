@@ -28,7 +28,7 @@ public sealed class RollbackTests
         Assert.Equal(good, p.LastGoodCommit);
         Assert.Equal(ProjectStatus.Healthy, p.Status);
         Assert.Contains(d.Stages, s => s.Rollback && s.Stage == DeploymentStage.Health && s.Outcome == StageOutcome.Succeeded);
-        Assert.Equal("v1", File.ReadAllText(Path.Combine(p.Path, "VERSION")).Trim());
+        Assert.Equal("v1", File.ReadAllText(Path.Combine(EngineHarness.ServingTree(p), "VERSION")).Trim());
     }
 
     [Fact]

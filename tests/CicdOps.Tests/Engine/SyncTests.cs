@@ -11,7 +11,8 @@ public sealed class SyncTests
         using var repo = new TestRepository();
         using var h = new EngineHarness();
         repo.WriteSleeper("v1", h.StateDir).Write("config.txt", "original\n").CommitAndPush();
-        var tree = h.Register(repo).Path;
+        // In place: the reset discards the edit (with releases the edited release is kept; see ReleaseTests).
+        var tree = h.Register(repo, keepReleases: 0).Path;
         h.Deploy("app");
         File.WriteAllText(Path.Combine(tree, "config.txt"), "hot-fix made on the server\n");
 

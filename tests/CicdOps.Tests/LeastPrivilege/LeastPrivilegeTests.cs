@@ -35,7 +35,7 @@ public sealed class LeastPrivilegeTests
             Assert.Contains($"{stage} {uid} {gid}", lines);
         Assert.DoesNotContain(lines, l => l.EndsWith(" 0") || l.Contains(" 0 "));
         // git ran as the account too: it owns everything in the tree, .git included.
-        Assert.Equal(uid, Run.Command("stat", null, "-c", "%u", Path.Combine(p.Path, ".git", "HEAD")).Trim());
+        Assert.Equal(uid, Run.Command("stat", null, "-c", "%u", Path.Combine(p.Path, "repo", "HEAD")).Trim());
     }
 
     [RootFact]
@@ -52,7 +52,8 @@ public sealed class LeastPrivilegeTests
             git config core.fsmonitor "$PWD/.git/fsm.sh"
             exec sleep 300
             """).CommitAndPush();
-        var p = h.Register(repo);
+        // In place: the second deploy runs git status in the tree run.sh changed.
+        var p = h.Register(repo, keepReleases: 0);
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
         p = h.Engine.GetProject("app");
         Assert.Contains("fsm.sh", File.ReadAllText(Path.Combine(p.Path, ".git", "config")));
@@ -80,7 +81,7 @@ public sealed class LeastPrivilegeTests
         Assert.NotEqual(a.ServiceUser, b.ServiceUser);
 
         var (uid, gid) = Account(a.ServiceUser!);
-        Assert.Equal(0, AsUser(uid, gid, "cat", Path.Combine(a.Path, ".cicd", "run.sh")).Code); // its own tree: yes
+        Assert.Equal(0, AsUser(uid, gid, "cat", Path.Combine(EngineHarness.ServingTree(a), ".cicd", "run.sh")).Code); // its own tree: yes
         Assert.NotEqual(0, AsUser(uid, gid, "cat", Path.Combine(b.Path, "SECRET.txt")).Code);
         Assert.NotEqual(0, AsUser(uid, gid, "ls", b.Path).Code);
         Assert.NotEqual(0, AsUser(uid, gid, "cat", Path.Combine(h.DataPath, "cicdops.db")).Code);

@@ -284,9 +284,10 @@ public sealed class ProjectPathTests
 
         Assert.NotEqual(0, Run.Try("getent", null, "passwd", p.ServiceUser!).Code);
         Assert.False(Directory.Exists(home));
-        Assert.True(File.Exists(Path.Combine(p.Path, "uploads", "u1")), "the working tree stays");
+        var tree = EngineHarness.ServingTree(p);
+        Assert.True(File.Exists(Path.Combine(tree, "uploads", "u1")), "the working tree stays");
         Assert.Empty(OwnedBy(uid, p.Path, home));
-        Assert.Equal("0", Owner(Path.Combine(p.Path, "uploads", "u1")));
+        Assert.Equal("0", Owner(Path.Combine(tree, "uploads", "u1")));
         Assert.Equal("0", Owner(temp)); // and what it left in /tmp
         File.Delete(temp);
     }
@@ -312,7 +313,7 @@ public sealed class ProjectPathTests
             h.Engine.UnregisterProject("app", removeServiceUser: true);
 
             Assert.Empty(OwnedBy(uid, trees));
-            Assert.True(Directory.Exists(Path.Combine(first, ".cicd")), "the old tree stays, given to root");
+            Assert.True(Directory.Exists(Path.Combine(first, "current", ".cicd")), "the old tree stays, given to root");
         }
         finally
         {

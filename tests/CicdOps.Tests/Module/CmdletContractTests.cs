@@ -29,9 +29,11 @@ public sealed class CmdletContractTests
     public void The_module_has_the_cmdlets_of_the_issues()
     {
         Assert.Equal(
-            new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdFleet", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery",
-                "Install-CicdListenerService", "Invoke-CicdRollback", "New-CicdApiToken", "Register-CicdProject", "Remove-CicdSecret", "Revoke-CicdApiToken", "Set-CicdPin", "Set-CicdProject",
-                "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Test-CicdPipeline", "Unregister-CicdProject", "Watch-CicdFleet" },
+            new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdFleet",
+                "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery", "Install-CicdListenerService", "Invoke-CicdRollback",
+                "New-CicdApiToken", "Register-CicdProject", "Remove-CicdSecret", "Revoke-CicdApiToken", "Set-CicdPin", "Set-CicdProject", "Set-CicdProjectProxy",
+                "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Test-CicdPipeline", "Unregister-CicdProject",
+                "Watch-CicdFleet" },
             CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
     }
 

@@ -12,7 +12,7 @@ public sealed class ReleaseOwnershipTests
         using var repo = new TestRepository();
         using var h = new EngineHarness();
         repo.WriteSleeper("v1", h.StateDir).CommitAndPush("v1");
-        var p = h.Register(repo);
+        var p = h.Register(repo, keepReleases: 0); // in place first: the migration is part of what is checked
         h.Deploy("app");
         h.Engine.UpdateProject("app", new ProjectUpdate { KeepReleases = 5, SharedPaths = new[] { ".env", "data/" } });
         repo.WriteSleeper("v2", h.StateDir).CommitAndPush("v2");

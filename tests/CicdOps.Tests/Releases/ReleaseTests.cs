@@ -169,7 +169,7 @@ public sealed class ReleaseTests
         using var repo = new TestRepository();
         using var h = new EngineHarness();
         var v1 = repo.WriteSleeper("v1", h.StateDir).CommitAndPush("v1");
-        var p = h.Register(repo);
+        var p = h.Register(repo, keepReleases: 0);
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
         File.WriteAllText(Path.Combine(p.Path, "notes.txt"), "kept with the old tree");
 
@@ -193,6 +193,92 @@ public sealed class ReleaseTests
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, back);
         Assert.Equal(0, ReleaseHarness.GitCalls(h, back));
         Assert.Equal("v1", h.Serving);
+    }
+
+    [Fact]
+    public void New_projects_keep_five_releases_and_in_place_is_only_an_explicit_choice()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        repo.WriteSleeper("v1", h.StateDir).CommitAndPush("v1");
+        Assert.Equal(5, h.Register(repo).KeepReleases);
+        Assert.Equal(0, h.Register(repo, name: "inplace", keepReleases: 0).KeepReleases);
+        // Both survive a change of something else, and a reopened engine.
+        h.Engine.UpdateProject("inplace", new ProjectUpdate { HealthTimeout = TimeSpan.FromSeconds(7) });
+        using var again = CicdEngine.Open(h.Options);
+        Assert.Equal(5, again.GetProject("app").KeepReleases);
+        Assert.Equal(0, again.GetProject("inplace").KeepReleases);
+    }
+
+    [Fact]
+    public void A_project_registered_before_releases_were_the_default_is_migrated_at_its_next_deploy()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        var v1 = repo.WriteSleeper("v1", h.StateDir).CommitAndPush("v1");
+        var p = h.Register(repo, keepReleases: 0);
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        Assert.True(Directory.Exists(Path.Combine(p.Path, ".git")));
+        // What an older CicdOps stored for every project: keep_releases 0, the column's default, not a choice.
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(h.DataPath, "cicdops.db")}"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE projects SET keep_releases = 0 WHERE name = 'app'";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+        Assert.Equal(ProjectDefaults.KeepReleases, h.Engine.GetProject("app").KeepReleases);
+
+        var v2 = repo.WriteSleeper("v2", h.StateDir).CommitAndPush("v2");
+        var d = h.Deploy("app");
+
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, d);
+        Assert.Contains("migrated the checkout", h.Log(d));
+        Assert.Equal(new[] { ReleaseHarness.ReleaseOf(p, v1), ReleaseHarness.ReleaseOf(p, v2) }, ReleaseHarness.ReleaseDirectories(p));
+        Assert.Equal("v2", h.Serving);
+    }
+
+    [Fact]
+    public void A_pinned_release_is_never_pruned_even_beyond_the_number_kept()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        var v1 = repo.WriteSleeper("v1", h.StateDir).CommitAndPush("v1");
+        var p = h.RegisterWithReleases(repo, keep: 1);
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        h.Engine.Pin("app", v1);
+        // A rollback-triggered request is one of the ways past a pin (the queue lets it through); the pin stays on v1.
+        var v2 = repo.WriteSleeper("v2", h.StateDir).CommitAndPush("v2");
+        var d = h.Wait(h.Engine.RequestDeployment(new DeploymentRequest { Project = "app", Commit = v2, Trigger = DeploymentTrigger.Rollback }));
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, d);
+        Assert.Equal(v1, h.Engine.GetProject("app").PinnedCommit);
+
+        // Keeping 1, v2's release is the one kept by number; v1's stays because it is pinned.
+        Assert.Equal(new[] { ReleaseHarness.ReleaseOf(p, v1), ReleaseHarness.ReleaseOf(p, v2) }, ReleaseHarness.ReleaseDirectories(p));
+        var v3 = repo.WriteSleeper("v3", h.StateDir).CommitAndPush("v3");
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Wait(h.Engine.RequestDeployment(new DeploymentRequest { Project = "app", Commit = v3, Trigger = DeploymentTrigger.Rollback })));
+        Assert.Equal(new[] { ReleaseHarness.ReleaseOf(p, v1), ReleaseHarness.ReleaseOf(p, v3) }, ReleaseHarness.ReleaseDirectories(p));
+    }
+
+    [Fact]
+    public void Edits_made_in_the_serving_release_are_saved_as_a_patch_and_that_release_is_left_as_it_was()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        var v1 = repo.WriteSleeper("v1", h.StateDir).Write("config.txt", "original\n").CommitAndPush("v1");
+        var p = h.Register(repo);
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        File.WriteAllText(Path.Combine(p.Path, "current", "config.txt"), "hot-fix made on the server\n");
+
+        repo.WriteSleeper("v2", h.StateDir).CommitAndPush("v2");
+        var d = h.Deploy("app");
+
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, d);
+        var patch = Directory.GetFiles(Path.Combine(h.DataPath, "patches", "app")).Single();
+        Assert.Contains("+hot-fix made on the server", File.ReadAllText(patch));
+        Assert.Contains(patch, h.Log(d));
+        Assert.Equal("original", File.ReadAllText(Path.Combine(p.Path, "current", "config.txt")).Trim());
+        Assert.Equal("hot-fix made on the server", File.ReadAllText(Path.Combine(p.Path, "releases", ReleaseHarness.ReleaseOf(p, v1), "config.txt")).Trim());
     }
 
     [Theory]

@@ -14,14 +14,15 @@ public sealed class EngineHarness : IDisposable
     private readonly TempDirectory _dir = new("cicdops-home");
 
     /// <param name="detachedWorkers">Deployments run in a detached `cicdops worker` process (as the CLI does), not in the test's.</param>
-    public EngineHarness(EngineOptions? options = null, bool logPump = true, bool detachedWorkers = false)
+    /// <param name="workerPrefix">Runs each detached worker under this command (e.g. strace), when <paramref name="detachedWorkers"/>.</param>
+    public EngineHarness(EngineOptions? options = null, bool logPump = true, bool detachedWorkers = false, IReadOnlyList<string>? workerPrefix = null)
     {
         var dataPath = _dir.Combine("data");
         Options = (options ?? new EngineOptions()) with
         {
             DataPath = dataPath,
             LogPumpCommand = logPump ? LogPump(dataPath) : null,
-            WorkerCommand = detachedWorkers ? Cli(dataPath, "worker") : null,
+            WorkerCommand = detachedWorkers ? (workerPrefix ?? Array.Empty<string>()).Concat(Cli(dataPath, "worker")).ToList() : null,
             StopGracePeriod = TimeSpan.FromSeconds(2),
             SettlePeriod = TimeSpan.FromMilliseconds(300),
         };
@@ -63,12 +64,17 @@ public sealed class EngineHarness : IDisposable
 
     public string Serving => File.Exists(Path.Combine(StateDir, "serving")) ? File.ReadAllText(Path.Combine(StateDir, "serving")).Trim() : "";
 
-    public Project Register(TestRepository repo, string name = "app", int? port = null, TimeSpan? healthTimeout = null, TimeSpan? installTimeout = null) =>
+    /// <param name="keepReleases">Null: the engine's default (release directories); 0 for a test of the in-place working tree.</param>
+    public Project Register(TestRepository repo, string name = "app", int? port = null, TimeSpan? healthTimeout = null, TimeSpan? installTimeout = null,
+        int? keepReleases = null) =>
         Engine.RegisterProject(new ProjectSpec
         {
             Name = name, Repository = repo.Url, Path = _dir.Combine("trees", name), Branch = repo.Branch, Port = port,
-            HealthTimeout = healthTimeout ?? TimeSpan.FromSeconds(5), InstallTimeout = installTimeout,
+            HealthTimeout = healthTimeout ?? TimeSpan.FromSeconds(5), InstallTimeout = installTimeout, KeepReleases = keepReleases,
         });
+
+    /// <summary>The tree the app serves from: `current` of a project with releases, else its path.</summary>
+    public static string ServingTree(Project p) => p.KeepReleases > 0 ? Path.Combine(p.Path, "current") : p.Path;
 
     public Deployment Deploy(string project, string? commit = null, bool forceInstall = false) =>
         Wait(Engine.RequestDeployment(new DeploymentRequest { Project = project, Commit = commit, ForceInstall = forceInstall }));
