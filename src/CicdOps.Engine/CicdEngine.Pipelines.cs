@@ -94,6 +94,11 @@ public sealed partial class CicdEngine
                 return new PipelineRun(runId, p.Name, sha, eventName, PipelineRunStatus.Succeeded, $"the pipeline does not run for {eventName} events",
                     started.Elapsed, Array.Empty<PipelineStepResult>(), logDirectory);
 
+            var tiers = RunnerTiers.With(_ctx.Options.RunnerTiers);
+            var tierName = definition.Tier ?? RunnerTiers.Default;
+            if (!tiers.TryGetValue(tierName, out var tier))
+                return Failed($"tier '{tierName}' is not configured on this server (it has {string.Join(", ", tiers.Keys.Order())})");
+
             var (author, message) = await workspace.DescribeAsync(_ctx.Sandbox, account, sha, cancellationToken);
             var context = new PipelineContext
             {
@@ -101,7 +106,10 @@ public sealed partial class CicdEngine
                 Author = author, Message = message, Project = p.Name, RunId = runId,
             };
             var request = new PipelineRunRequest(definition, context, workspace.Path, logDirectory,
-                vars => _ctx.Sandbox.PlanLaunch(account, vars, secrets), secrets);
+                vars => _ctx.Sandbox.PlanLaunch(account, vars, secrets), secrets)
+            {
+                Tier = tier, TierName = tierName, Tracker = _ctx.Tracker, Unit = Processes.AppUnits.PipelineRun(runId),
+            };
             var result = await PipelineRunner.RunAsync(request, cancellationToken);
             var failed = result.Steps.FirstOrDefault(s => s.Status is PipelineStepStatus.Failed or PipelineStepStatus.TimedOut or PipelineStepStatus.Cancelled
                 && (!definition.Steps[s.Index].ContinueOnError || result.Status != PipelineStepStatus.Succeeded));
