@@ -38,6 +38,10 @@
         'Disconnect-CicdFleet'
         'Get-CicdFleet'
         'Test-CicdPipeline'
+        'Start-CicdPipeline'
+        'Get-CicdPipelineRun'
+        'Get-CicdPipelineRunLog'
+        'Stop-CicdPipelineRun'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -1,7 +1,7 @@
 namespace CicdOps;
 
 /// <summary>How a pipeline run ended as a whole.</summary>
-public enum PipelineRunStatus { Succeeded, Failed, TimedOut, Cancelled }
+public enum PipelineRunStatus { Succeeded, Failed, TimedOut, Cancelled, Running }
 
 /// <summary>
 /// One pipeline run of a project for one commit: its status, why it did not succeed (one line: the failing step
@@ -16,4 +16,11 @@ public sealed record PipelineRun(
     string? Reason,
     TimeSpan Duration,
     IReadOnlyList<PipelineStepResult> Steps,
-    string LogDirectory);
+    string LogDirectory)
+{
+    /// <summary>When the run started (null only for a run made before it was recorded).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>False while the run is Running.</summary>
+    public bool IsFinished => Status != PipelineRunStatus.Running;
+}

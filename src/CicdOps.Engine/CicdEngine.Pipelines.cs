@@ -43,18 +43,42 @@ public sealed partial class CicdEngine
     /// Runs the project's pipeline for a commit (default: the branch tip) in a fresh workspace: a checkout of that
     /// exact commit owned by the project's account, deleted afterwards. The steps run as that account with the
     /// project's secrets exported and masked in the step logs (logs/PROJECT/pipelines/RUN/step-N.log). A missing or
-    /// invalid pipeline file is a Failed run whose reason says why. The run is recorded (SQLite) when it finishes;
-    /// a run still in progress, or one whose process died, is not recorded yet.
+    /// invalid pipeline file is a Failed run whose reason says why. The run is recorded (SQLite) from its start as
+    /// Running, so other processes list, follow (<see cref="FollowPipelineRunLogAsync"/>) and cancel
+    /// (<see cref="CancelPipelineRun"/>) it; <paramref name="cancellationToken"/> cancels it too.
     /// </summary>
     public async Task<PipelineRun> RunPipelineAsync(string project, string? commit = null, string eventName = "push", CancellationToken cancellationToken = default)
     {
+        var p = GetProject(project);
+        if (!System.Text.RegularExpressions.Regex.IsMatch(eventName, "^(push|pull_request|tag|manual)$"))
+            throw new CicdException(CicdError.InvalidArgument, $"Event '{eventName}' is not one of push, pull_request, tag, manual.", eventName);
         var startedAt = DateTimeOffset.UtcNow;
-        var run = await RunPipelineCoreAsync(project, commit, eventName, cancellationToken);
-        _ctx.Db.Write(c => PipelineRunStore.Insert(c, run, startedAt));
+        var runId = startedAt.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..8];
+        var logDirectory = Path.Combine(_ctx.Layout.ProjectLogs(p.Name), "pipelines", runId);
+        Directory.CreateDirectory(logDirectory);
+        _ctx.Db.Write(c => PipelineRunStore.Start(c, runId, p.Name, commit, eventName, startedAt, logDirectory));
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var watch = new PipelineCancelWatch(() => _ctx.Db.Read(c => PipelineRunStore.CancelRequested(c, runId)), cancel);
+        PipelineRun run;
+        try
+        {
+            run = await RunPipelineCoreAsync(p, runId, logDirectory, commit, eventName, cancel.Token);
+        }
+        catch (Exception e)
+        {
+            // Recorded as it ended, so the row never stays Running; the caller still gets the error.
+            var cancelled = e is OperationCanceledException;
+            var failed = new PipelineRun(runId, p.Name, commit ?? "", eventName, cancelled ? PipelineRunStatus.Cancelled : PipelineRunStatus.Failed,
+                cancelled ? "the run was cancelled" : e.Message.Split('\n')[0], DateTimeOffset.UtcNow - startedAt, Array.Empty<PipelineStepResult>(), logDirectory);
+            _ctx.Db.Write(c => PipelineRunStore.Finish(c, failed));
+            throw;
+        }
+        run = run with { StartedAt = startedAt };
+        _ctx.Db.Write(c => PipelineRunStore.Finish(c, run));
         return run;
     }
 
-    /// <summary>A project's finished pipeline runs with their steps, newest first.</summary>
+    /// <summary>A project's pipeline runs (running ones too) with their steps, newest first.</summary>
     public IReadOnlyList<PipelineRun> GetPipelineRuns(string project, int limit = 20)
     {
         var p = GetProject(project).Name;
@@ -62,17 +86,48 @@ public sealed partial class CicdEngine
         return _ctx.Db.Read(c => PipelineRunStore.List(c, p, limit));
     }
 
-    private async Task<PipelineRun> RunPipelineCoreAsync(string project, string? commit, string eventName, CancellationToken cancellationToken)
+    /// <summary>One pipeline run by its id.</summary>
+    public PipelineRun GetPipelineRun(string runId) =>
+        _ctx.Db.Read(c => PipelineRunStore.Get(c, runId)) ?? throw new CicdException(CicdError.PipelineRunNotFound,
+            $"No pipeline run '{runId}'.", runId);
+
+    /// <summary>
+    /// Cancels a running pipeline run (whichever process runs it: it polls for the request) and waits up to
+    /// <paramref name="wait"/> (default 30 s) for it to stop. A run that is not running is a NothingToCancel error.
+    /// </summary>
+    public async Task<PipelineRun> CancelPipelineRunAsync(string runId, TimeSpan? wait = null)
     {
-        var p = GetProject(project);
-        if (!System.Text.RegularExpressions.Regex.IsMatch(eventName, "^(push|pull_request|tag|manual)$"))
-            throw new CicdException(CicdError.InvalidArgument, $"Event '{eventName}' is not one of push, pull_request, tag, manual.", eventName);
-        var runId = DateTimeOffset.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..8];
+        var run = GetPipelineRun(runId);
+        if (run.IsFinished || !_ctx.Db.Write(c => PipelineRunStore.RequestCancel(c, runId)))
+            throw new CicdException(CicdError.NothingToCancel, $"Pipeline run '{runId}' is not running (it {run.Status}).", runId);
+        var until = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < until)
+        {
+            run = GetPipelineRun(runId);
+            if (run.IsFinished) break;
+            await Task.Delay(100);
+        }
+        return run;
+    }
+
+    /// <summary>
+    /// Writes a run's step logs line by line to <paramref name="line"/>: one step's (<paramref name="step"/>), or every
+    /// step's in order, each after a "== step N: NAME ==" line. With <paramref name="follow"/>, keeps reading until
+    /// the run has finished (or <paramref name="cancellationToken"/> ends it).
+    /// </summary>
+    public Task FollowPipelineRunLogAsync(string runId, int? step, bool follow, Action<string> line, CancellationToken cancellationToken = default)
+    {
+        var run = GetPipelineRun(runId);
+        if (step is < 0) throw new CicdException(CicdError.InvalidArgument, $"Step {step} does not exist: steps are numbered from 0.", step);
+        return PipelineLogReader.ReadAsync(run.LogDirectory, step, follow, () => GetPipelineRun(runId), line, cancellationToken);
+    }
+
+    private async Task<PipelineRun> RunPipelineCoreAsync(Project p, string runId, string logDirectory, string? commit, string eventName,
+        CancellationToken cancellationToken)
+    {
         // Like a deploy: the project's account, made now if this is the first thing that runs as it.
         (var account, p, _) = Sandbox.ProjectAccounts.ForRun(_ctx, p);
         var secrets = _ctx.Secrets.Load(p.Name);
-        var logDirectory = Path.Combine(_ctx.Layout.ProjectLogs(p.Name), "pipelines", runId);
-        Directory.CreateDirectory(logDirectory);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var root = PipelineWorkspace.RootFor(_ctx.Sandbox, account, _ctx.Layout, p.Name);
         var (workspace, sha) = await PipelineWorkspace.CreateAsync(_ctx.Sandbox, account, root, runId, p.Repository, p.Branch, commit, cancellationToken);

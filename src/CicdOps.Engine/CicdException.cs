@@ -58,6 +58,7 @@ public enum CicdError
     FleetRegistryIncompatible,
     /// <summary>A fleet command needs this node to have joined a fleet first.</summary>
     NotInFleet,
+    PipelineRunNotFound,
 }
 
 /// <summary>What kind of failure, so front ends can pick the right category (ErrorCategory, exit code).</summary>
@@ -67,7 +68,8 @@ public static class CicdErrorKinds
 {
     public static CicdErrorKind Kind(this CicdError e) => e switch
     {
-        CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound => CicdErrorKind.NotFound,
+        CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound
+            or CicdError.PipelineRunNotFound => CicdErrorKind.NotFound,
         CicdError.ProjectExists => CicdErrorKind.AlreadyExists,
         CicdError.RepositoryUnreachable or CicdError.FleetRegistryUnavailable => CicdErrorKind.ConnectionError,
         CicdError.NothingToCancel or CicdError.NoRollbackTarget or CicdError.CommitNeverDeployed or CicdError.ProjectPinned
