@@ -82,7 +82,8 @@ internal static partial class Commands
             if (pr.GetValue(json)) Output.WriteJson(run);
             else WritePipelineRun(run);
             return run.Status == PipelineRunStatus.Succeeded ? ExitCodes.Ok
-                : run.Status == PipelineRunStatus.Cancelled ? ExitCodes.Cancelled : ExitCodes.DeploymentFailed;
+                : run.Status == PipelineRunStatus.Cancelled ? ExitCodes.Cancelled
+                : run.Status == PipelineRunStatus.Superseded ? ExitCodes.Skipped : ExitCodes.DeploymentFailed;
         });
         return cmd;
     }

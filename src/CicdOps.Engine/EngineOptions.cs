@@ -50,4 +50,10 @@ public sealed record EngineOptions
     /// the memory, CPU and process limits and the wall-clock limit of a pipeline run that names the tier.
     /// </summary>
     public IReadOnlyDictionary<string, Pipelines.RunnerTier>? RunnerTiers { get; init; }
+
+    /// <summary>
+    /// At most this many pipeline runs at once on this data directory, across every engine process (null: the number
+    /// of cores); more wait Queued, in order, and a newer push run of a project supersedes its waiting one.
+    /// </summary>
+    public int? MaxPipelineRuns { get; init; }
 }

@@ -16,12 +16,17 @@ internal static class PipelineRuns
         var runId = startedAt.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..8];
         var logDirectory = Path.Combine(ctx.Layout.ProjectLogs(p.Name), "pipelines", runId);
         Directory.CreateDirectory(logDirectory);
-        ctx.Db.Write(c => PipelineRunStore.Start(c, runId, p.Name, commit, eventName, startedAt, logDirectory));
+        ctx.Db.Write(c =>
+        {
+            PipelineRunStore.Start(c, runId, p.Name, commit, eventName, startedAt, logDirectory);
+            if (eventName == "push") PipelineRunStore.SupersedeWaiting(c, p.Name, runId);
+        });
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var watch = new PipelineCancelWatch(() => ctx.Db.Read(c => PipelineRunStore.CancelRequested(c, runId)), cancel);
         PipelineRun run;
         try
         {
+            if (await WaitForRunnerAsync(ctx, runId, cancel.Token) is { } ended) return ended;
             run = await RunCoreAsync(ctx, p, runId, logDirectory, commit, eventName, cancel.Token);
         }
         catch (Exception e)
@@ -36,6 +41,24 @@ internal static class PipelineRuns
         run = run with { StartedAt = startedAt };
         ctx.Db.Write(c => PipelineRunStore.Finish(c, run));
         return run;
+    }
+
+    /// <summary>
+    /// Waits Queued until the run may start (<see cref="EngineOptions.MaxPipelineRuns"/>, default the number of cores,
+    /// counted across processes in SQLite). Null when it is Running; the run when it ended waiting (superseded by a
+    /// newer push run of its project). Cancellation while waiting throws, and the run is recorded Cancelled.
+    /// </summary>
+    private static async Task<PipelineRun?> WaitForRunnerAsync(EngineContext ctx, string runId, CancellationToken cancellationToken)
+    {
+        var max = Math.Max(1, ctx.Options.MaxPipelineRuns ?? Environment.ProcessorCount);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var status = ctx.Db.Write(c => PipelineRunStore.TryClaim(c, runId, max));
+            if (status == PipelineRunStatus.Running) return null;
+            if (status != PipelineRunStatus.Queued) return ctx.Db.Read(c => PipelineRunStore.Get(c, runId));
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
     }
 
     private static async Task<PipelineRun> RunCoreAsync(EngineContext ctx, Project p, string runId, string logDirectory, string? commit, string eventName,

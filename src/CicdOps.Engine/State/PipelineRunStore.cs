@@ -14,7 +14,7 @@ internal static class PipelineRunStore
         var pid = Environment.ProcessId;
         c.Execute("""
             INSERT INTO pipeline_runs (id, project, commit_sha, event, status, started_at, duration_ms, log_dir, runner_pid, runner_start)
-            VALUES ($id, $project, $commit, $event, 'Running', $started, 0, $log, $pid, $start)
+            VALUES ($id, $project, $commit, $event, 'Queued', $started, 0, $log, $pid, $start)
             """,
             ("$id", runId), ("$project", project), ("$commit", commit ?? ""), ("$event", eventName), ("$started", startedAt.ToMs()),
             ("$log", logDir), ("$pid", pid), ("$start", OperatingSystem.IsLinux() ? ProcFs.StartTicks(pid) : null));
@@ -38,9 +38,36 @@ internal static class PipelineRunStore
                 ("$duration", (long)s.Duration.TotalMilliseconds), ("$reason", s.Reason), ("$log", s.LogPath));
     }
 
-    /// <summary>Asks the process running it to cancel; false when the run is not running.</summary>
+    /// <summary>Asks the process running it to cancel; false when the run is not queued or running.</summary>
     public static bool RequestCancel(SqliteConnection c, string runId) =>
-        c.Execute("UPDATE pipeline_runs SET cancel_requested = 1 WHERE id = $id AND status = 'Running'", ("$id", runId)) == 1;
+        c.Execute("UPDATE pipeline_runs SET cancel_requested = 1 WHERE id = $id AND status IN ('Running', 'Queued')", ("$id", runId)) == 1;
+
+    /// <summary>A newer push run of a project replaces its waiting ones (they would test a commit no longer the tip).</summary>
+    public static void SupersedeWaiting(SqliteConnection c, string project, string newerRunId) =>
+        c.Execute("""
+            UPDATE pipeline_runs SET status = 'Superseded', reason = 'superseded by run ' || $newer, runner_pid = NULL
+            WHERE project = $project AND status = 'Queued' AND event = 'push' AND id <> $newer
+            """, ("$project", project), ("$newer", newerRunId));
+
+    /// <summary>
+    /// Moves a queued run to Running when fewer than <paramref name="max"/> live runs are running and no run queued
+    /// before it still waits (first come, first served). Returns the run's status afterwards (Queued, Running,
+    /// or Superseded). Runs whose process died count as neither.
+    /// </summary>
+    public static PipelineRunStatus TryClaim(SqliteConnection c, string runId, int max)
+    {
+        var status = c.Scalar("SELECT status FROM pipeline_runs WHERE id = $id", ("$id", runId)) as string;
+        if (status != "Queued") return Enum.Parse<PipelineRunStatus>(status ?? "Failed");
+        var active = c.Query("SELECT id, status, runner_pid, runner_start, started_at FROM pipeline_runs WHERE status IN ('Running', 'Queued')",
+            r => (Id: r.Str("id")!, Status: r.Str("status")!, Pid: (int?)r.Long("runner_pid"), Start: r.Long("runner_start"), At: r.Long("started_at")!.Value))
+            .Where(x => x.Pid is { } pid && ProcFs.IsAlive(pid, x.Start)).ToList();
+        var mine = active.Single(x => x.Id == runId);
+        var running = active.Count(x => x.Status == "Running");
+        var ahead = active.Count(x => x.Status == "Queued" && (x.At < mine.At || (x.At == mine.At && string.CompareOrdinal(x.Id, runId) < 0)));
+        if (running + ahead >= max) return PipelineRunStatus.Queued;
+        c.Execute("UPDATE pipeline_runs SET status = 'Running' WHERE id = $id", ("$id", runId));
+        return PipelineRunStatus.Running;
+    }
 
     public static bool CancelRequested(SqliteConnection c, string runId) =>
         Convert.ToInt64(c.Scalar("SELECT cancel_requested FROM pipeline_runs WHERE id = $id", ("$id", runId)) ?? 0L) == 1;
@@ -64,12 +91,12 @@ internal static class PipelineRunStore
             var run = new PipelineRun(r.Str("id")!, r.Str("project")!, r.Str("commit_sha")!, r.Str("event")!,
                 r.Enum<PipelineRunStatus>("status"), r.Str("reason"), TimeSpan.FromMilliseconds(r.Long("duration_ms")!.Value),
                 Array.Empty<PipelineStepResult>(), r.Str("log_dir")!) { StartedAt = r.Time("started_at") };
-            if (run.Status == PipelineRunStatus.Running)
+            if (run.Status is PipelineRunStatus.Running or PipelineRunStatus.Queued)
             {
                 var pid = (int?)r.Long("runner_pid");
                 if (pid is null || !ProcFs.IsAlive(pid.Value, r.Long("runner_start")))
                     run = run with { Status = PipelineRunStatus.Failed, Reason = "the process running it ended before the run finished" };
-                else run = run with { Duration = DateTimeOffset.UtcNow - run.StartedAt!.Value };
+                else if (run.Status == PipelineRunStatus.Running) run = run with { Duration = DateTimeOffset.UtcNow - run.StartedAt!.Value };
             }
             return run;
         }, args);
