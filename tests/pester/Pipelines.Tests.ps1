@@ -163,6 +163,12 @@ Describe 'Start-CicdPipeline, Get-CicdPipelineRun, Get-CicdPipelineRunLog and St
         finally { Close-Bounded $runner; Close-Bounded $follower }
     }
 
+    It 'Set-CicdProject -RequirePipeline turns the deploy gate on and off' {
+        (Set-CicdProject -Name $script:Shop.Name -RequirePipeline $true -PassThru).RequirePipeline | Should -BeTrue
+        (Get-CicdProject -Name $script:Shop.Name).RequirePipeline | Should -BeTrue
+        (Set-CicdProject -Name $script:Shop.Name -RequirePipeline $false -PassThru).RequirePipeline | Should -BeFalse
+    }
+
     It 'completes run ids of the project' {
         $run = Get-CicdPipelineRun -Name $script:Shop.Name -Last 1
         $line = "Get-CicdPipelineRunLog -RunId $($run.RunId.Substring(0, 6))"

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CicdOps.Engine.Listener;
 using CicdOps.Engine.Model;
+using CicdOps.Tests.Cli;
 using CicdOps.Tests.Support;
 
 namespace CicdOps.Tests.Pipelines;
@@ -96,5 +97,31 @@ public sealed class GatedDeployTests
             await _run;
             _stop.Dispose();
         }
+    }
+}
+
+/// <summary>`--require-pipeline` on `project add` and `project set`, as real processes.</summary>
+[Collection("cli")]
+public sealed class RequirePipelineCliTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+    private readonly TestRepository _repo = new();
+
+    public void Dispose()
+    {
+        _cli.Dispose();
+        _repo.Dispose();
+    }
+
+    [Fact]
+    public void Add_and_set_turn_the_gate_on_and_off()
+    {
+        _repo.Write("README", "gate");
+        _repo.CommitAndPush("first");
+        var added = _cli.Add(_repo, "gated", "--require-pipeline");
+        Assert.True(added.RequirePipeline);
+        Assert.False(_cli.Run("project", "set", "gated", "--require-pipeline", "false", "--json").ShouldExit(0).Json<Project>().RequirePipeline);
+        Assert.True(_cli.Run("project", "set", "gated", "--require-pipeline", "true", "--json").ShouldExit(0).Json<Project>().RequirePipeline);
+        Assert.Contains("--require-pipeline", _cli.Run("project", "set", "gated").ShouldExit(2).StdErr);
     }
 }
