@@ -43,6 +43,10 @@
         'New-CicdApiToken'
         'Get-CicdApiToken'
         'Revoke-CicdApiToken'
+        'Start-CicdPipeline'
+        'Get-CicdPipelineRun'
+        'Get-CicdPipelineRunLog'
+        'Stop-CicdPipelineRun'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

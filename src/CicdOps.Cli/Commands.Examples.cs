@@ -59,6 +59,8 @@ internal static partial class Commands
         ["pipeline validate"] = new[] { "cicdops pipeline validate .cicd/pipeline.json", "cicdops pipeline validate --json" },
         ["pipeline run"] = new[] { "cicdops pipeline run shop", "cicdops pipeline run shop --commit 3f2a9c1 --event push" },
         ["pipeline runs"] = new[] { "cicdops pipeline runs shop --json" },
+        ["pipeline logs"] = new[] { "cicdops pipeline logs 20261130151200-3f2a9c1b --follow", "cicdops pipeline logs 20261130151200-3f2a9c1b --step 1" },
+        ["pipeline cancel"] = new[] { "cicdops pipeline cancel 20261130151200-3f2a9c1b" },
     };
 
     /// <summary>Appends each command's examples to its description; hidden commands have none.</summary>

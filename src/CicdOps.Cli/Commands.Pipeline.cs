@@ -5,7 +5,8 @@ namespace CicdOps.Cli;
 
 /// <summary>
 /// `pipeline validate [FILE]`: a pipeline file checked locally (schema, conditions, templates; no data directory).
-/// `pipeline run NAME`: the project's pipeline for a commit, in this process (Ctrl+C cancels it); `pipeline runs NAME`.
+/// `pipeline run NAME`: the project's pipeline for a commit, in this process (Ctrl+C cancels it); `pipeline runs NAME`;
+/// `pipeline logs RUN [--step N] [--follow]`; `pipeline cancel RUN` (a run in any process).
 /// </summary>
 internal static partial class Commands
 {
@@ -15,7 +16,48 @@ internal static partial class Commands
         pipeline.Add(PipelineValidate());
         pipeline.Add(PipelineRun());
         pipeline.Add(PipelineRuns());
+        pipeline.Add(PipelineLogs());
+        pipeline.Add(PipelineCancel());
         return pipeline;
+    }
+
+    private static Argument<string> RunIdArgument() => new("RUN") { Description = "The run's id (see: cicdops pipeline runs NAME)" };
+
+    private static Command PipelineLogs()
+    {
+        var run = RunIdArgument();
+        var step = new Option<int?>("--step") { Description = "Only this step's log (steps are numbered from 0)", HelpName = "N" };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines until the run finishes" };
+        var cmd = new Command("logs", "Print a pipeline run's step logs (every step's, or one with --step); --follow prints new lines as the run writes them")
+            { run, step, follow };
+        Act(cmd, async pr =>
+        {
+            using var engine = Open(pr);
+            var id = pr.GetValue(run)!;
+            var s = pr.GetValue(step);
+            if (s is < 0) throw new CicdException(CicdError.InvalidArgument, $"--step {s} does not exist: steps are numbered from 0.", s);
+            using (Interrupt.Catch())
+                await engine.FollowPipelineRunLogAsync(id, s, pr.GetValue(follow), l => Console.Out.WriteLine(l), Interrupt.Token);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command PipelineCancel()
+    {
+        var run = RunIdArgument();
+        var json = JsonOption();
+        var cmd = new Command("cancel", "Cancel a running pipeline run, whichever process runs it, and wait for it to stop") { run, json };
+        Act(cmd, async pr =>
+        {
+            using var engine = Open(pr);
+            var result = await engine.CancelPipelineRunAsync(pr.GetValue(run)!);
+            if (pr.GetValue(json)) Output.WriteJson(result);
+            else Console.Out.WriteLine($"{result.Project}: pipeline run {result.RunId} {result.Status}"
+                + (result.Reason is null ? "" : $" ({Output.OneLine(result.Reason)})"));
+            return result.IsFinished ? ExitCodes.Ok : ExitCodes.Error;
+        });
+        return cmd;
     }
 
     private static Command PipelineRun()
@@ -40,7 +82,8 @@ internal static partial class Commands
             if (pr.GetValue(json)) Output.WriteJson(run);
             else WritePipelineRun(run);
             return run.Status == PipelineRunStatus.Succeeded ? ExitCodes.Ok
-                : run.Status == PipelineRunStatus.Cancelled ? ExitCodes.Cancelled : ExitCodes.DeploymentFailed;
+                : run.Status == PipelineRunStatus.Cancelled ? ExitCodes.Cancelled
+                : run.Status == PipelineRunStatus.Superseded ? ExitCodes.Skipped : ExitCodes.DeploymentFailed;
         });
         return cmd;
     }

@@ -80,11 +80,12 @@ internal static partial class Commands
         var oldSudo = RetiredSudoFlag();
         var keep = KeepReleasesOption("Release directories to keep, 1-100 (rollback to a kept one needs no git); 0: one working tree updated in place [default: 5]");
         var shared = SharedOption("Keep this path in shared/ and link it into every release (repeatable; relative, a trailing / for a directory)");
+        var gate = new Option<bool>("--require-pipeline") { Description = "Deploy a commit only after its pipeline (.cicd/pipeline.json) succeeded; a failed run skips the deploy" };
         var deploy = new Option<bool>("--deploy") { Description = "Deploy the branch tip right away (and wait, unless --no-wait)" };
         var noWait = NoWaitOption("the deployment");
         var json = JsonOption();
         var cmd = new Command("add", "Register a project (the repository must answer; nothing is stored otherwise)")
-            { name, repo, path, branch, port, privileged, health, install, user, sudo, oldSudo, keep, shared, deploy, noWait, json };
+            { name, repo, path, branch, port, privileged, health, install, user, sudo, oldSudo, keep, shared, gate, deploy, noWait, json };
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
@@ -94,7 +95,7 @@ internal static partial class Commands
                 Branch = pr.GetValue(branch) ?? ProjectDefaults.Branch, Port = pr.GetValue(port), AllowPrivilegedPort = pr.GetValue(privileged),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
                 ServiceUser = pr.GetValue(user), SudoCommands = pr.GetValue(sudo),
-                KeepReleases = pr.GetValue(keep), SharedPaths = pr.GetValue(shared),
+                KeepReleases = pr.GetValue(keep), SharedPaths = pr.GetValue(shared), RequirePipeline = pr.GetValue(gate),
             });
             WarnIfNotSandboxed(engine);
             WarnIfSudoAll(p);
@@ -160,9 +161,13 @@ internal static partial class Commands
         var keep = KeepReleasesOption("Releases to keep, 1-100 (a project with an in-place working tree is migrated at its next deploy); 0: one working tree updated in place (needs an empty path)");
         var shared = SharedOption("Replace the paths kept in shared/ and linked into every release (repeatable)");
         var clearShared = new Option<bool>("--clear-shared") { Description = "Remove every shared path (shared/ itself stays)" };
+        var gate = new Option<bool?>("--require-pipeline")
+        {
+            Description = "true: deploy a commit only after its pipeline succeeded; false: deploy without running it", HelpName = "true|false",
+        };
         var json = JsonOption();
         var cmd = new Command("set", "Change a project's settings (they apply from the next deployment)")
-            { name, repo, branch, path, port, privileged, clearPort, health, install, sudo, clearSudo, oldSudo, keep, shared, clearShared, json };
+            { name, repo, branch, path, port, privileged, clearPort, health, install, sudo, clearSudo, oldSudo, keep, shared, clearShared, gate, json };
         cmd.Validators.Add(r =>
         {
             if (r.GetResult(port) is not null && r.GetResult(clearPort) is not null)
@@ -173,8 +178,8 @@ internal static partial class Commands
                 r.AddError("--sudo-command and --clear-sudo-commands cannot be used together.");
             else if (r.GetResult(shared) is not null && r.GetResult(clearShared) is not null)
                 r.AddError("--shared and --clear-shared cannot be used together.");
-            else if (r.GetResult(oldSudo) is null && new Option[] { repo, branch, path, port, clearPort, health, install, sudo, clearSudo, keep, shared, clearShared }.All(o => r.GetResult(o) is null))
-                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --install-timeout, --sudo-command, --clear-sudo-commands, --keep-releases, --shared, --clear-shared.");
+            else if (r.GetResult(oldSudo) is null && new Option[] { repo, branch, path, port, clearPort, health, install, sudo, clearSudo, keep, shared, clearShared, gate }.All(o => r.GetResult(o) is null))
+                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --install-timeout, --sudo-command, --clear-sudo-commands, --keep-releases, --shared, --clear-shared, --require-pipeline.");
         });
         Act(cmd, pr =>
         {
@@ -186,6 +191,7 @@ internal static partial class Commands
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
                 SudoCommands = pr.GetValue(sudo), ClearSudoCommands = pr.GetValue(clearSudo),
                 KeepReleases = pr.GetValue(keep), SharedPaths = pr.GetValue(clearShared) ? Array.Empty<string>() : pr.GetValue(shared),
+                RequirePipeline = pr.GetValue(gate),
             });
             WarnIfSudoAll(p);
             if (pr.GetValue(json)) Output.WriteJson(p);

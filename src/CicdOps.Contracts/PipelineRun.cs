@@ -1,7 +1,8 @@
 namespace CicdOps;
 
 /// <summary>How a pipeline run ended as a whole.</summary>
-public enum PipelineRunStatus { Succeeded, Failed, TimedOut, Cancelled }
+/// <summary>How a pipeline run ended as a whole, or where it is: Queued (waiting for a free runner), Running.</summary>
+public enum PipelineRunStatus { Succeeded, Failed, TimedOut, Cancelled, Running, Queued, Superseded }
 
 /// <summary>
 /// One pipeline run of a project for one commit: its status, why it did not succeed (one line: the failing step
@@ -16,4 +17,11 @@ public sealed record PipelineRun(
     string? Reason,
     TimeSpan Duration,
     IReadOnlyList<PipelineStepResult> Steps,
-    string LogDirectory);
+    string LogDirectory)
+{
+    /// <summary>When the run started (null only for a run made before it was recorded).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>False while the run is Queued or Running.</summary>
+    public bool IsFinished => Status is not (PipelineRunStatus.Running or PipelineRunStatus.Queued);
+}

@@ -37,6 +37,8 @@ public sealed record Project
     /// 0: the path is one working tree updated in place (the layout before releases, now only when asked for).
     /// </summary>
     public int KeepReleases { get; init; } = ProjectDefaults.KeepReleases;
+    /// <summary>Deploys (pushes and manual ones) first run the commit's pipeline; only a Succeeded run lets the deploy go on.</summary>
+    public bool RequirePipeline { get; init; }
     /// <summary>Paths relative to a release (a trailing / marks a directory) kept in shared/ and linked into every release.</summary>
     public IReadOnlyList<string> SharedPaths
     {

@@ -43,18 +43,14 @@ public sealed partial class CicdEngine
     /// Runs the project's pipeline for a commit (default: the branch tip) in a fresh workspace: a checkout of that
     /// exact commit owned by the project's account, deleted afterwards. The steps run as that account with the
     /// project's secrets exported and masked in the step logs (logs/PROJECT/pipelines/RUN/step-N.log). A missing or
-    /// invalid pipeline file is a Failed run whose reason says why. The run is recorded (SQLite) when it finishes;
-    /// a run still in progress, or one whose process died, is not recorded yet.
+    /// invalid pipeline file is a Failed run whose reason says why. The run is recorded (SQLite) from its start as
+    /// Running, so other processes list, follow (<see cref="FollowPipelineRunLogAsync"/>) and cancel
+    /// (<see cref="CancelPipelineRun"/>) it; <paramref name="cancellationToken"/> cancels it too.
     /// </summary>
-    public async Task<PipelineRun> RunPipelineAsync(string project, string? commit = null, string eventName = "push", CancellationToken cancellationToken = default)
-    {
-        var startedAt = DateTimeOffset.UtcNow;
-        var run = await RunPipelineCoreAsync(project, commit, eventName, cancellationToken);
-        _ctx.Db.Write(c => PipelineRunStore.Insert(c, run, startedAt));
-        return run;
-    }
+    public Task<PipelineRun> RunPipelineAsync(string project, string? commit = null, string eventName = "push", CancellationToken cancellationToken = default) =>
+        PipelineRuns.RunAsync(_ctx, GetProject(project), commit, eventName, cancellationToken);
 
-    /// <summary>A project's finished pipeline runs with their steps, newest first.</summary>
+    /// <summary>A project's pipeline runs (running ones too) with their steps, newest first.</summary>
     public IReadOnlyList<PipelineRun> GetPipelineRuns(string project, int limit = 20)
     {
         var p = GetProject(project).Name;
@@ -62,58 +58,39 @@ public sealed partial class CicdEngine
         return _ctx.Db.Read(c => PipelineRunStore.List(c, p, limit));
     }
 
-    private async Task<PipelineRun> RunPipelineCoreAsync(string project, string? commit, string eventName, CancellationToken cancellationToken)
+    /// <summary>One pipeline run by its id.</summary>
+    public PipelineRun GetPipelineRun(string runId) =>
+        _ctx.Db.Read(c => PipelineRunStore.Get(c, runId)) ?? throw new CicdException(CicdError.PipelineRunNotFound,
+            $"No pipeline run '{runId}'.", runId);
+
+    /// <summary>
+    /// Cancels a running pipeline run (whichever process runs it: it polls for the request) and waits up to
+    /// <paramref name="wait"/> (default 30 s) for it to stop. A run that is not running is a NothingToCancel error.
+    /// </summary>
+    public async Task<PipelineRun> CancelPipelineRunAsync(string runId, TimeSpan? wait = null)
     {
-        var p = GetProject(project);
-        if (!System.Text.RegularExpressions.Regex.IsMatch(eventName, "^(push|pull_request|tag|manual)$"))
-            throw new CicdException(CicdError.InvalidArgument, $"Event '{eventName}' is not one of push, pull_request, tag, manual.", eventName);
-        var runId = DateTimeOffset.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..8];
-        // Like a deploy: the project's account, made now if this is the first thing that runs as it.
-        (var account, p, _) = Sandbox.ProjectAccounts.ForRun(_ctx, p);
-        var secrets = _ctx.Secrets.Load(p.Name);
-        var logDirectory = Path.Combine(_ctx.Layout.ProjectLogs(p.Name), "pipelines", runId);
-        Directory.CreateDirectory(logDirectory);
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        var root = PipelineWorkspace.RootFor(_ctx.Sandbox, account, _ctx.Layout, p.Name);
-        var (workspace, sha) = await PipelineWorkspace.CreateAsync(_ctx.Sandbox, account, root, runId, p.Repository, p.Branch, commit, cancellationToken);
-        using (workspace)
+        var run = GetPipelineRun(runId);
+        if (run.IsFinished || !_ctx.Db.Write(c => PipelineRunStore.RequestCancel(c, runId)))
+            throw new CicdException(CicdError.NothingToCancel, $"Pipeline run '{runId}' is not running (it {run.Status}).", runId);
+        var until = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < until)
         {
-            PipelineRun Failed(string reason) => new(runId, p.Name, sha, eventName, PipelineRunStatus.Failed, reason, started.Elapsed,
-                Array.Empty<PipelineStepResult>(), logDirectory);
-
-            if (PipelineFiles.Find(workspace.Path) is not { } file)
-                return Failed("the commit has no .cicd/pipeline.json or .simpleci/pipeline.json");
-            var info = new FileInfo(file);
-            // A step of an earlier commit cannot have planted a link here (fresh checkout), but the file is the commit's: no links.
-            if (info.LinkTarget is not null || info.Length > PipelineReader.MaxBytes)
-                return Failed($"{Path.GetRelativePath(workspace.Path, file)} is a symbolic link or larger than {PipelineReader.MaxBytes} bytes");
-            var read = PipelineReader.Read(await File.ReadAllTextAsync(file, cancellationToken));
-            if (read.Definition is not { } definition)
-                return Failed($"{Path.GetRelativePath(workspace.Path, file)} is invalid: {string.Join("; ", read.Problems)}");
-            if (!definition.Events.Contains(eventName) && eventName != "manual")
-                return new PipelineRun(runId, p.Name, sha, eventName, PipelineRunStatus.Succeeded, $"the pipeline does not run for {eventName} events",
-                    started.Elapsed, Array.Empty<PipelineStepResult>(), logDirectory);
-
-            var (author, message) = await workspace.DescribeAsync(_ctx.Sandbox, account, sha, cancellationToken);
-            var context = new PipelineContext
-            {
-                Event = eventName, Repository = p.Repository, Branch = p.Branch, Ref = "refs/heads/" + p.Branch, Commit = sha,
-                Author = author, Message = message, Project = p.Name, RunId = runId,
-            };
-            var request = new PipelineRunRequest(definition, context, workspace.Path, logDirectory,
-                vars => _ctx.Sandbox.PlanLaunch(account, vars, secrets), secrets);
-            var result = await PipelineRunner.RunAsync(request, cancellationToken);
-            var failed = result.Steps.FirstOrDefault(s => s.Status is PipelineStepStatus.Failed or PipelineStepStatus.TimedOut or PipelineStepStatus.Cancelled
-                && (!definition.Steps[s.Index].ContinueOnError || result.Status != PipelineStepStatus.Succeeded));
-            var status = result.Status switch
-            {
-                PipelineStepStatus.Succeeded => PipelineRunStatus.Succeeded,
-                PipelineStepStatus.TimedOut => PipelineRunStatus.TimedOut,
-                PipelineStepStatus.Cancelled => PipelineRunStatus.Cancelled,
-                _ => PipelineRunStatus.Failed,
-            };
-            var reason = status == PipelineRunStatus.Succeeded || failed is null ? null : $"step '{failed.Name}': {failed.Reason}";
-            return new PipelineRun(runId, p.Name, sha, eventName, status, reason, started.Elapsed, result.Steps, logDirectory);
+            run = GetPipelineRun(runId);
+            if (run.IsFinished) break;
+            await Task.Delay(100);
         }
+        return run;
+    }
+
+    /// <summary>
+    /// Writes a run's step logs line by line to <paramref name="line"/>: one step's (<paramref name="step"/>), or every
+    /// step's in order, each after a "== step N: NAME ==" line. With <paramref name="follow"/>, keeps reading until
+    /// the run has finished (or <paramref name="cancellationToken"/> ends it).
+    /// </summary>
+    public Task FollowPipelineRunLogAsync(string runId, int? step, bool follow, Action<string> line, CancellationToken cancellationToken = default)
+    {
+        var run = GetPipelineRun(runId);
+        if (step is < 0) throw new CicdException(CicdError.InvalidArgument, $"Step {step} does not exist: steps are numbered from 0.", step);
+        return PipelineLogReader.ReadAsync(run.LogDirectory, step, follow, () => GetPipelineRun(runId), line, cancellationToken);
     }
 }

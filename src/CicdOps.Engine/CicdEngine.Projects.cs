@@ -28,6 +28,7 @@ public sealed partial class CicdEngine
             ServiceUser = spec.ServiceUser is { } u && _ctx.Sandbox.IsSandboxed ? _ctx.Sandbox.ResolveAccount(u).Name : null,
             SudoCommands = Sandbox.SudoCommands.Validate(spec.SudoCommands),
             KeepReleases = SharedPaths.KeepReleases(spec.KeepReleases ?? ProjectDefaults.KeepReleases),
+            RequirePipeline = spec.RequirePipeline,
             SharedPaths = SharedPaths.Validate(spec.SharedPaths),
             CreatedAt = DateTimeOffset.UtcNow,
             UpdatedAt = DateTimeOffset.UtcNow,
@@ -119,6 +120,7 @@ public sealed partial class CicdEngine
             SudoCommands = update.ClearSudoCommands ? Array.Empty<string>()
                 : update.SudoCommands is { } sudo ? Sandbox.SudoCommands.Validate(sudo) : current.SudoCommands,
             KeepReleases = update.KeepReleases is { } keep ? SharedPaths.KeepReleases(keep) : current.KeepReleases,
+            RequirePipeline = update.RequirePipeline ?? current.RequirePipeline,
             SharedPaths = update.SharedPaths is { } shared ? SharedPaths.Validate(shared) : current.SharedPaths,
         };
         if (update.Port is not null && next.Port != current.Port)

@@ -62,6 +62,7 @@ public enum CicdError
     ApiTokenNotFound,
     /// <summary>An API token of that name exists already.</summary>
     ApiTokenExists,
+    PipelineRunNotFound,
 }
 
 /// <summary>What kind of failure, so front ends can pick the right category (ErrorCategory, exit code).</summary>
@@ -72,7 +73,7 @@ public static class CicdErrorKinds
     public static CicdErrorKind Kind(this CicdError e) => e switch
     {
         CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound
-            or CicdError.ApiTokenNotFound => CicdErrorKind.NotFound,
+            or CicdError.ApiTokenNotFound or CicdError.PipelineRunNotFound => CicdErrorKind.NotFound,
         CicdError.ProjectExists or CicdError.ApiTokenExists => CicdErrorKind.AlreadyExists,
         CicdError.RepositoryUnreachable or CicdError.FleetRegistryUnavailable => CicdErrorKind.ConnectionError,
         CicdError.NothingToCancel or CicdError.NoRollbackTarget or CicdError.CommitNeverDeployed or CicdError.ProjectPinned

@@ -44,4 +44,16 @@ public sealed record EngineOptions
     /// anywhere else are never read by sudo (tests use a scratch directory to watch grants in isolation).
     /// </summary>
     public string? SudoersDirectory { get; init; }
+
+    /// <summary>
+    /// Runner tiers replacing or adding to the defaults (standard 2 GB/150 s, medium 4 GB/300 s, large 8 GB/540 s):
+    /// the memory, CPU and process limits and the wall-clock limit of a pipeline run that names the tier.
+    /// </summary>
+    public IReadOnlyDictionary<string, Pipelines.RunnerTier>? RunnerTiers { get; init; }
+
+    /// <summary>
+    /// At most this many pipeline runs at once on this data directory, across every engine process (null: the number
+    /// of cores); more wait Queued, in order, and a newer push run of a project supersedes its waiting one.
+    /// </summary>
+    public int? MaxPipelineRuns { get; init; }
 }

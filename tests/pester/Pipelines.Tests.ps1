@@ -1,9 +1,12 @@
 #Requires -Version 7.4
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 # Test-CicdPipeline: pipeline files validated locally (schema with JSON pointer paths, conditions, run templates).
+# Start-CicdPipeline, Get-CicdPipelineRun, Get-CicdPipelineRunLog and Stop-CicdPipelineRun against a real repository;
+# every wait is bounded (Invoke-Bounded, Wait-Until).
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'TestRepository.psm1') -Force
     Import-Module (Get-TestManifestPath)
 }
 
@@ -73,5 +76,103 @@ Describe 'Test-CicdPipeline' {
         $table = Test-CicdPipeline -Path $script:Broken | Format-Table | Out-String -Width 300
         $table | Should -Match 'IsValid'
         $table | Should -Match ([regex]::Escape("unknown property 'contition'"))
+    }
+}
+
+Describe 'Start-CicdPipeline, Get-CicdPipelineRun, Get-CicdPipelineRunLog and Stop-CicdPipelineRun' {
+    BeforeAll {
+        $script:Context = New-TestContext -Root $TestDrive
+        $script:Shop = New-TestProject -Context $script:Context -Name pipe
+        $work = $script:Shop.Repository.Work
+        New-Item -ItemType Directory -Path (Join-Path $work '.cicd') -Force | Out-Null
+        Set-Content -Path (Join-Path $work '.cicd/pipeline.json') -Value @'
+{"steps": [
+  {"name": "greet", "run": "echo hello from {{context.event}}"},
+  {"name": "waits", "condition": "context.event == 'manual'", "run": ["echo waiting-now", "sleep 300"]},
+  {"name": "fails", "run": "exit 7"}
+]}
+'@
+        $script:Commit = Save-TestCommit -Work $work -Message 'pipeline'
+    }
+    AfterAll { Remove-TestContext $script:Context }
+
+    It 'runs the pipeline for a push: a [CicdOps.PipelineRun] with typed steps, and a failed run is also an error' {
+        $result = Invoke-Bounded -ArgumentList $script:Shop.Name, $script:Commit -ScriptBlock {
+            param($Name, $Commit) Get-CicdProject -Name $Name | Start-CicdPipeline -Commit $Commit -Event push
+        }
+        $result.Output | Should -HaveCount 1
+        $run = $result.Output[0]
+        $run | Should -BeOfType ([CicdOps.PipelineRun])
+        $run.Status | Should -Be ([CicdOps.PipelineRunStatus]::Failed)
+        $run.Commit | Should -Be $script:Commit
+        $run.Reason | Should -Be "step 'fails': command exited with code 7"
+        $run.Steps[0] | Should -BeOfType ([CicdOps.PipelineStepResult])
+        $run.Steps.Status | Should -Be @('Succeeded', 'Skipped', 'Failed')
+        $result.Errors | Should -HaveCount 1
+        $result.Errors[0].FullyQualifiedErrorId | Should -Be 'CicdPipelineFailed,CicdOps.Cmdlets.Commands.StartCicdPipelineCommand'
+
+        $listed = @(Get-CicdPipelineRun -Name $script:Shop.Name)
+        $listed[0].RunId | Should -Be $run.RunId
+        (Get-CicdPipelineRun -RunId $run.RunId).Steps.Name | Should -Be @('greet', 'waits', 'fails')
+        $table = $listed | Format-Table | Out-String -Width 300
+        $table | Should -Match 'RunId'
+        $table | Should -Match ([regex]::Escape("step 'fails': command exited with code 7"))
+
+        $log = @($run | Get-CicdPipelineRunLog)
+        $log | Should -Contain '== step 0: greet =='
+        ($log | Where-Object { $_ -like '* out  hello from push' }) | Should -Not -BeNullOrEmpty
+        ($log | Where-Object { $_ -like '* cicd command exited with code 7' }) | Should -Not -BeNullOrEmpty
+        $step2 = @(Get-CicdPipelineRunLog -RunId $run.RunId -Step 2)
+        ($step2 | Where-Object { $_ -like '*hello*' }) | Should -BeNullOrEmpty
+    }
+
+    It 'follows a run another session runs and stops it from a third' {
+        $runner = Start-Bounded -ArgumentList $script:Shop.Name, $script:Context.DataPath -ScriptBlock {
+            param($Name, $DataPath) Start-CicdPipeline -Name $Name -DataPath $DataPath
+        }
+        try {
+            $waiting = Wait-Until -TimeoutSeconds 120 -Condition {
+                $r = Get-CicdPipelineRun -Name $script:Shop.Name -Last 1
+                $r.Status -eq 'Running' -and (Test-Path (Join-Path $r.LogDirectory 'step-1.log')) -and
+                    ((Get-Content (Join-Path $r.LogDirectory 'step-1.log') -Raw) -match 'waiting-now')
+            }
+            $waiting | Should -BeTrue
+            $running = Get-CicdPipelineRun -Name $script:Shop.Name -Last 1
+            $running.IsFinished | Should -BeFalse
+            $follower = Start-Bounded -ArgumentList $running.RunId, $script:Context.DataPath -ScriptBlock {
+                param($RunId, $DataPath) Get-CicdPipelineRunLog -RunId $RunId -Follow -DataPath $DataPath
+            }
+
+            Stop-CicdPipelineRun -RunId $running.RunId -WhatIf | Should -BeNullOrEmpty
+            (Get-CicdPipelineRun -RunId $running.RunId).Status | Should -Be 'Running'
+            $stopped = $running | Stop-CicdPipelineRun -Confirm:$false
+            $stopped.Status | Should -Be ([CicdOps.PipelineRunStatus]::Cancelled)
+            $stopped.Steps.Status | Should -Be @('Succeeded', 'Cancelled', 'NotRun')
+
+            $followed = Wait-Bounded -Handle $follower -TimeoutSeconds 60
+            ($followed.Output | Where-Object { $_ -like '* out  waiting-now' }) | Should -Not -BeNullOrEmpty
+            ($followed.Output | Where-Object { $_ -like '* cicd cancelled' }) | Should -Not -BeNullOrEmpty
+            $ran = Wait-Bounded -Handle $runner -TimeoutSeconds 60
+            $ran.Output[0].Status | Should -Be ([CicdOps.PipelineRunStatus]::Cancelled)
+
+            { Stop-CicdPipelineRun -RunId $running.RunId -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'CicdNothingToCancel,CicdOps.Cmdlets.Commands.StopCicdPipelineRunCommand'
+            { Get-CicdPipelineRun -RunId '20990101000000-nothere' -ErrorAction Stop } |
+                Should -Throw -ErrorId 'CicdPipelineRunNotFound,CicdOps.Cmdlets.Commands.GetCicdPipelineRunCommand'
+        }
+        finally { Close-Bounded $runner; Close-Bounded $follower }
+    }
+
+    It 'Set-CicdProject -RequirePipeline turns the deploy gate on and off' {
+        (Set-CicdProject -Name $script:Shop.Name -RequirePipeline $true -PassThru).RequirePipeline | Should -BeTrue
+        (Get-CicdProject -Name $script:Shop.Name).RequirePipeline | Should -BeTrue
+        (Set-CicdProject -Name $script:Shop.Name -RequirePipeline $false -PassThru).RequirePipeline | Should -BeFalse
+    }
+
+    It 'completes run ids of the project' {
+        $run = Get-CicdPipelineRun -Name $script:Shop.Name -Last 1
+        $line = "Get-CicdPipelineRunLog -RunId $($run.RunId.Substring(0, 6))"
+        $completions = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $completions.CompletionMatches.CompletionText | Should -Contain $run.RunId
     }
 }

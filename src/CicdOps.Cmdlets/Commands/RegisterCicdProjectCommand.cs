@@ -56,6 +56,10 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? SharedPath { get; set; }
 
+    /// <summary>Deploy a commit only after its pipeline run succeeded; a failed run skips the deploy.</summary>
+    [Parameter]
+    public SwitchParameter RequirePipeline { get; set; }
+
     /// <summary>Queue a first deployment right after registering (not waited for).</summary>
     [Parameter]
     public SwitchParameter Deploy { get; set; }
@@ -81,6 +85,7 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
             ServiceUser = ServiceUser,
             SudoCommands = SudoCommand,
             KeepReleases = KeepReleases,
+            RequirePipeline = RequirePipeline.IsPresent,
             SharedPaths = SharedPath,
         };
         TryInvoke(() =>

@@ -63,6 +63,10 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
     [Parameter]
     public int? KeepReleases { get; set; }
 
+    /// <summary>$true: deploy a commit only after its pipeline run succeeded; $false: deploy without running it.</summary>
+    [Parameter]
+    public bool? RequirePipeline { get; set; }
+
     /// <summary>Replaces the paths kept in shared/ and linked into every release.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -107,6 +111,7 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
             SudoCommands = SudoCommand,
             ClearSudoCommands = ClearSudoCommand.IsPresent,
             KeepReleases = KeepReleases,
+            RequirePipeline = RequirePipeline,
             SharedPaths = ClearSharedPath ? Array.Empty<string>() : SharedPath,
         };
         var names = ParameterSetName == ParameterSets.ByInputObject ? InputObject.Select(p => p.Name) : Name;

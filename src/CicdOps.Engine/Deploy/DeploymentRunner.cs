@@ -77,6 +77,12 @@ internal sealed partial class DeploymentRunner : IDisposable
             MarkDeliveryStale(_stale);
             return (DeploymentStatus.Skipped, "stale: " + _stale, null);
         }
+        if (await PipelineGateAsync(sha, ct) is { } gateClosed)
+        {
+            if (ct.IsCancellationRequested) return await CancelledAsync();
+            await RestoreTreeAsync();
+            return (DeploymentStatus.Skipped, gateClosed, null);
+        }
 
         // A port held by something that is not the project's fails the deploy before anything is installed or stopped.
         if (_p.Port is { } port && _own.ForeignHolders(port) is { } held)

@@ -19,6 +19,8 @@ public sealed record ProjectSpec
     public int? KeepReleases { get; init; }
     /// <summary>Paths kept in shared/ and linked into every release (a trailing / marks a directory).</summary>
     public IReadOnlyList<string>? SharedPaths { get; init; }
+    /// <summary>Deploy a commit only after its pipeline run succeeded.</summary>
+    public bool RequirePipeline { get; init; }
 }
 
 /// <summary>A partial change to a project: null means "leave as it is".</summary>
@@ -41,9 +43,11 @@ public sealed record ProjectUpdate
     public int? KeepReleases { get; init; }
     /// <summary>Replaces the shared paths; an empty list removes them all.</summary>
     public IReadOnlyList<string>? SharedPaths { get; init; }
+    /// <summary>Turns the pipeline gate on or off (see <see cref="Project.RequirePipeline"/>).</summary>
+    public bool? RequirePipeline { get; init; }
 
     public bool IsEmpty =>
         Repository is null && Branch is null && Path is null && Port is null && !ClearPort &&
         InstallTimeout is null && HealthTimeout is null && SudoCommands is null && !ClearSudoCommands &&
-        KeepReleases is null && SharedPaths is null;
+        KeepReleases is null && SharedPaths is null && RequirePipeline is null;
 }

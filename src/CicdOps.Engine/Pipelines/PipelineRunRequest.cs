@@ -1,3 +1,4 @@
+using CicdOps.Engine.Processes;
 using CicdOps.Engine.Sandbox;
 
 namespace CicdOps.Engine.Pipelines;
@@ -17,6 +18,17 @@ internal sealed record PipelineRunRequest(
     IReadOnlyDictionary<string, string> Secrets)
 {
     public ConditionLimits ConditionLimits { get; init; } = ConditionLimits.Default;
+
+    /// <summary>The tier's limits: memory, CPU and processes through <see cref="Tracker"/>, and the run's wall-clock limit.</summary>
+    public RunnerTier Tier { get; init; } = RunnerTiers.Defaults[RunnerTiers.Default];
+    public string TierName { get; init; } = RunnerTiers.Default;
+
+    /// <summary>
+    /// Where the run's processes are kept (the engine's cgroup tracker): every command joins <see cref="Unit"/> with
+    /// the tier's limits, and whatever is left in it after a command, a timeout or a cancel is killed. Null: process groups only.
+    /// </summary>
+    public IAppTracker? Tracker { get; init; }
+    public string? Unit { get; init; }
 }
 
 /// <summary>How a run ended, with each step's result in file order.</summary>

@@ -10,7 +10,9 @@ namespace CicdOps.Engine.Pipelines;
 /// error: Failed), then each command rendered (values as environment variables, see <see cref="CommandTemplate"/>)
 /// and run with bash as the project's account, stopping at the first that fails. A step that fails, times out or
 /// is cancelled ends the run — later steps are NotRun — unless it has continueOnError. Time limits: the step's
-/// `timeout`, bounded by what is left of the pipeline's (its `timeout`, else its tier's).
+/// `timeout`, bounded by what is left of the pipeline's (its `timeout`, at most its tier's). As in SimpleCI, the
+/// pipeline's limit stops everything one second early, so the report is made within it. Every command joins the
+/// run's unit (<see cref="RunUnit"/>): the tier's memory, CPU and process limits hold, and nothing of the run survives it.
 /// </summary>
 internal static class PipelineRunner
 {
@@ -20,11 +22,15 @@ internal static class PipelineRunner
     {
         var pipeline = request.Pipeline;
         var total = Stopwatch.StartNew();
-        var pipelineLimit = pipeline.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : RunnerTiers.Timeout(pipeline.Tier);
+        var pipelineLimit = request.Tier.Timeout;
+        if (pipeline.TimeoutSeconds is { } s && TimeSpan.FromSeconds(s) < pipelineLimit) pipelineLimit = TimeSpan.FromSeconds(s);
+        // SimpleCI's rule: stop one second before the limit, so stopping and reporting happen within it.
+        var stopAt = pipelineLimit > TimeSpan.FromSeconds(2) ? pipelineLimit - TimeSpan.FromSeconds(1) : pipelineLimit;
         var masker = SecretMasker.Create(request.Secrets.Values);
         var context = request.Context.ToJson();
         Directory.CreateDirectory(request.LogDirectory);
 
+        using var unit = new RunUnit(request.Tracker, request.Unit, request.Tier);
         var results = new List<PipelineStepResult>();
         PipelineStepStatus? ended = null;
         foreach (var step in pipeline.Steps)
@@ -34,16 +40,17 @@ internal static class PipelineRunner
                 results.Add(new PipelineStepResult(step.Index, step.Name, PipelineStepStatus.NotRun, null, TimeSpan.Zero, null, null));
                 continue;
             }
-            var remaining = pipelineLimit - total.Elapsed;
-            var result = await RunStepAsync(request, step, context, masker, remaining, pipelineLimit, cancellationToken);
+            var remaining = stopAt - total.Elapsed;
+            var result = await RunStepAsync(request, step, context, masker, unit, remaining, pipelineLimit, cancellationToken);
             results.Add(result);
             if (result.Status is PipelineStepStatus.Failed or PipelineStepStatus.TimedOut or PipelineStepStatus.Cancelled)
             {
                 // Cancellation and the pipeline's own time limit end the run even for continueOnError.
-                var pipelineOver = total.Elapsed >= pipelineLimit || cancellationToken.IsCancellationRequested;
+                var pipelineOver = total.Elapsed >= stopAt || cancellationToken.IsCancellationRequested;
                 if (!step.ContinueOnError || pipelineOver) ended = result.Status;
             }
         }
+        await unit.StopAllAsync();
         return new PipelineRunResult(ended switch
         {
             null => PipelineStepStatus.Succeeded,
@@ -54,7 +61,7 @@ internal static class PipelineRunner
     }
 
     private static async Task<PipelineStepResult> RunStepAsync(PipelineRunRequest request, PipelineStep step, JsonObject context,
-        SecretMasker masker, TimeSpan remaining, TimeSpan pipelineLimit, CancellationToken cancellationToken)
+        SecretMasker masker, RunUnit unit, TimeSpan remaining, TimeSpan pipelineLimit, CancellationToken cancellationToken)
     {
         var sw = Stopwatch.StartNew();
         var variables = StepVariables(request, step);
@@ -80,6 +87,7 @@ internal static class PipelineRunner
         if (limitIsPipelines) stepLimit = remaining;
         var logPath = Path.Combine(request.LogDirectory, $"step-{step.Index}.log");
         using var log = new StepLog(logPath, masker);
+        log.Runner(unit.Describe(request.TierName));
         int? lastCode = null;
         for (var i = 0; i < step.Run.Count; i++)
         {
@@ -98,8 +106,17 @@ internal static class PipelineRunner
             try
             {
                 var plan = request.PlanLaunch(Merge(variables, command.Values));
-                var psi = ProcessLaunch.Create(new LaunchSpec(new[] { Bash }.Concat(command.BashArguments).ToList(), plan), request.Workspace);
+                var psi = ProcessLaunch.Create(new LaunchSpec(new[] { Bash }.Concat(command.BashArguments).ToList(), plan), request.Workspace, unit.Join);
+                var oomBefore = unit.OomKills();
                 result = await StepCommandRunner.RunAsync(psi, left, log, cancellationToken);
+                // Whatever the command left in the run's unit (a setsid'd daemon the group stop missed) ends with it too.
+                if (await unit.StopAllAsync()) log.Runner("stopped the processes the command left running in the run's cgroup");
+                if (unit.OomKills() > oomBefore && !result.Succeeded)
+                {
+                    var reason = $"memory limit ({request.Tier.MemoryText}) exceeded";
+                    log.Runner(reason + ": the kernel's OOM killer stopped the command");
+                    return Done(PipelineStepStatus.Failed, result.ExitCode, reason, logPath);
+                }
             }
             catch (Exception e) when (e is CicdException or ArgumentException)
             {
@@ -126,9 +143,7 @@ internal static class PipelineRunner
 
         PipelineStepResult TimedOut()
         {
-            var reason = limitIsPipelines
-                ? $"timed out: the pipeline's limit is {pipelineLimit.TotalSeconds:0} s"
-                : $"timed out after {stepLimit.TotalSeconds:0} s";
+            var reason = $"timed out after {(limitIsPipelines ? pipelineLimit : stepLimit).TotalSeconds:0} s";
             log.Runner(reason);
             return Done(PipelineStepStatus.TimedOut, null, reason, logPath);
         }

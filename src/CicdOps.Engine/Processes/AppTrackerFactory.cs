@@ -22,11 +22,11 @@ internal static class AppTrackerFactory
         {
             case ProcessTracking.ProcessGroup: return new ProcessGroupTracker();
             case ProcessTracking.CgroupV1:
-                return v1.Count > 0 ? new CgroupV1Tracker(v1, dataId) : throw Unavailable("cgroup v1 (a writable pids, cpu or memory hierarchy, as root)");
+                return v1.Count > 0 ? new CgroupV1Tracker(v1, dataId, V1LimitParents(mounts, v1)) : throw Unavailable("cgroup v1 (a writable pids, cpu or memory hierarchy, as root)");
             case ProcessTracking.CgroupV2:
                 return v2 is not null ? new CgroupV2Tracker(v2, dataId) : throw Unavailable("cgroup v2 (a writable cgroup2 mount, as root)");
             default:
-                if (v1.Count > 0) return new CgroupV1Tracker(v1, dataId);
+                if (v1.Count > 0) return new CgroupV1Tracker(v1, dataId, V1LimitParents(mounts, v1));
                 if (v2 is not null) return new CgroupV2Tracker(v2, dataId);
                 return new ProcessGroupTracker();
         }
@@ -47,6 +47,25 @@ internal static class AppTrackerFactory
             if (result.Count == 0 || CgroupMounts.OwnV1Path(controller) == "/") result.Add(m.Path);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Per limit controller, where limited units go: a tracking hierarchy's own root (a process is in one cgroup per
+    /// hierarchy, and membership is read there); any other hierarchy below the engine's own cgroup, so what its
+    /// supervisor limits stays limited.
+    /// </summary>
+    private static Dictionary<string, string> V1LimitParents(List<CgroupMount> mounts, List<string> tracking)
+    {
+        var parents = new Dictionary<string, string>();
+        foreach (var controller in V1Controllers)
+        {
+            var m = mounts.FirstOrDefault(x => x.Version == 1 && x.Writable && x.Controllers.Contains(controller));
+            if (m is null) continue;
+            if (tracking.Contains(m.Path)) { parents[controller] = m.Path; continue; }
+            if (CgroupMounts.OwnV1Path(controller) is not { } own) continue;
+            parents[controller] = Path.Combine(m.Path, own.TrimStart('/'));
+        }
+        return parents;
     }
 
     private static CicdException Unavailable(string what) =>

@@ -18,9 +18,71 @@ internal abstract class CgroupTracker : IAppTracker
     private readonly IReadOnlyList<string> _bases;
 
     /// <param name="hierarchies">Mount points to use; the first is where membership is read.</param>
-    protected CgroupTracker(IReadOnlyList<string> hierarchies, string dataId)
+    /// <param name="limitParents">
+    /// Per controller (memory, cpu, pids), the cgroup under which limited units go: the engine's own cgroup in that
+    /// hierarchy, so a limit of the engine's supervisor still applies on top of a run's own.
+    /// </param>
+    protected CgroupTracker(IReadOnlyList<string> hierarchies, string dataId, IReadOnlyDictionary<string, string>? limitParents = null)
     {
         _bases = hierarchies.Select(h => Path.Combine(h, "cicdops", dataId)).ToList();
+        LimitBases = (limitParents ?? new Dictionary<string, string>())
+            .ToDictionary(kv => kv.Key, kv => Path.Combine(kv.Value, "cicdops", dataId));
+    }
+
+    /// <summary>Per controller, the directory under which limited units are made ("…/cicdops/DATAID").</summary>
+    protected IReadOnlyDictionary<string, string> LimitBases { get; }
+
+    public virtual string? LimitsUnavailable =>
+        LimitBases.Count == 0 ? $"no memory, cpu or pids controller is available to {Mechanism}" : null;
+
+    /// <summary>The unit joined in every tracking hierarchy and in each limit controller's, its limits written first.</summary>
+    public IReadOnlyList<string> JoinPrefix(string unit, ResourceLimits limits)
+    {
+        var prefix = JoinPrefix(unit).ToList();
+        var extra = new List<string>();
+        foreach (var dir in LimitDirectories(unit).Distinct())
+        {
+            try { Directory.CreateDirectory(dir); } catch (IOException) { Directory.CreateDirectory(dir); }
+            var procs = Path.Combine(dir, "cgroup.procs");
+            if (!prefix.Contains(procs)) extra.Add(procs);
+        }
+        WriteLimits(unit, limits);
+        prefix.InsertRange(prefix.Count - 1, extra); // before "--"
+        return prefix;
+    }
+
+    /// <summary>The unit's directory in each limit controller's hierarchy.</summary>
+    protected IEnumerable<string> LimitDirectories(string unit) => LimitBases.Values.Select(b => Path.Combine(b, unit));
+
+    /// <summary>Writes the unit's limit files (the directories exist).</summary>
+    protected abstract void WriteLimits(string unit, ResourceLimits limits);
+
+    public abstract long OomKills(string unit);
+
+    public abstract void BlockForks(string unit);
+
+    /// <summary>Writes a cgroup control file; <paramref name="optional"/> ones (swap accounting) may be missing.</summary>
+    protected static void WriteControl(string dir, string file, string value, bool optional = false)
+    {
+        var path = Path.Combine(dir, file);
+        if (optional && !File.Exists(path)) return;
+        try { File.WriteAllText(path, value); }
+        catch (IOException) when (optional) { }
+    }
+
+    /// <summary>The number after <paramref name="key"/> in a "key value" control file (memory.events, memory.oom_control), or 0.</summary>
+    protected static long ReadCounter(string path, string key)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines(path))
+            {
+                var f = line.Split(' ');
+                if (f.Length == 2 && f[0] == key && long.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return n;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return 0;
     }
 
     public abstract string Mechanism { get; }
@@ -71,11 +133,12 @@ internal abstract class CgroupTracker : IAppTracker
     public void Remove(string unit)
     {
         foreach (var b in _bases) TryRemoveDirectory(Path.Combine(b, unit));
+        foreach (var d in LimitDirectories(unit)) TryRemoveDirectory(d);
     }
 
     public void RemoveAll()
     {
-        foreach (var b in _bases)
+        foreach (var b in _bases.Concat(LimitBases.Values).Distinct())
         {
             if (!Directory.Exists(b)) continue;
             foreach (var unit in Directory.EnumerateDirectories(b)) TryRemoveDirectory(unit);
@@ -128,16 +191,102 @@ internal abstract class CgroupTracker : IAppTracker
     }
 }
 
-/// <summary>cgroup v1: the pids hierarchy tracks (or memory/cpu when pids is missing); cpu is joined too when the engine sits at its root.</summary>
+/// <summary>
+/// cgroup v1: the pids hierarchy tracks (or memory/cpu when pids is missing); cpu is joined too when the engine sits at
+/// its root. Limited units also join the memory, cpu and pids hierarchies under the engine's own cgroup in each.
+/// </summary>
 internal sealed class CgroupV1Tracker : CgroupTracker
 {
-    public CgroupV1Tracker(IReadOnlyList<string> hierarchies, string dataId) : base(hierarchies, dataId) { }
+    private const int CfsPeriodUs = 100_000;
+
+    public CgroupV1Tracker(IReadOnlyList<string> hierarchies, string dataId, IReadOnlyDictionary<string, string>? limitParents = null)
+        : base(hierarchies, dataId, limitParents) { }
+
     public override string Mechanism => "cgroup v1";
+
+    protected override void WriteLimits(string unit, ResourceLimits limits)
+    {
+        if (Dir("memory", unit) is { } memory)
+        {
+            WriteControl(memory, "memory.limit_in_bytes", limits.MemoryBytes.ToString(CultureInfo.InvariantCulture));
+            // Memory plus swap capped at the same size: the limit cannot be dodged by swapping (where swap is accounted).
+            WriteControl(memory, "memory.memsw.limit_in_bytes", limits.MemoryBytes.ToString(CultureInfo.InvariantCulture), optional: true);
+        }
+        if (Dir("cpu", unit) is { } cpu)
+        {
+            WriteControl(cpu, "cpu.cfs_period_us", CfsPeriodUs.ToString(CultureInfo.InvariantCulture));
+            WriteControl(cpu, "cpu.cfs_quota_us", ((long)Math.Max(1000, limits.Cpus * CfsPeriodUs)).ToString(CultureInfo.InvariantCulture));
+        }
+        if (Dir("pids", unit) is { } pids) WriteControl(pids, "pids.max", limits.Pids.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public override long OomKills(string unit) =>
+        Dir("memory", unit) is { } memory ? ReadCounter(Path.Combine(memory, "memory.oom_control"), "oom_kill") : 0;
+
+    public override void BlockForks(string unit)
+    {
+        if (Dir("pids", unit) is { } pids && Directory.Exists(pids)) WriteControl(pids, "pids.max", "0", optional: true);
+    }
+
+    private string? Dir(string controller, string unit) => LimitBases.TryGetValue(controller, out var b) ? Path.Combine(b, unit) : null;
 }
 
-/// <summary>cgroup v2: one unified hierarchy.</summary>
+/// <summary>cgroup v2: one unified hierarchy; limited units need the memory, cpu and pids controllers enabled down to them.</summary>
 internal sealed class CgroupV2Tracker : CgroupTracker
 {
-    public CgroupV2Tracker(string mount, string dataId) : base(new[] { mount }, dataId) { }
+    private static readonly string[] Controllers = { "memory", "cpu", "pids" };
+    private readonly string _mount;
+    private readonly string _dataId;
+
+    public CgroupV2Tracker(string mount, string dataId)
+        : base(new[] { mount }, dataId, new Dictionary<string, string> { ["unified"] = mount })
+    {
+        _mount = mount; _dataId = dataId;
+    }
+
     public override string Mechanism => "cgroup v2";
+
+    public override string? LimitsUnavailable
+    {
+        get
+        {
+            var available = ReadWords(Path.Combine(_mount, "cgroup.controllers"));
+            var missing = Controllers.Where(c => !available.Contains(c)).ToList();
+            return missing.Count == 0 ? null : $"the cgroup v2 controllers {string.Join(", ", missing)} are not available at {_mount}";
+        }
+    }
+
+    protected override void WriteLimits(string unit, ResourceLimits limits)
+    {
+        // Each level down to the unit hands the controllers on (units are leaves, so no level holds processes itself).
+        var level = _mount;
+        foreach (var part in new[] { "cicdops", _dataId })
+        {
+            var enabled = ReadWords(Path.Combine(level, "cgroup.subtree_control"));
+            foreach (var c in Controllers.Where(c => !enabled.Contains(c)))
+                WriteControl(level, "cgroup.subtree_control", "+" + c, optional: true);
+            level = Path.Combine(level, part);
+        }
+        var dir = Path.Combine(level, unit);
+        WriteControl(dir, "memory.max", limits.MemoryBytes.ToString(CultureInfo.InvariantCulture));
+        WriteControl(dir, "memory.swap.max", "0", optional: true);
+        WriteControl(dir, "cpu.max", $"{(long)Math.Max(1000, limits.Cpus * 100_000)} 100000");
+        WriteControl(dir, "pids.max", limits.Pids.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public override long OomKills(string unit) => ReadCounter(Path.Combine(UnitPath(unit), "memory.events"), "oom_kill");
+
+    public override void BlockForks(string unit)
+    {
+        var dir = UnitPath(unit);
+        if (!Directory.Exists(dir)) return;
+        WriteControl(dir, "pids.max", "0", optional: true);
+        WriteControl(dir, "cgroup.kill", "1", optional: true); // 5.14+: the kernel kills every member at once
+    }
+
+    private static HashSet<string> ReadWords(string path)
+    {
+        try { return File.ReadAllText(path).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).ToHashSet(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return new HashSet<string>(); }
+    }
 }

@@ -41,6 +41,21 @@ internal interface IAppTracker
 
     /// <summary>Removes every (empty) cgroup of this data directory (tests, and `project remove` of the last project).</summary>
     void RemoveAll();
+
+    /// <summary>Null when <see cref="JoinPrefix(string, ResourceLimits)"/> enforces limits; otherwise why it cannot.</summary>
+    string? LimitsUnavailable => "processes are tracked by process group here (cgroups need root and a writable cgroup file system)";
+
+    /// <summary>
+    /// As <see cref="JoinPrefix(string)"/>, the unit created with <paramref name="limits"/> enforced by the kernel
+    /// (see <see cref="LimitsUnavailable"/>: without cgroups the limits are not applied).
+    /// </summary>
+    IReadOnlyList<string> JoinPrefix(string unit, ResourceLimits limits) => JoinPrefix(unit);
+
+    /// <summary>How many of the unit's processes the kernel's OOM killer has killed for its memory limit so far.</summary>
+    long OomKills(string unit) => 0;
+
+    /// <summary>Stops the unit from starting new processes (a fork bomb stops growing while it is killed).</summary>
+    void BlockForks(string unit) { }
 }
 
 /// <summary>Unit names shared by every engine process (the CLI, the listener, a worker) of one data directory.</summary>
@@ -50,4 +65,5 @@ internal static class AppUnits
     /// <summary>The app a zero-downtime switch replaced, while it drains (see Deploy/DeploymentRunner.Switch).</summary>
     public static string Draining(string project) => "drain-" + project;
     public static string Deployment(long id) => "deploy-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string PipelineRun(string runId) => "pipeline-" + runId;
 }

@@ -1,18 +1,34 @@
+using CicdOps.Engine.Processes;
 using Microsoft.Data.Sqlite;
 
 namespace CicdOps.Engine.State;
 
-/// <summary>Finished pipeline runs and their steps (schema version 5). Callers own the transaction.</summary>
+/// <summary>
+/// Pipeline runs and their steps (schema versions 5 and 11): a row from the run's start (Running, with the process
+/// that runs it), finished with its status and steps. Callers own the transaction.
+/// </summary>
 internal static class PipelineRunStore
 {
-    public static void Insert(SqliteConnection c, PipelineRun run, DateTimeOffset startedAt)
+    public static void Start(SqliteConnection c, string runId, string project, string? commit, string eventName, DateTimeOffset startedAt, string logDir)
+    {
+        var pid = Environment.ProcessId;
+        c.Execute("""
+            INSERT INTO pipeline_runs (id, project, commit_sha, event, status, started_at, duration_ms, log_dir, runner_pid, runner_start)
+            VALUES ($id, $project, $commit, $event, 'Queued', $started, 0, $log, $pid, $start)
+            """,
+            ("$id", runId), ("$project", project), ("$commit", commit ?? ""), ("$event", eventName), ("$started", startedAt.ToMs()),
+            ("$log", logDir), ("$pid", pid), ("$start", OperatingSystem.IsLinux() ? ProcFs.StartTicks(pid) : null));
+    }
+
+    public static void Finish(SqliteConnection c, PipelineRun run)
     {
         c.Execute("""
-            INSERT INTO pipeline_runs (id, project, commit_sha, event, status, reason, started_at, duration_ms, log_dir)
-            VALUES ($id, $project, $commit, $event, $status, $reason, $started, $duration, $log)
+            UPDATE pipeline_runs SET commit_sha = $commit, status = $status, reason = $reason, duration_ms = $duration, runner_pid = NULL
+            WHERE id = $id
             """,
-            ("$id", run.RunId), ("$project", run.Project), ("$commit", run.Commit), ("$event", run.Event), ("$status", run.Status.ToString()),
-            ("$reason", run.Reason), ("$started", startedAt.ToMs()), ("$duration", (long)run.Duration.TotalMilliseconds), ("$log", run.LogDirectory));
+            ("$id", run.RunId), ("$commit", run.Commit), ("$status", run.Status.ToString()), ("$reason", run.Reason),
+            ("$duration", (long)run.Duration.TotalMilliseconds));
+        c.Execute("DELETE FROM pipeline_steps WHERE run_id = $run", ("$run", run.RunId));
         foreach (var s in run.Steps)
             c.Execute("""
                 INSERT INTO pipeline_steps (run_id, idx, name, status, exit_code, duration_ms, reason, log_path)
@@ -22,16 +38,69 @@ internal static class PipelineRunStore
                 ("$duration", (long)s.Duration.TotalMilliseconds), ("$reason", s.Reason), ("$log", s.LogPath));
     }
 
-    /// <summary>A project's runs, newest first.</summary>
-    public static List<PipelineRun> List(SqliteConnection c, string project, int limit)
+    /// <summary>Asks the process running it to cancel; false when the run is not queued or running.</summary>
+    public static bool RequestCancel(SqliteConnection c, string runId) =>
+        c.Execute("UPDATE pipeline_runs SET cancel_requested = 1 WHERE id = $id AND status IN ('Running', 'Queued')", ("$id", runId)) == 1;
+
+    /// <summary>A newer push run of a project replaces its waiting ones (they would test a commit no longer the tip).</summary>
+    public static void SupersedeWaiting(SqliteConnection c, string project, string newerRunId) =>
+        c.Execute("""
+            UPDATE pipeline_runs SET status = 'Superseded', reason = 'superseded by run ' || $newer, runner_pid = NULL
+            WHERE project = $project AND status = 'Queued' AND event = 'push' AND id <> $newer
+            """, ("$project", project), ("$newer", newerRunId));
+
+    /// <summary>
+    /// Moves a queued run to Running when fewer than <paramref name="max"/> live runs are running and no run queued
+    /// before it still waits (first come, first served). Returns the run's status afterwards (Queued, Running,
+    /// or Superseded). Runs whose process died count as neither.
+    /// </summary>
+    public static PipelineRunStatus TryClaim(SqliteConnection c, string runId, int max)
     {
-        var runs = c.Query("""
-            SELECT * FROM pipeline_runs WHERE project = $project ORDER BY started_at DESC, id DESC LIMIT $limit
-            """, r => (Id: r.Str("id")!, Run: new PipelineRun(r.Str("id")!, r.Str("project")!, r.Str("commit_sha")!, r.Str("event")!,
-                r.Enum<PipelineRunStatus>("status"), r.Str("reason"), TimeSpan.FromMilliseconds(r.Long("duration_ms")!.Value),
-                Array.Empty<PipelineStepResult>(), r.Str("log_dir")!)),
+        var status = c.Scalar("SELECT status FROM pipeline_runs WHERE id = $id", ("$id", runId)) as string;
+        if (status != "Queued") return Enum.Parse<PipelineRunStatus>(status ?? "Failed");
+        var active = c.Query("SELECT id, status, runner_pid, runner_start, started_at FROM pipeline_runs WHERE status IN ('Running', 'Queued')",
+            r => (Id: r.Str("id")!, Status: r.Str("status")!, Pid: (int?)r.Long("runner_pid"), Start: r.Long("runner_start"), At: r.Long("started_at")!.Value))
+            .Where(x => x.Pid is { } pid && ProcFs.IsAlive(pid, x.Start)).ToList();
+        var mine = active.Single(x => x.Id == runId);
+        var running = active.Count(x => x.Status == "Running");
+        var ahead = active.Count(x => x.Status == "Queued" && (x.At < mine.At || (x.At == mine.At && string.CompareOrdinal(x.Id, runId) < 0)));
+        if (running + ahead >= max) return PipelineRunStatus.Queued;
+        c.Execute("UPDATE pipeline_runs SET status = 'Running' WHERE id = $id", ("$id", runId));
+        return PipelineRunStatus.Running;
+    }
+
+    public static bool CancelRequested(SqliteConnection c, string runId) =>
+        Convert.ToInt64(c.Scalar("SELECT cancel_requested FROM pipeline_runs WHERE id = $id", ("$id", runId)) ?? 0L) == 1;
+
+    /// <summary>A project's runs, newest first.</summary>
+    public static List<PipelineRun> List(SqliteConnection c, string project, int limit) =>
+        Read(c, "SELECT * FROM pipeline_runs WHERE project = $project ORDER BY started_at DESC, id DESC LIMIT $limit",
             ("$project", project), ("$limit", limit));
-        return runs.Select(x => x.Run with { Steps = Steps(c, x.Id) }).ToList();
+
+    public static PipelineRun? Get(SqliteConnection c, string runId) =>
+        Read(c, "SELECT * FROM pipeline_runs WHERE id = $id", ("$id", runId)).SingleOrDefault();
+
+    /// <summary>
+    /// Rows to runs. A Running row whose process is gone (killed, the machine restarted) is shown Failed with why:
+    /// nothing will ever finish it.
+    /// </summary>
+    private static List<PipelineRun> Read(SqliteConnection c, string sql, params (string, object?)[] args)
+    {
+        var runs = c.Query(sql, r =>
+        {
+            var run = new PipelineRun(r.Str("id")!, r.Str("project")!, r.Str("commit_sha")!, r.Str("event")!,
+                r.Enum<PipelineRunStatus>("status"), r.Str("reason"), TimeSpan.FromMilliseconds(r.Long("duration_ms")!.Value),
+                Array.Empty<PipelineStepResult>(), r.Str("log_dir")!) { StartedAt = r.Time("started_at") };
+            if (run.Status is PipelineRunStatus.Running or PipelineRunStatus.Queued)
+            {
+                var pid = (int?)r.Long("runner_pid");
+                if (pid is null || !ProcFs.IsAlive(pid.Value, r.Long("runner_start")))
+                    run = run with { Status = PipelineRunStatus.Failed, Reason = "the process running it ended before the run finished" };
+                else if (run.Status == PipelineRunStatus.Running) run = run with { Duration = DateTimeOffset.UtcNow - run.StartedAt!.Value };
+            }
+            return run;
+        }, args);
+        return runs.Select(x => x with { Steps = Steps(c, x.RunId) }).ToList();
     }
 
     private static List<PipelineStepResult> Steps(SqliteConnection c, string runId) =>

@@ -25,10 +25,10 @@ internal static class ProjectStore
 
     public static void Insert(SqliteConnection c, Project p) => c.Execute("""
         INSERT INTO projects (name, repository, branch, path, port, install_timeout_ms, health_timeout_ms, status,
-            service_user, sudo_commands, keep_releases, shared_paths, created_at, updated_at)
-        VALUES ($name, $repo, $branch, $path, $port, $it, $ht, $status, $user, $sudo, $keep, $shared, $now, $now)
+            service_user, sudo_commands, keep_releases, shared_paths, require_pipeline, created_at, updated_at)
+        VALUES ($name, $repo, $branch, $path, $port, $it, $ht, $status, $user, $sudo, $keep, $shared, $gate, $now, $now)
         """,
-        ("$keep", StoredKeep(p.KeepReleases)), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
+        ("$keep", StoredKeep(p.KeepReleases)), ("$gate", p.RequirePipeline ? 1 : 0), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
         ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
         ("$it", (long)p.InstallTimeout.TotalMilliseconds), ("$ht", (long)p.HealthTimeout.TotalMilliseconds),
         ("$status", p.Status.ToString()), ("$user", p.ServiceUser), ("$sudo", Sandbox.SudoCommands.Store(p.SudoCommands)),
@@ -37,9 +37,10 @@ internal static class ProjectStore
     /// <summary>Writes the user-editable settings of a project.</summary>
     public static void UpdateSettings(SqliteConnection c, Project p) => c.Execute("""
         UPDATE projects SET repository=$repo, branch=$branch, path=$path, port=$port, install_timeout_ms=$it,
-            health_timeout_ms=$ht, sudo_commands=$sudo, keep_releases=$keep, shared_paths=$shared, updated_at=$now WHERE name=$name
+            health_timeout_ms=$ht, sudo_commands=$sudo, keep_releases=$keep, shared_paths=$shared,
+            require_pipeline=$gate, updated_at=$now WHERE name=$name
         """,
-        ("$keep", StoredKeep(p.KeepReleases)), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
+        ("$keep", StoredKeep(p.KeepReleases)), ("$gate", p.RequirePipeline ? 1 : 0), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
         ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
         ("$it", (long)p.InstallTimeout.TotalMilliseconds), ("$ht", (long)p.HealthTimeout.TotalMilliseconds),
         ("$sudo", Sandbox.SudoCommands.Store(p.SudoCommands)), ("$now", DateTimeOffset.UtcNow.ToMs()));
@@ -110,6 +111,7 @@ internal static class ProjectStore
         ServiceUser = r.Str("service_user"),
         SudoCommands = Sandbox.SudoCommands.Load(r.Str("sudo_commands")),
         KeepReleases = LoadedKeep(r.Long("keep_releases") ?? 0),
+        RequirePipeline = r.Long("require_pipeline") == 1,
         SharedPaths = Validation.SharedPaths.Load(r.Str("shared_paths")),
         CreatedAt = r.Time("created_at")!.Value,
         UpdatedAt = r.Time("updated_at")!.Value,

@@ -30,10 +30,10 @@ public sealed class CmdletContractTests
     {
         Assert.Equal(
             new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdFleet",
-                "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery", "Install-CicdListenerService", "Invoke-CicdRollback",
-                "New-CicdApiToken", "Register-CicdProject", "Remove-CicdSecret", "Revoke-CicdApiToken", "Set-CicdPin", "Set-CicdProject", "Set-CicdProjectProxy",
-                "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Test-CicdPipeline", "Unregister-CicdProject",
-                "Watch-CicdFleet" },
+                "Get-CicdPipelineRun", "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery",
+                "Install-CicdListenerService", "Invoke-CicdRollback", "New-CicdApiToken", "Register-CicdProject", "Remove-CicdSecret", "Revoke-CicdApiToken",
+                "Set-CicdPin", "Set-CicdProject", "Set-CicdProjectProxy", "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Start-CicdPipeline",
+                "Stop-CicdDeployment", "Stop-CicdPipelineRun", "Test-CicdPipeline", "Unregister-CicdProject", "Watch-CicdFleet" },
             CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
     }
 

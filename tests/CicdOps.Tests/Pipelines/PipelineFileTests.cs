@@ -80,7 +80,7 @@ public sealed class PipelineFileTests
     [Fact] public void Condition_not_a_string() => HasError("""{"steps": [{"name": "a", "condition": true, "run": "x"}]}""", "/steps/0/condition", "string");
     [Fact] public void Misspelt_step_property() => HasError("""{"steps": [{"name": "a", "contition": "true", "run": "x"}]}""", "/steps/0/contition", "unknown property 'contition'");
     [Fact] public void Unknown_top_level_property() => HasError("""{"stages": [], "steps": [{"name": "a", "run": "x"}]}""", "/stages", "unknown property 'stages'");
-    [Fact] public void Unknown_tier() => HasError("""{"tier": "huge", "steps": [{"name": "a", "run": "x"}]}""", "/tier", "");
+    [Fact] public void Tier_not_a_tier_name() => HasError("""{"tier": "Huge tier!", "steps": [{"name": "a", "run": "x"}]}""", "/tier", "");
 
     [Fact]
     public void A_schema_branch_not_taken_is_not_reported()

@@ -1,0 +1,121 @@
+using CicdOps.Engine.State;
+
+namespace CicdOps.Engine.Pipelines;
+
+/// <summary>
+/// One recorded pipeline run of a project's commit, for <see cref="CicdEngine.RunPipelineAsync"/> and for a deployment
+/// that requires its pipeline: the row from the start (Running), a cancel watch, the run itself, the row finished.
+/// </summary>
+internal static class PipelineRuns
+{
+    public static async Task<PipelineRun> RunAsync(EngineContext ctx, Project p, string? commit, string eventName, CancellationToken cancellationToken)
+    {
+        if (!System.Text.RegularExpressions.Regex.IsMatch(eventName, "^(push|pull_request|tag|manual)$"))
+            throw new CicdException(CicdError.InvalidArgument, $"Event '{eventName}' is not one of push, pull_request, tag, manual.", eventName);
+        var startedAt = DateTimeOffset.UtcNow;
+        var runId = startedAt.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..8];
+        var logDirectory = Path.Combine(ctx.Layout.ProjectLogs(p.Name), "pipelines", runId);
+        Directory.CreateDirectory(logDirectory);
+        ctx.Db.Write(c =>
+        {
+            PipelineRunStore.Start(c, runId, p.Name, commit, eventName, startedAt, logDirectory);
+            if (eventName == "push") PipelineRunStore.SupersedeWaiting(c, p.Name, runId);
+        });
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var watch = new PipelineCancelWatch(() => ctx.Db.Read(c => PipelineRunStore.CancelRequested(c, runId)), cancel);
+        PipelineRun run;
+        try
+        {
+            if (await WaitForRunnerAsync(ctx, runId, cancel.Token) is { } ended) return ended;
+            run = await RunCoreAsync(ctx, p, runId, logDirectory, commit, eventName, cancel.Token);
+        }
+        catch (Exception e)
+        {
+            // Recorded as it ended, so the row never stays Running; the caller still gets the error.
+            var cancelled = e is OperationCanceledException;
+            var failed = new PipelineRun(runId, p.Name, commit ?? "", eventName, cancelled ? PipelineRunStatus.Cancelled : PipelineRunStatus.Failed,
+                cancelled ? "the run was cancelled" : e.Message.Split('\n')[0], DateTimeOffset.UtcNow - startedAt, Array.Empty<PipelineStepResult>(), logDirectory);
+            ctx.Db.Write(c => PipelineRunStore.Finish(c, failed));
+            throw;
+        }
+        run = run with { StartedAt = startedAt };
+        ctx.Db.Write(c => PipelineRunStore.Finish(c, run));
+        return run;
+    }
+
+    /// <summary>
+    /// Waits Queued until the run may start (<see cref="EngineOptions.MaxPipelineRuns"/>, default the number of cores,
+    /// counted across processes in SQLite). Null when it is Running; the run when it ended waiting (superseded by a
+    /// newer push run of its project). Cancellation while waiting throws, and the run is recorded Cancelled.
+    /// </summary>
+    private static async Task<PipelineRun?> WaitForRunnerAsync(EngineContext ctx, string runId, CancellationToken cancellationToken)
+    {
+        var max = Math.Max(1, ctx.Options.MaxPipelineRuns ?? Environment.ProcessorCount);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var status = ctx.Db.Write(c => PipelineRunStore.TryClaim(c, runId, max));
+            if (status == PipelineRunStatus.Running) return null;
+            if (status != PipelineRunStatus.Queued) return ctx.Db.Read(c => PipelineRunStore.Get(c, runId));
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+
+    private static async Task<PipelineRun> RunCoreAsync(EngineContext ctx, Project p, string runId, string logDirectory, string? commit, string eventName,
+        CancellationToken cancellationToken)
+    {
+        // Like a deploy: the project's account, made now if this is the first thing that runs as it.
+        (var account, p, _) = Sandbox.ProjectAccounts.ForRun(ctx, p);
+        var secrets = ctx.Secrets.Load(p.Name);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var root = PipelineWorkspace.RootFor(ctx.Sandbox, account, ctx.Layout, p.Name);
+        var (workspace, sha) = await PipelineWorkspace.CreateAsync(ctx.Sandbox, account, root, runId, p.Repository, p.Branch, commit, cancellationToken);
+        using (workspace)
+        {
+            PipelineRun Failed(string reason) => new(runId, p.Name, sha, eventName, PipelineRunStatus.Failed, reason, started.Elapsed,
+                Array.Empty<PipelineStepResult>(), logDirectory);
+
+            if (PipelineFiles.Find(workspace.Path) is not { } file)
+                return Failed("the commit has no .cicd/pipeline.json or .simpleci/pipeline.json");
+            var info = new FileInfo(file);
+            // A step of an earlier commit cannot have planted a link here (fresh checkout), but the file is the commit's: no links.
+            if (info.LinkTarget is not null || info.Length > PipelineReader.MaxBytes)
+                return Failed($"{Path.GetRelativePath(workspace.Path, file)} is a symbolic link or larger than {PipelineReader.MaxBytes} bytes");
+            var read = PipelineReader.Read(await File.ReadAllTextAsync(file, cancellationToken));
+            if (read.Definition is not { } definition)
+                return Failed($"{Path.GetRelativePath(workspace.Path, file)} is invalid: {string.Join("; ", read.Problems)}");
+            if (!definition.Events.Contains(eventName) && eventName != "manual")
+                return new PipelineRun(runId, p.Name, sha, eventName, PipelineRunStatus.Succeeded, $"the pipeline does not run for {eventName} events",
+                    started.Elapsed, Array.Empty<PipelineStepResult>(), logDirectory);
+
+            var tiers = RunnerTiers.With(ctx.Options.RunnerTiers);
+            var tierName = definition.Tier ?? RunnerTiers.Default;
+            if (!tiers.TryGetValue(tierName, out var tier))
+                return Failed($"tier '{tierName}' is not configured on this server (it has {string.Join(", ", tiers.Keys.Order())})");
+
+            var (author, message) = await workspace.DescribeAsync(ctx.Sandbox, account, sha, cancellationToken);
+            var context = new PipelineContext
+            {
+                Event = eventName, Repository = p.Repository, Branch = p.Branch, Ref = "refs/heads/" + p.Branch, Commit = sha,
+                Author = author, Message = message, Project = p.Name, RunId = runId,
+            };
+            var request = new PipelineRunRequest(definition, context, workspace.Path, logDirectory,
+                vars => ctx.Sandbox.PlanLaunch(account, vars, secrets), secrets)
+            {
+                Tier = tier, TierName = tierName, Tracker = ctx.Tracker, Unit = Processes.AppUnits.PipelineRun(runId),
+            };
+            var result = await PipelineRunner.RunAsync(request, cancellationToken);
+            var failed = result.Steps.FirstOrDefault(s => s.Status is PipelineStepStatus.Failed or PipelineStepStatus.TimedOut or PipelineStepStatus.Cancelled
+                && (!definition.Steps[s.Index].ContinueOnError || result.Status != PipelineStepStatus.Succeeded));
+            var status = result.Status switch
+            {
+                PipelineStepStatus.Succeeded => PipelineRunStatus.Succeeded,
+                PipelineStepStatus.TimedOut => PipelineRunStatus.TimedOut,
+                PipelineStepStatus.Cancelled => PipelineRunStatus.Cancelled,
+                _ => PipelineRunStatus.Failed,
+            };
+            var reason = status == PipelineRunStatus.Succeeded || failed is null ? null : $"step '{failed.Name}': {failed.Reason}";
+            return new PipelineRun(runId, p.Name, sha, eventName, status, reason, started.Elapsed, result.Steps, logDirectory);
+        }
+    }
+}
