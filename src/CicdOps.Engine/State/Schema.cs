@@ -189,8 +189,9 @@ internal static class Schema
             revoked_at INTEGER,
             last_used_at INTEGER
         );
-        // v10: projects may require a green pipeline run before a deploy (require_pipeline); pipeline runs recorded from their start (status Running) so other processes can list, follow and cancel
-        // them: a cancel request is a flag the running process polls; runner_pid/runner_start tell a run whose process
+        """,
+        // v10: projects may require a green pipeline run before a deploy (require_pipeline); pipeline runs recorded from
+        // their start (status Running) so other processes can list, follow and cancel them: a cancel request is a flag the running process polls; runner_pid/runner_start tell a run whose process
         // died from one still going.
         """
         ALTER TABLE pipeline_runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
