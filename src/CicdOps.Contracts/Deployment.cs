@@ -46,7 +46,12 @@ public enum StageOutcome { Running, Succeeded, Failed, Skipped, Cancelled }
 
 public enum DeploymentStage { Sync, Install, Stop, Run, Health }
 
-public enum DeploymentTrigger { Manual, Webhook, Pin, Rollback, Recovery }
+public enum DeploymentTrigger
+{
+    Manual, Webhook, Pin, Rollback, Recovery,
+    /// <summary>The listener's watchdog restarting the serving commit of an app that died or turned unhealthy (no git, no rollback).</summary>
+    Watchdog,
+}
 
 public enum DeploymentStatus
 {

@@ -59,6 +59,7 @@ internal sealed partial class DeploymentRunner : IDisposable
 
     private async Task<(DeploymentStatus, string?, string?)> RunPipelineAsync(CancellationToken ct)
     {
+        if (_d.Trigger == DeploymentTrigger.Watchdog) return await RestartAsync(ct);
         string sha;
         try
         {
@@ -175,7 +176,16 @@ internal sealed partial class DeploymentRunner : IDisposable
             return failure is null ? (StageOutcome.Succeeded, null, null) : (StageOutcome.Failed, null, failure);
         });
         // Only a healthy release becomes current.
-        if (failure is null) await SwitchCurrentAsync();
+        if (failure is null)
+        {
+            await SwitchCurrentAsync();
+            // Where the watchdog finds the app's health.sh (the release it runs in, or the one tree).
+            Update(c =>
+            {
+                ProjectStore.Set(c, _p.Name, "app_dir", WorkDir);
+                ProjectStore.Set(c, _p.Name, "app_has_health", _scripts.HasHealth ? 1 : 0);
+            });
+        }
         return failure;
     }
 

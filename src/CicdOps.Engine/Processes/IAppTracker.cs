@@ -41,5 +41,7 @@ internal interface IAppTracker
 internal static class AppUnits
 {
     public static string App(string project) => "app-" + project;
+    /// <summary>The watchdog's health.sh runs (what it leaves running is stopped when it ends).</summary>
+    public static string Check(string project) => "check-" + project;
     public static string Deployment(long id) => "deploy-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -173,6 +173,24 @@ internal static class Schema
             PRIMARY KEY (provider, status_code)
         );
         """,
+        // v8: the listener's watchdog and sampler: a health-check interval per project, where the serving app runs and
+        // whether its commit has health.sh (recorded at each healthy bring-up), and the watchdog's event log (read with
+        // an after-id cursor).
+        """
+        ALTER TABLE projects ADD COLUMN health_interval_ms INTEGER;
+        ALTER TABLE projects ADD COLUMN app_dir TEXT;
+        ALTER TABLE projects ADD COLUMN app_has_health INTEGER;
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            deployment_id INTEGER
+        );
+        CREATE INDEX events_by_project ON events(project, id);
+        CREATE INDEX deployments_watchdog ON deployments(project, id) WHERE trigger = 'Watchdog';
+        """,
     };
 
     public static int LatestVersion => Versions.Length;
