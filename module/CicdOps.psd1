@@ -38,6 +38,7 @@
         'Disconnect-CicdFleet'
         'Get-CicdFleet'
         'Test-CicdPipeline'
+        'Get-CicdEvent'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
