@@ -57,6 +57,8 @@ public sealed class WatchdogTests
                 cat VERSION > "{{m.H.StateDir}}/serving"
                 exec sleep 300
                 """)
+            // Health fails while it crashes (run.sh may exit after a first check passed: the verdict must not depend on that race).
+            .Write(".cicd/health.sh", $"#!/bin/bash\n[ ! -e '{crash}' ] && grep -qx v1 '{m.H.StateDir}/serving'\n")
             .CommitAndPush("v1");
         m.H.Register(repo);
         DeploymentAssert.Status(m.H, DeploymentStatus.Succeeded, m.H.Deploy("app"));
