@@ -21,7 +21,7 @@ public sealed record AppStats
     public string? Commit { get; init; }
     /// <summary>Processes in the app's unit (its cgroup, or its process group without cgroups).</summary>
     public int Processes { get; init; }
-    /// <summary>CPU used since the previous sample, % of one core (can pass 100 on several cores); null on the first sample.</summary>
+    /// <summary>CPU used since the previous sample, % of one core (can pass 100 on several cores); null on the first sample and when nothing runs.</summary>
     public double? CpuPercent { get; init; }
     /// <summary>Resident memory of all its processes.</summary>
     public long MemoryBytes { get; init; }

@@ -61,6 +61,7 @@ internal sealed class TelemetrySampler
                 tracked = direct;
             var isAlive = tracked is not null && (p.App!.StartTicks is null || p.App.StartTicks == tracked.Value.StartTicks);
             alive[p.Name] = isAlive;
+            var running = members.Count(m => m.State != 'Z');
             apps.Add(new AppStats
             {
                 Project = p.Name, Status = p.Status, Commit = p.Commit,
@@ -70,8 +71,9 @@ internal sealed class TelemetrySampler
                     ProjectStatus.Unhealthy or ProjectStatus.Failed => AppHealth.Unhealthy,
                     _ => AppHealth.Unknown,
                 },
-                Processes = members.Count(m => m.State != 'Z'),
-                CpuPercent = elapsedTicks is > 0 ? Math.Round(100.0 * cpu / elapsedTicks.Value, 1) : null,
+                Processes = running,
+                // No process, no figure (rather than a 0 that would read as "idle").
+                CpuPercent = running > 0 && elapsedTicks is > 0 ? Math.Round(100.0 * cpu / elapsedTicks.Value, 1) : null,
                 MemoryBytes = rss * _pageSize,
                 ListeningPorts = ports.ToList(),
                 Uptime = isAlive && uptime is { } up ? TimeSpan.FromSeconds(Math.Max(0, up - tracked!.Value.StartTicks / ProcStatReader.TicksPerSecond)) : null,
