@@ -29,7 +29,7 @@ public sealed class CmdletContractTests
     public void The_module_has_the_cmdlets_of_the_issues()
     {
         Assert.Equal(
-            new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdFleet", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery",
+            new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdEvent", "Get-CicdFleet", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery",
                 "Install-CicdListenerService", "Invoke-CicdRollback", "Register-CicdProject", "Remove-CicdSecret", "Set-CicdPin", "Set-CicdProject",
                 "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Test-CicdPipeline", "Unregister-CicdProject" },
             CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));

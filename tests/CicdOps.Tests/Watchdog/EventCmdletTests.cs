@@ -43,19 +43,22 @@ public sealed class EventCmdletTests
         }
 
         var (lines, _) = Probe(data, $$"""
-            Get-CicdEvent -Name shop -DataPath $DataPath | ForEach-Object { "shop: $($_.Kind) $($_.Message)" }
-            Get-CicdEvent -After {{first}} -DataPath $DataPath | ForEach-Object { "after: $($_.Project) $($_.Kind) $($_.DeploymentId)" }
-            (Get-CicdEvent -DataPath $DataPath | Get-Member -MemberType Property).Name -join ',' | ForEach-Object { "props: $_" }
-            Get-CicdProject shop -DataPath $DataPath | Set-CicdProject -HealthInterval (New-TimeSpan -Seconds 12) -DataPath $DataPath
-            "interval: $((Get-CicdProject shop -DataPath $DataPath).HealthInterval.TotalSeconds)"
-            try { Get-CicdEvent -Name nosuch -DataPath $DataPath -ErrorAction Stop } catch { "error: $($_.FullyQualifiedErrorId)" }
+            Get-CicdEvent -Name shop -DataPath $DataPath
+            Get-CicdEvent -After {{first}} -Last 1 -DataPath $DataPath
+            Set-CicdProject -Name shop -HealthInterval ([TimeSpan]::FromSeconds(12)) -PassThru -DataPath $DataPath
+            Get-CicdEvent -Name nosuch -DataPath $DataPath
             """);
 
-        Assert.Equal(new[] { "shop: Unhealthy the app died (pid 42 is gone)", "shop: Recovered healthy again after restart 1 (deployment 7)" },
-            lines.Where(l => l.StartsWith("shop: ")));
-        Assert.Equal(new[] { "after: blog Unhealthy ", "after: shop Recovered 7" }, lines.Where(l => l.StartsWith("after: ")));
-        Assert.Contains(lines, l => l.StartsWith("props: ") && l.Contains("Kind") && l.Contains("Message") && l.Contains("DeploymentId"));
-        Assert.Contains("interval: 12", lines);
-        Assert.Contains(lines, l => l.StartsWith("error: CicdProjectNotFound"));
+        var outputs = lines.Where(l => l.StartsWith("out=", StringComparison.Ordinal)).ToList();
+        Assert.Equal(new[] { "CicdOps.CicdEvent", "CicdOps.CicdEvent", "CicdOps.CicdEvent", "CicdOps.Project" }, outputs.Select(l => l[4..l.IndexOf('|')]));
+        // -Name: that project's events, oldest first.
+        Assert.Contains("Project:shop;", outputs[0]);
+        Assert.Contains("Kind:Unhealthy;Message:the app died (pid 42 is gone)", outputs[0]);
+        Assert.Contains("Kind:Recovered;Message:healthy again after restart 1 (deployment 7);DeploymentId:7", outputs[1]);
+        // -After the first id, -Last 1: the next one, whichever project.
+        Assert.Contains("Project:blog;", outputs[2]);
+        Assert.Contains("HealthInterval:00:00:12", outputs[3]);
+        Assert.Equal(new[] { "error=CicdProjectNotFound,CicdOps.Cmdlets.Commands.GetCicdEventCommand" },
+            lines.Where(l => l.StartsWith("error=", StringComparison.Ordinal)).Select(l => l[..l.IndexOf(':')]));
     }
 }
