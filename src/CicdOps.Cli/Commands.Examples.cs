@@ -33,7 +33,7 @@ internal static partial class Commands
         ["secret set"] = new[] { "cicdops secret set shop DATABASE_URL < database-url.txt" },
         ["secret list"] = new[] { "cicdops secret list shop --json" },
         ["secret remove"] = new[] { "cicdops secret remove shop DATABASE_URL" },
-        ["listen"] = new[] { "CICDOPS_WEBHOOK_SECRET=... cicdops listen --bind 127.0.0.1" },
+        ["listen"] = new[] { "CICDOPS_WEBHOOK_SECRET=... cicdops listen --bind 127.0.0.1", "cicdops listen --webhook-secret-file /etc/cicdops/secret --sample-interval 5" },
         ["deliveries"] = new[] { "cicdops deliveries --provider github --limit 10" },
         ["service"] = new[] { "cicdops service install --dry-run" },
         ["service install"] = new[] { "cicdops service install --port 9641" },

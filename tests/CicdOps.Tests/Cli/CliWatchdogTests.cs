@@ -21,7 +21,7 @@ public sealed class CliWatchdogTests
         var port = FreePort.Next();
         var secretFile = Path.Combine(cli.Root, "webhook.secret");
         File.WriteAllText(secretFile, "It's a Secret to Everybody\n");
-        using var listener = cli.Start("listen", "--port", port.ToString(), "--bind", "127.0.0.1", "--webhook-secret-file", secretFile);
+        using var listener = cli.Start("listen", "--port", port.ToString(), "--bind", "127.0.0.1", "--webhook-secret-file", secretFile, "--sample-interval", "1");
         try
         {
             WaitUntil(() => CicdOps.Tests.Engine.AppProcessTests.CanConnect(port), "the listener", listener);
@@ -50,7 +50,7 @@ public sealed class CliWatchdogTests
             Run.Command("kill", null, "-TERM", listener.Id.ToString());
             listener.WaitForExit(60_000);
         }
-        Assert.Contains("monitor: sampling every 3 s", listener.StandardOutput.ReadToEnd());
+        Assert.Contains("monitor: sampling every 1 s", listener.StandardOutput.ReadToEnd());
     }
 
     [Fact]
@@ -67,6 +67,9 @@ public sealed class CliWatchdogTests
         Assert.Single(bad.ErrLines, l => l.Contains("health interval"));
         Assert.Equal(TimeSpan.FromSeconds(10), cli.Run("project", "show", "app", "--json").ShouldExit(0).Json<Project>().HealthInterval);
         Assert.Contains("Health interval", cli.Run("project", "show", "app").ShouldExit(0).StdOut);
+        var badListen = cli.Run("listen", "--allow-unsigned", "--bind", "127.0.0.1", "--port", FreePort.Next().ToString(), "--sample-interval", "0");
+        Assert.NotEqual(0, badListen.Code);
+        Assert.Contains("--sample-interval", Assert.Single(badListen.ErrLines));
     }
 
     private static void WaitUntil(Func<bool> condition, string what, Process listener, int seconds = 90)
