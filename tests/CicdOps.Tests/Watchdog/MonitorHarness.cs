@@ -15,7 +15,7 @@ public sealed class MonitorHarness : IDisposable
     private Task? _monitor;
     public ConcurrentQueue<string> Log { get; } = new();
 
-    public MonitorHarness(ProcessTracking tracking = ProcessTracking.Auto, int maxRestarts = 3, bool logPump = true)
+    public MonitorHarness(ProcessTracking tracking = ProcessTracking.Auto, int maxRestarts = 3, bool logPump = true, TimeSpan? resetAfterHealthy = null)
     {
         H = new EngineHarness(new EngineOptions
         {
@@ -26,6 +26,7 @@ public sealed class MonitorHarness : IDisposable
                 BackoffBase = TimeSpan.FromMilliseconds(200),
                 BackoffCap = TimeSpan.FromSeconds(2),
                 MaxRestarts = maxRestarts,
+                ResetAfterHealthy = resetAfterHealthy ?? TimeSpan.FromMinutes(10),
             },
         }, logPump: logPump);
     }

@@ -153,6 +153,56 @@ public sealed class WatchdogTests
         Assert.True(Processes.IsGone(pid));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_restart_brings_the_serving_commit_back_without_git_even_when_the_repository_is_gone(bool releases)
+    {
+        using var repo = new TestRepository();
+        using var m = new MonitorHarness();
+        var sha = repo.WriteSleeper("v1", m.H.StateDir).CommitAndPush("v1");
+        m.H.Register(repo);
+        if (releases) m.Engine.UpdateProject("app", new ProjectUpdate { KeepReleases = 2 });
+        DeploymentAssert.Status(m.H, DeploymentStatus.Succeeded, m.H.Deploy("app"));
+        m.StartMonitor();
+
+        Directory.Move(repo.BarePath, repo.BarePath + ".gone");
+        try
+        {
+            Run.Command("kill", null, "-KILL", m.AppPid("app")!.Value.ToString());
+            m.WaitUntil(() => m.WatchdogDeployments("app").Any(d => d.IsFinished), "the restart");
+        }
+        finally { Directory.Move(repo.BarePath + ".gone", repo.BarePath); }
+
+        var restart = m.WatchdogDeployments("app").Single();
+        DeploymentAssert.Status(m.H, DeploymentStatus.Succeeded, restart);
+        Assert.Equal(sha, restart.Commit);
+        Assert.Contains("git-calls=" + (releases ? "0" : "1"), m.H.Log(restart)); // releases: none; a tree: one ls-tree, no fetch
+        Assert.Equal(sha, m.Engine.GetProject("app").CurrentCommit);
+        Assert.Equal(ProjectStatus.Healthy, m.Engine.GetProject("app").Status);
+    }
+
+    [Fact]
+    public void The_backoff_starts_over_once_the_app_has_stayed_healthy_long_enough()
+    {
+        using var repo = new TestRepository();
+        using var m = new MonitorHarness(resetAfterHealthy: TimeSpan.FromMilliseconds(500));
+        repo.WriteSleeper("v1", m.H.StateDir).CommitAndPush("v1");
+        m.H.Register(repo);
+        DeploymentAssert.Status(m.H, DeploymentStatus.Succeeded, m.H.Deploy("app"));
+        m.StartMonitor();
+
+        Run.Command("kill", null, "-KILL", m.AppPid("app")!.Value.ToString());
+        m.WaitUntil(() => m.Events("app").Count(e => e.Kind == CicdEventKind.Recovered) == 1, "first recovery");
+        m.WaitForPasses(10); // 10 passes of 200 ms: healthy for longer than the 500 ms reset
+        Run.Command("kill", null, "-KILL", m.AppPid("app")!.Value.ToString());
+        m.WaitUntil(() => m.Events("app").Count(e => e.Kind == CicdEventKind.Recovered) == 2, "second recovery");
+
+        var delays = m.Log.Where(l => l.Contains("is unhealthy")).Select(l => l[(l.LastIndexOf("restart in ", StringComparison.Ordinal) + 11)..]).ToList();
+        Assert.Equal(new[] { "0.2 s", "0.2 s" }, delays);
+        Assert.All(m.Events("app").Where(e => e.Kind == CicdEventKind.Restarting), e => Assert.Contains("restart 1 of at most 3", e.Message));
+    }
+
     [Fact]
     public void The_health_interval_is_a_project_setting_with_a_default_and_bad_values_change_nothing()
     {
