@@ -15,7 +15,7 @@ public sealed class MonitorHarness : IDisposable
     private Task? _monitor;
     public ConcurrentQueue<string> Log { get; } = new();
 
-    public MonitorHarness(ProcessTracking tracking = ProcessTracking.Auto, int maxRestarts = 3, bool logPump = true, TimeSpan? resetAfterHealthy = null)
+    public MonitorHarness(ProcessTracking tracking = ProcessTracking.Auto, int maxRestarts = 3, bool logPump = true, TimeSpan? resetAfterHealthy = null, bool watchdog = true)
     {
         H = new EngineHarness(new EngineOptions
         {
@@ -27,6 +27,7 @@ public sealed class MonitorHarness : IDisposable
                 BackoffCap = TimeSpan.FromSeconds(2),
                 MaxRestarts = maxRestarts,
                 ResetAfterHealthy = resetAfterHealthy ?? TimeSpan.FromMinutes(10),
+                Enabled = watchdog,
             },
         }, logPump: logPump);
     }

@@ -204,6 +204,25 @@ public sealed class WatchdogTests
     }
 
     [Fact]
+    public void With_the_watchdog_off_a_dead_app_is_reported_by_the_sampler_but_never_restarted()
+    {
+        using var repo = new TestRepository();
+        using var m = new MonitorHarness(watchdog: false);
+        repo.WriteSleeper("v1", m.H.StateDir).CommitAndPush("v1");
+        m.H.Register(repo);
+        DeploymentAssert.Status(m.H, DeploymentStatus.Succeeded, m.H.Deploy("app"));
+        m.StartMonitor();
+
+        Run.Command("kill", null, "-KILL", m.AppPid("app")!.Value.ToString());
+        m.WaitUntil(() => m.Engine.GetTelemetry().Apps.Single().Health == AppHealth.Unhealthy, "the sampler sees it dead");
+        m.WaitForPasses(10);
+        Assert.Empty(m.WatchdogDeployments("app"));
+        Assert.Empty(m.Events("app"));
+        Assert.Equal(ProjectStatus.Healthy, m.Engine.GetProject("app").Status);
+        Assert.Contains("watchdog off", m.LogText);
+    }
+
+    [Fact]
     public void The_health_interval_is_a_project_setting_with_a_default_and_bad_values_change_nothing()
     {
         using var repo = new TestRepository();
