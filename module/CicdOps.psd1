@@ -47,6 +47,7 @@
         'Get-CicdPipelineRun'
         'Get-CicdPipelineRunLog'
         'Stop-CicdPipelineRun'
+        'Get-CicdEvent'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

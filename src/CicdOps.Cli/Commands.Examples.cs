@@ -16,7 +16,9 @@ internal static partial class Commands
         },
         ["project list"] = new[] { "cicdops project list --json" },
         ["project show"] = new[] { "cicdops project show shop" },
-        ["project set"] = new[] { "cicdops project set shop --branch release --health-timeout 30" },
+        ["project set"] = new[] { "cicdops project set shop --branch release --health-timeout 30", "cicdops project set shop --health-interval 10" },
+        ["events"] = new[] { "cicdops events", "cicdops events shop --json", "cicdops events --after 120 --json" },
+        ["stats"] = new[] { "cicdops stats", "cicdops stats --json" },
         ["project remove"] = new[] { "cicdops project remove shop --remove-service-user" },
         ["project proxy"] = new[]
         {
@@ -36,7 +38,7 @@ internal static partial class Commands
         ["secret set"] = new[] { "cicdops secret set shop DATABASE_URL < database-url.txt" },
         ["secret list"] = new[] { "cicdops secret list shop --json" },
         ["secret remove"] = new[] { "cicdops secret remove shop DATABASE_URL" },
-        ["listen"] = new[] { "CICDOPS_WEBHOOK_SECRET=... cicdops listen --bind 127.0.0.1" },
+        ["listen"] = new[] { "CICDOPS_WEBHOOK_SECRET=... cicdops listen --bind 127.0.0.1", "cicdops listen --webhook-secret-file /etc/cicdops/secret --sample-interval 5" },
         ["deliveries"] = new[] { "cicdops deliveries --provider github --limit 10" },
         ["service"] = new[] { "cicdops service install --dry-run" },
         ["service install"] = new[] { "cicdops service install --port 9641" },

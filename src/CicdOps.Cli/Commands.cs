@@ -39,6 +39,8 @@ internal static partial class Commands
         root.Add(Secret());
         root.Add(Listen());
         root.Add(Deliveries());
+        root.Add(Events());
+        root.Add(Stats());
         root.Add(Pipeline());
         root.Add(Service());
         root.Add(Backup());
@@ -74,6 +76,7 @@ internal static partial class Commands
         var port = new Option<int?>("--port") { Description = "The port the app listens on (passed to it as $PORT)", HelpName = "N" };
         var privileged = AllowPrivilegedPortOption();
         var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take [default: 15]", HelpName = "S" };
+        var interval = HealthIntervalOption("Seconds between the listener watchdog's runs of .cicd/health.sh for the running app [default: 30]");
         var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take [default: 1800]", HelpName = "S" };
         var user = new Option<string?>("--service-user") { Description = "Run the project as this existing account (as root) [default: a new dedicated cicd_<name>-<hex> user]", HelpName = "USER" };
         var sudo = SudoCommandOption("Let .cicd/install.sh run this command as root through sudo while it runs (repeatable; an absolute path, optionally with fixed arguments; ALL alone grants everything) [default: no sudo]");
@@ -85,7 +88,7 @@ internal static partial class Commands
         var noWait = NoWaitOption("the deployment");
         var json = JsonOption();
         var cmd = new Command("add", "Register a project (the repository must answer; nothing is stored otherwise)")
-            { name, repo, path, branch, port, privileged, health, install, user, sudo, oldSudo, keep, shared, gate, deploy, noWait, json };
+            { name, repo, path, branch, port, privileged, health, interval, install, user, sudo, oldSudo, keep, shared, gate, deploy, noWait, json };
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
@@ -94,6 +97,7 @@ internal static partial class Commands
                 Name = pr.GetValue(name)!, Repository = pr.GetValue(repo)!, Path = pr.GetValue(path)!,
                 Branch = pr.GetValue(branch) ?? ProjectDefaults.Branch, Port = pr.GetValue(port), AllowPrivilegedPort = pr.GetValue(privileged),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
+                HealthInterval = Seconds(pr.GetValue(interval)),
                 ServiceUser = pr.GetValue(user), SudoCommands = pr.GetValue(sudo),
                 KeepReleases = pr.GetValue(keep), SharedPaths = pr.GetValue(shared), RequirePipeline = pr.GetValue(gate),
             });
@@ -154,6 +158,7 @@ internal static partial class Commands
         var privileged = AllowPrivilegedPortOption();
         var clearPort = new Option<bool>("--clear-port") { Description = "Remove the port" };
         var health = new Option<int?>("--health-timeout") { Description = "Seconds the health check may take", HelpName = "S" };
+        var interval = HealthIntervalOption("Seconds between the listener watchdog's runs of .cicd/health.sh (1-3600)");
         var install = new Option<int?>("--install-timeout") { Description = "Seconds .cicd/install.sh may take", HelpName = "S" };
         var sudo = SudoCommandOption("Replace the commands .cicd/install.sh may run as root through sudo (repeatable; ALL alone grants everything)");
         var clearSudo = new Option<bool>("--clear-sudo-commands") { Description = "Remove every sudo command: install.sh gets no sudo" };
@@ -167,7 +172,7 @@ internal static partial class Commands
         };
         var json = JsonOption();
         var cmd = new Command("set", "Change a project's settings (they apply from the next deployment)")
-            { name, repo, branch, path, port, privileged, clearPort, health, install, sudo, clearSudo, oldSudo, keep, shared, clearShared, gate, json };
+            { name, repo, branch, path, port, privileged, clearPort, health, interval, install, sudo, clearSudo, oldSudo, keep, shared, clearShared, gate, json };
         cmd.Validators.Add(r =>
         {
             if (r.GetResult(port) is not null && r.GetResult(clearPort) is not null)
@@ -178,8 +183,8 @@ internal static partial class Commands
                 r.AddError("--sudo-command and --clear-sudo-commands cannot be used together.");
             else if (r.GetResult(shared) is not null && r.GetResult(clearShared) is not null)
                 r.AddError("--shared and --clear-shared cannot be used together.");
-            else if (r.GetResult(oldSudo) is null && new Option[] { repo, branch, path, port, clearPort, health, install, sudo, clearSudo, keep, shared, clearShared, gate }.All(o => r.GetResult(o) is null))
-                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --install-timeout, --sudo-command, --clear-sudo-commands, --keep-releases, --shared, --clear-shared, --require-pipeline.");
+            else if (r.GetResult(oldSudo) is null && new Option[] { repo, branch, path, port, clearPort, health, interval, install, sudo, clearSudo, keep, shared, clearShared, gate }.All(o => r.GetResult(o) is null))
+                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --health-interval, --install-timeout, --sudo-command, --clear-sudo-commands, --keep-releases, --shared, --clear-shared, --require-pipeline.");
         });
         Act(cmd, pr =>
         {
@@ -189,6 +194,7 @@ internal static partial class Commands
                 Repository = pr.GetValue(repo), Branch = pr.GetValue(branch), Path = pr.GetValue(path),
                 Port = pr.GetValue(port), ClearPort = pr.GetValue(clearPort), AllowPrivilegedPort = pr.GetValue(privileged),
                 HealthTimeout = Seconds(pr.GetValue(health)), InstallTimeout = Seconds(pr.GetValue(install)),
+                HealthInterval = Seconds(pr.GetValue(interval)),
                 SudoCommands = pr.GetValue(sudo), ClearSudoCommands = pr.GetValue(clearSudo),
                 KeepReleases = pr.GetValue(keep), SharedPaths = pr.GetValue(clearShared) ? Array.Empty<string>() : pr.GetValue(shared),
                 RequirePipeline = pr.GetValue(gate),
@@ -200,6 +206,9 @@ internal static partial class Commands
         });
         return cmd;
     }
+
+    private static Option<int?> HealthIntervalOption(string description) =>
+        new("--health-interval") { Description = description, HelpName = "S" };
 
     /// <summary>A switch (takes no value), like --clear-port: consent to a port below 1024.</summary>
     private static Option<bool> AllowPrivilegedPortOption() =>

@@ -67,6 +67,29 @@ internal static class Output
         foreach (var (k, v) in list) Console.Out.WriteLine((k + ":").PadRight(width) + OneLine(v ?? "-"));
     }
 
+    /// <summary>The apps as a table, then the host on one line.</summary>
+    public static void Telemetry(TelemetrySnapshot t)
+    {
+        Table(new[] { "PROJECT", "HEALTH", "STATUS", "PROCS", "CPU%", "MEMORY", "PORTS", "UPTIME", "RESTARTS", "COMMIT" },
+            t.Apps.Select(a => (IReadOnlyList<string>)new[]
+            {
+                a.Project, a.Health.ToString(), a.Status.ToString(), a.Processes.ToString(CultureInfo.InvariantCulture),
+                a.CpuPercent?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-", Bytes(a.MemoryBytes),
+                a.ListeningPorts.Count == 0 ? "-" : string.Join(",", a.ListeningPorts), Span(a.Uptime),
+                a.Restarts.ToString(CultureInfo.InvariantCulture), Short(a.Commit),
+            }));
+        var h = t.Host;
+        Console.Out.WriteLine($"host: cpu {h.CpuPercent?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-"}%, memory {Bytes(h.MemoryTotalBytes - h.MemoryAvailableBytes)} of {Bytes(h.MemoryTotalBytes)}, " +
+            $"load {h.Load1.ToString("0.00", CultureInfo.InvariantCulture)}, data disk free {Bytes(h.DataDiskFreeBytes)}");
+    }
+
+    public static string Bytes(long b) => b switch
+    {
+        < 1024 * 1024 => (b / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB",
+        < 1024L * 1024 * 1024 => (b / (1024.0 * 1024)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
+        _ => (b / (1024.0 * 1024 * 1024)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB",
+    };
+
     public static void Projects(IReadOnlyList<Project> projects)
     {
         if (projects.Count == 0) { Console.Error.WriteLine("No projects. Add one with: cicdops project add NAME --repo URL --path DIR"); return; }
@@ -83,7 +106,7 @@ internal static class Output
         ("Name", p.Name), ("Status", p.Status.ToString()), ("Repository", p.Repository), ("Branch", p.Branch),
         ("Path", p.Path), ("Port", p.Port?.ToString(CultureInfo.InvariantCulture)),
         ("Current commit", p.CurrentCommit), ("Last good commit", p.LastGoodCommit), ("Pinned commit", p.PinnedCommit),
-        ("Install timeout", Span(p.InstallTimeout)), ("Health timeout", Span(p.HealthTimeout)),
+        ("Install timeout", Span(p.InstallTimeout)), ("Health timeout", Span(p.HealthTimeout)), ("Health interval", Span(p.HealthInterval)),
         ("Service user", p.ServiceUser ?? (p.Sandboxed ? "(created at the first deploy)" : "(engine's own account)")),
         ("Sandboxed", p.Sandboxed ? "yes" : "no: scripts run as the engine's own account"),
         ("Sudo during install", p.SudoCommands.Count == 0 ? "no" : string.Join("; ", p.SudoCommands)),

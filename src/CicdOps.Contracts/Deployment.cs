@@ -47,7 +47,12 @@ public enum StageOutcome { Running, Succeeded, Failed, Skipped, Cancelled }
 /// <summary>Switch: with a proxy only, pointing it at the healthy new release and draining the old one.</summary>
 public enum DeploymentStage { Sync, Install, Stop, Run, Health, Switch }
 
-public enum DeploymentTrigger { Manual, Webhook, Pin, Rollback, Recovery }
+public enum DeploymentTrigger
+{
+    Manual, Webhook, Pin, Rollback, Recovery,
+    /// <summary>The listener's watchdog restarting the serving commit of an app that died or turned unhealthy (no git, no rollback).</summary>
+    Watchdog,
+}
 
 public enum DeploymentStatus
 {

@@ -38,4 +38,12 @@ public enum FleetEventKind
     DeploymentQueued,
     DeploymentStarted,
     DeploymentFinished,
+    /// <summary>The watchdog found the app dead or unhealthy (from the node's event log).</summary>
+    AppUnhealthy,
+    /// <summary>The watchdog is restarting the app (its restart is a deployment with trigger Watchdog).</summary>
+    AppRestarting,
+    /// <summary>The app is healthy again after a watchdog restart.</summary>
+    AppRecovered,
+    /// <summary>The watchdog stopped restarting the app after too many failed restarts.</summary>
+    WatchdogGaveUp,
 }

@@ -10,6 +10,8 @@ public sealed record Project
     public int? Port { get; init; }
     public TimeSpan InstallTimeout { get; init; } = ProjectDefaults.InstallTimeout;
     public TimeSpan HealthTimeout { get; init; } = ProjectDefaults.HealthTimeout;
+    /// <summary>How often the listener's watchdog runs health.sh for the running app.</summary>
+    public TimeSpan HealthInterval { get; init; } = ProjectDefaults.HealthInterval;
     public ProjectStatus Status { get; init; } = ProjectStatus.Registered;
     public string? CurrentCommit { get; init; }
     public string? LastGoodCommit { get; init; }
@@ -62,6 +64,8 @@ public static class ProjectDefaults
 {
     public static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(30);
     public static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(15);
+    /// <summary>How often the watchdog runs health.sh for a running app (a process-tracked app is also checked at each sample).</summary>
+    public static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(30);
     public const string Branch = "main";
     /// <summary>The number of releases a project keeps unless it says otherwise (0 asks for one working tree updated in place).</summary>
     public const int KeepReleases = 5;
@@ -78,4 +82,6 @@ public enum ProjectStatus
     Failed,
     /// <summary>Stopped on purpose (a cancelled deployment, or the app was stopped).</summary>
     Stopped,
+    /// <summary>The app died or its health check failed after it was healthy; the listener's watchdog is restarting it.</summary>
+    Unhealthy,
 }

@@ -24,6 +24,7 @@ public sealed partial class CicdEngine
             Port = spec.Port is { } p ? Names.Port(p) : null,
             InstallTimeout = Names.Timeout(spec.InstallTimeout ?? ProjectDefaults.InstallTimeout, "install timeout"),
             HealthTimeout = Names.Timeout(spec.HealthTimeout ?? ProjectDefaults.HealthTimeout, "health timeout"),
+            HealthInterval = Names.HealthInterval(spec.HealthInterval ?? ProjectDefaults.HealthInterval),
             // A named account must exist (and not be root) now; unsandboxed, the engine's own (stored as null).
             ServiceUser = spec.ServiceUser is { } u && _ctx.Sandbox.IsSandboxed ? _ctx.Sandbox.ResolveAccount(u).Name : null,
             SudoCommands = Sandbox.SudoCommands.Validate(spec.SudoCommands),
@@ -117,6 +118,7 @@ public sealed partial class CicdEngine
             Port = update.ClearPort ? null : update.Port is { } port ? Names.Port(port) : current.Port,
             InstallTimeout = update.InstallTimeout is { } it ? Names.Timeout(it, "install timeout") : current.InstallTimeout,
             HealthTimeout = update.HealthTimeout is { } ht ? Names.Timeout(ht, "health timeout") : current.HealthTimeout,
+            HealthInterval = update.HealthInterval is { } hi ? Names.HealthInterval(hi) : current.HealthInterval,
             SudoCommands = update.ClearSudoCommands ? Array.Empty<string>()
                 : update.SudoCommands is { } sudo ? Sandbox.SudoCommands.Validate(sudo) : current.SudoCommands,
             KeepReleases = update.KeepReleases is { } keep ? SharedPaths.KeepReleases(keep) : current.KeepReleases,

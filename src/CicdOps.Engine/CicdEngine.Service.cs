@@ -32,6 +32,9 @@ public sealed partial class CicdEngine
         foreach (var d in RecoverForService())
             log($"recovery: project {d.Project} redeploys {d.Commit ?? d.RequestedCommit ?? "its branch tip"} (deployment {d.Id}) after an interrupted deployment");
 
+        // The sampler and the watchdog live exactly as long as the service (a CLI call or pwsh session never runs them).
+        using var stopMonitor = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var monitor = Task.Run(() => RunMonitorAsync(log, stopMonitor.Token));
         var outcomes = new DeploymentOutcomeLog(this, log, DateTimeOffset.UtcNow);
         var next = DateTime.UtcNow; // the first round runs at once
         var nextSweep = DateTime.UtcNow;
@@ -55,6 +58,9 @@ public sealed partial class CicdEngine
         }
 
         log("stopping: no new requests; waiting for running deployments");
+        // No restart is queued once stopping has begun (one already running finishes like any deployment).
+        stopMonitor.Cancel();
+        try { await monitor; } catch (Exception e) { log($"warning: monitor ended with: {Listener.ListenerLog.Clean(e.Message)}"); }
         await listener.StopAsync();
         Listener.ListenerPortRecord.Remove(DataPath, options.Port);
         var grace = shutdownGrace ?? DefaultShutdownGrace;
@@ -88,6 +94,7 @@ public sealed partial class CicdEngine
             var n = new Webhooks.WebhookDeliveryStore(new State.Database(DataPath)).Prune(options.DeliveryRetention, options.DeliveryRetentionRows);
             if (n > 0) log($"retention: pruned {n} webhook deliveries");
         });
+        Periodic("event retention", log, () => _ctx.Db.Write(c => State.EventStore.Prune(c, State.EventStore.KeepRows)));
     }
 
     private static void Periodic(string name, Action<string> log, Action task)

@@ -56,4 +56,23 @@ public sealed record EngineOptions
     /// of cores); more wait Queued, in order, and a newer push run of a project supersedes its waiting one.
     /// </summary>
     public int? MaxPipelineRuns { get; init; }
+
+    /// <summary>The listener's telemetry sampler and watchdog (they run only inside the listener service).</summary>
+    public WatchdogOptions Watchdog { get; init; } = new();
+}
+
+/// <summary>How often the listener samples apps, and how its watchdog restarts one that died or turned unhealthy.</summary>
+public sealed record WatchdogOptions
+{
+    /// <summary>How often every app and the host are sampled; process-tracked apps are checked for liveness at each sample.</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>The first restart waits this long; each failed one doubles the wait, up to <see cref="BackoffCap"/>.</summary>
+    public TimeSpan BackoffBase { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan BackoffCap { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>After this long healthy, the backoff and the failed-restart count start over.</summary>
+    public TimeSpan ResetAfterHealthy { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>Failed restarts in a row after which the watchdog gives up (the project turns Failed).</summary>
+    public int MaxRestarts { get; init; } = 5;
+    /// <summary>False: sample only, never restart (nothing is marked Unhealthy either).</summary>
+    public bool Enabled { get; init; } = true;
 }

@@ -38,6 +38,10 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public TimeSpan? HealthTimeout { get; set; }
 
+    /// <summary>How often the listener's watchdog runs .cicd/health.sh for the running app (1 second to 1 hour; default 30 s).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public TimeSpan? HealthInterval { get; set; }
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? ServiceUser { get; set; }
@@ -82,6 +86,7 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
             AllowPrivilegedPort = AllowPrivilegedPort.IsPresent,
             InstallTimeout = InstallTimeout,
             HealthTimeout = HealthTimeout,
+            HealthInterval = HealthInterval,
             ServiceUser = ServiceUser,
             SudoCommands = SudoCommand,
             KeepReleases = KeepReleases,

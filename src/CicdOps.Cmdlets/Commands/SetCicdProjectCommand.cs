@@ -50,6 +50,10 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
     [Parameter]
     public TimeSpan? HealthTimeout { get; set; }
 
+    /// <summary>How often the listener's watchdog runs .cicd/health.sh for the running app (1 second to 1 hour; default 30 s).</summary>
+    [Parameter]
+    public TimeSpan? HealthInterval { get; set; }
+
     /// <summary>Replaces the commands install.sh may run as root through sudo ('ALL' alone for everything).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -108,6 +112,7 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
             ClearPort = ClearPort.IsPresent,
             InstallTimeout = InstallTimeout,
             HealthTimeout = HealthTimeout,
+            HealthInterval = HealthInterval,
             SudoCommands = SudoCommand,
             ClearSudoCommands = ClearSudoCommand.IsPresent,
             KeepReleases = KeepReleases,

@@ -32,7 +32,8 @@ internal static class DeploymentQueue
         }
         var now = DateTimeOffset.UtcNow.ToMs();
         // Pin and rollback are how an operator moves a pin; a recovery may redo the pinned commit itself.
-        var bypassesPin = trigger is DeploymentTrigger.Pin or DeploymentTrigger.Rollback ||
+        // The watchdog restarts what serves, which is the pinned commit when there is a pin.
+        var bypassesPin = trigger is DeploymentTrigger.Pin or DeploymentTrigger.Rollback or DeploymentTrigger.Watchdog ||
             (trigger == DeploymentTrigger.Recovery && commit is not null && pinned.StartsWith(commit, StringComparison.Ordinal));
         if (pinned.Length > 0 && !bypassesPin)
             return new(project, Insert(c, layout, project, branch, commit, trigger, DeploymentStatus.Skipped, $"pinned to {pinned}", forceInstall, now),

@@ -73,6 +73,7 @@ internal sealed partial class DeploymentRunner
         // The proxy serves the new release now: whatever happens next never touches it.
         _proxy = proxy with { ActivePort = port };
         ProxyStore.Save(_ctx.Layout, _proxy);
+        RecordServingApp();
         if (serving is not null) await DrainAsync(serving, proxy.DrainPeriod);
         return null;
     }

@@ -59,6 +59,7 @@ internal sealed partial class DeploymentRunner : IDisposable
 
     private async Task<(DeploymentStatus, string?, string?)> RunPipelineAsync(CancellationToken ct)
     {
+        if (_d.Trigger == DeploymentTrigger.Watchdog) return await RestartAsync(ct);
         string sha;
         try
         {
@@ -170,9 +171,20 @@ internal sealed partial class DeploymentRunner : IDisposable
 
         var failure = await RunAndCheckAsync(sha, rollback, ct);
         // Only a healthy release becomes current.
-        if (failure is null) await SwitchCurrentAsync(prune: !rollback);
+        if (failure is null)
+        {
+            await SwitchCurrentAsync(prune: !rollback);
+            RecordServingApp();
+        }
         return failure;
     }
+
+    /// <summary>Where the watchdog finds the serving app's health.sh (the release it runs in, or the one tree).</summary>
+    private void RecordServingApp() => Update(c =>
+    {
+        ProjectStore.Set(c, _p.Name, "app_dir", WorkDir);
+        ProjectStore.Set(c, _p.Name, "app_has_health", _scripts.HasHealth ? 1 : 0);
+    });
 
     /// <summary>Run and Health: starts run.sh and waits for it to be healthy. Null when healthy.</summary>
     private async Task<string?> RunAndCheckAsync(string sha, bool rollback, CancellationToken ct)

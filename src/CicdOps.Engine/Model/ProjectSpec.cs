@@ -10,6 +10,8 @@ public sealed record ProjectSpec
     public int? Port { get; init; }
     public TimeSpan? InstallTimeout { get; init; }
     public TimeSpan? HealthTimeout { get; init; }
+    /// <summary>How often the listener's watchdog runs health.sh (default 30 s).</summary>
+    public TimeSpan? HealthInterval { get; init; }
     public string? ServiceUser { get; init; }
     /// <summary>Commands install.sh may run through sudo (see <see cref="Sandbox.SudoCommands"/>); none by default.</summary>
     public IReadOnlyList<string>? SudoCommands { get; init; }
@@ -34,6 +36,7 @@ public sealed record ProjectUpdate
     public bool ClearPort { get; init; }
     public TimeSpan? InstallTimeout { get; init; }
     public TimeSpan? HealthTimeout { get; init; }
+    public TimeSpan? HealthInterval { get; init; }
     /// <summary>Replaces the sudo commands; an empty list (or <see cref="ClearSudoCommands"/>) removes them all.</summary>
     public IReadOnlyList<string>? SudoCommands { get; init; }
     public bool ClearSudoCommands { get; init; }
@@ -48,6 +51,6 @@ public sealed record ProjectUpdate
 
     public bool IsEmpty =>
         Repository is null && Branch is null && Path is null && Port is null && !ClearPort &&
-        InstallTimeout is null && HealthTimeout is null && SudoCommands is null && !ClearSudoCommands &&
+        InstallTimeout is null && HealthTimeout is null && HealthInterval is null && SudoCommands is null && !ClearSudoCommands &&
         KeepReleases is null && SharedPaths is null && RequirePipeline is null;
 }

@@ -64,6 +64,8 @@ internal static class AppUnits
     public static string App(string project) => "app-" + project;
     /// <summary>The app a zero-downtime switch replaced, while it drains (see Deploy/DeploymentRunner.Switch).</summary>
     public static string Draining(string project) => "drain-" + project;
+    /// <summary>The watchdog's health.sh runs (what it leaves running is stopped when it ends).</summary>
+    public static string Check(string project) => "check-" + project;
     public static string Deployment(long id) => "deploy-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
     public static string PipelineRun(string runId) => "pipeline-" + runId;
 }

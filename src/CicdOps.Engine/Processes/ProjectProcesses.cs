@@ -91,6 +91,15 @@ internal sealed class ProjectProcesses
             return targets;
         }, grace, null);
 
+    /// <summary>Stops what is left in a unit of the project's own (the watchdog's health check), like a deployment's.</summary>
+    public Task<bool> StopUnitAsync(string unit, int? processGroup, TimeSpan grace) =>
+        StopAsync(() =>
+        {
+            var targets = new HashSet<int>(_tracker.Members(unit, processGroup).Where(p => _tracker.IsAuthoritative || IsOwn(p)));
+            targets.ExceptWith(_protected);
+            return targets;
+        }, grace, null);
+
     /// <summary>
     /// The port before the app starts: the project's own holders (a daemon that escaped) are stopped; a holder
     /// that is not the project's is never touched, and the deployment fails naming it. Null when the port is free.

@@ -25,9 +25,10 @@ internal static class ProjectStore
 
     public static void Insert(SqliteConnection c, Project p) => c.Execute("""
         INSERT INTO projects (name, repository, branch, path, port, install_timeout_ms, health_timeout_ms, status,
-            service_user, sudo_commands, keep_releases, shared_paths, require_pipeline, created_at, updated_at)
-        VALUES ($name, $repo, $branch, $path, $port, $it, $ht, $status, $user, $sudo, $keep, $shared, $gate, $now, $now)
+            service_user, sudo_commands, keep_releases, shared_paths, require_pipeline, health_interval_ms, created_at, updated_at)
+        VALUES ($name, $repo, $branch, $path, $port, $it, $ht, $status, $user, $sudo, $keep, $shared, $gate, $hi, $now, $now)
         """,
+        ("$hi", (long)p.HealthInterval.TotalMilliseconds),
         ("$keep", StoredKeep(p.KeepReleases)), ("$gate", p.RequirePipeline ? 1 : 0), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
         ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
         ("$it", (long)p.InstallTimeout.TotalMilliseconds), ("$ht", (long)p.HealthTimeout.TotalMilliseconds),
@@ -38,8 +39,9 @@ internal static class ProjectStore
     public static void UpdateSettings(SqliteConnection c, Project p) => c.Execute("""
         UPDATE projects SET repository=$repo, branch=$branch, path=$path, port=$port, install_timeout_ms=$it,
             health_timeout_ms=$ht, sudo_commands=$sudo, keep_releases=$keep, shared_paths=$shared,
-            require_pipeline=$gate, updated_at=$now WHERE name=$name
+            require_pipeline=$gate, health_interval_ms=$hi, updated_at=$now WHERE name=$name
         """,
+        ("$hi", (long)p.HealthInterval.TotalMilliseconds),
         ("$keep", StoredKeep(p.KeepReleases)), ("$gate", p.RequirePipeline ? 1 : 0), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
         ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
         ("$it", (long)p.InstallTimeout.TotalMilliseconds), ("$ht", (long)p.HealthTimeout.TotalMilliseconds),
@@ -67,6 +69,7 @@ internal static class ProjectStore
     private static readonly HashSet<string> EngineColumns = new()
     {
         "status", "current_commit", "last_good_commit", "pinned_commit", "install_hash", "app_pid", "app_pgid", "app_start_ticks",
+        "app_dir", "app_has_health",
     };
 
     public static void Delete(SqliteConnection c, string name) => c.Execute("DELETE FROM projects WHERE name=$n", ("$n", name));
@@ -75,6 +78,10 @@ internal static class ProjectStore
         c.Query("SELECT app_pid, app_pgid, app_start_ticks FROM projects WHERE name=$n",
             r => r.Long("app_pid") is { } pid ? new AppProcess((int)pid, (int)(r.Long("app_pgid") ?? pid), r.Long("app_start_ticks")) : null,
             ("$n", name)).FirstOrDefault();
+
+    public static ServingApp? GetServing(SqliteConnection c, string name) =>
+        c.Query("SELECT app_dir, app_has_health FROM projects WHERE name=$n",
+            r => r.Str("app_dir") is { } dir ? new ServingApp(dir, r.Long("app_has_health") == 1) : null, ("$n", name)).FirstOrDefault();
 
     public static void SetApp(SqliteConnection c, string name, AppProcess? app) => c.Execute(
         "UPDATE projects SET app_pid=$pid, app_pgid=$pgid, app_start_ticks=$t, updated_at=$now WHERE name=$n",
@@ -103,6 +110,7 @@ internal static class ProjectStore
         Port = r.Long("port") is { } p ? (int)p : null,
         InstallTimeout = TimeSpan.FromMilliseconds(r.Long("install_timeout_ms")!.Value),
         HealthTimeout = TimeSpan.FromMilliseconds(r.Long("health_timeout_ms")!.Value),
+        HealthInterval = r.Long("health_interval_ms") is { } hi ? TimeSpan.FromMilliseconds(hi) : ProjectDefaults.HealthInterval,
         Status = r.Enum<ProjectStatus>("status"),
         CurrentCommit = r.Str("current_commit"),
         LastGoodCommit = r.Str("last_good_commit"),
@@ -117,6 +125,9 @@ internal static class ProjectStore
         UpdatedAt = r.Time("updated_at")!.Value,
     };
 }
+
+/// <summary>Where the serving app runs (its working directory) and whether its commit has health.sh; null before a healthy bring-up.</summary>
+internal sealed record ServingApp(string Directory, bool HasHealth);
 
 /// <summary>The app process the engine started for a project: pid, its process group, and its start time (guards against pid reuse).</summary>
 internal sealed record AppProcess(int Pid, int Pgid, long? StartTicks);

@@ -173,9 +173,24 @@ internal static class Schema
             PRIMARY KEY (provider, status_code)
         );
         """,
-        // v8: reserved for the watchdog/telemetry helper (its version replaces this placeholder at merge; a no-op here
-        // so v9 can follow).
-        "SELECT 1;",
+        // v8: the listener's watchdog and sampler: a health-check interval per project, where the serving app runs and
+        // whether its commit has health.sh (recorded at each healthy bring-up), and the watchdog's event log (read with
+        // an after-id cursor).
+        """
+        ALTER TABLE projects ADD COLUMN health_interval_ms INTEGER;
+        ALTER TABLE projects ADD COLUMN app_dir TEXT;
+        ALTER TABLE projects ADD COLUMN app_has_health INTEGER;
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            deployment_id INTEGER
+        );
+        CREATE INDEX events_by_project ON events(project, id);
+        CREATE INDEX deployments_watchdog ON deployments(project, id) WHERE trigger = 'Watchdog';
+        """,
         // v9: API tokens for the listener's /api endpoints. Only a SHA-256 of the secret part is stored; the token names
         // its row (cicd_<id>_<secret>), so checking one is a lookup by id and a constant-time comparison of hashes.
         """
@@ -191,8 +206,8 @@ internal static class Schema
         );
         """,
         // v10: projects may require a green pipeline run before a deploy (require_pipeline); pipeline runs recorded from
-        // their start (status Running) so other processes can list, follow and cancel them: a cancel request is a flag the running process polls; runner_pid/runner_start tell a run whose process
-        // died from one still going.
+        // their start (status Running) so other processes can list, follow and cancel them: a cancel request is a flag
+        // the running process polls; runner_pid/runner_start tell a run whose process died from one still going.
         """
         ALTER TABLE pipeline_runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE pipeline_runs ADD COLUMN runner_pid INTEGER;

@@ -74,6 +74,14 @@ public static partial class Names
         return value;
     }
 
+    /// <summary>How often the watchdog runs health.sh: 1 second to 1 hour (a shorter one would spend the host on checks).</summary>
+    public static TimeSpan HealthInterval(TimeSpan value)
+    {
+        if (value < TimeSpan.FromSeconds(1) || value > TimeSpan.FromHours(1))
+            throw new CicdException(CicdError.InvalidTimeout, $"Invalid health interval {value}: use 1 second to 1 hour.", value);
+        return value;
+    }
+
     /// <summary>Shortens and de-controls user input before it is echoed in an error message.</summary>
     internal static string Printable(string? s)
     {

@@ -19,7 +19,8 @@ public sealed class FleetSync
     private readonly IFleetRegistry _registry;
     private readonly NodeIdentity _node;
     private readonly TimeSpan _interval;
-    private readonly HostSampler _host;
+    /// <summary>The last watchdog event (the node's event log) already turned into a fleet event; null before the first pass.</summary>
+    private long? _eventCursor;
     private readonly Action<string> _log;
     private readonly int _recent;
 
@@ -37,7 +38,6 @@ public sealed class FleetSync
     public FleetSync(CicdEngine engine, IFleetRegistry registry, NodeIdentity node, TimeSpan interval, Action<string>? log = null, int recentDeployments = 50)
     {
         _engine = engine; _registry = registry; _node = node; _interval = interval;
-        _host = new HostSampler(engine.DataPath);
         _log = log ?? (_ => { });
         _recent = recentDeployments;
     }
@@ -89,9 +89,13 @@ public sealed class FleetSync
 
     private async Task SyncOnceAsync(CancellationToken ct)
     {
-        var projects = _engine.GetProjects().Select(p => LocalState.Project(p, _node)).ToList();
+        // The listener's sampler's latest figures (a one-off sample when this process runs no sampler).
+        var telemetry = _engine.GetTelemetry();
+        var apps = telemetry.Apps.ToDictionary(a => a.Project, StringComparer.Ordinal);
+        var projects = _engine.GetProjects().Select(p => LocalState.Project(p, _node, apps.GetValueOrDefault(p.Name))).ToList();
         var deployments = _engine.GetDeployments(limit: _recent).Select(d => LocalState.Deployment(d, _node)).ToList();
         DeriveEvents(projects, deployments);
+        ForwardWatchdogEvents();
 
         if (!_initialized)
         {
@@ -100,7 +104,7 @@ public sealed class FleetSync
         }
         await _registry.PublishNodeAsync(new FleetNode
         {
-            Id = _node.Id, Name = _node.Name, Version = Version, SyncInterval = _interval, Host = _host.Sample(),
+            Id = _node.Id, Name = _node.Name, Version = Version, SyncInterval = _interval, Host = telemetry.Host,
         }, ct);
 
         var changedProjects = projects.Where(p => !_publishedProjects.TryGetValue(p.Name, out var old)
@@ -163,6 +167,24 @@ public sealed class FleetSync
         }
         var live = deployments.Select(d => d.Id).ToHashSet();
         foreach (var id in _seenDeployments.Keys.Where(id => !live.Contains(id)).ToList()) _seenDeployments.Remove(id);
+    }
+
+    /// <summary>
+    /// The watchdog's events (unhealthy, restarting, recovered, gave up) from the node's event log, each once, in order.
+    /// The first pass starts after the newest one: history before this loop started is the node's own to show.
+    /// </summary>
+    private void ForwardWatchdogEvents()
+    {
+        if (_eventCursor is not { } after)
+        {
+            _eventCursor = _engine.GetEvents(limit: 1, newest: true).LastOrDefault()?.Id ?? 0;
+            return;
+        }
+        foreach (var e in _engine.GetEvents(afterId: after, limit: 1000))
+        {
+            Add(e.Project, LocalState.EventKind(e.Kind), $"{e.Project}: {e.Message}");
+            _eventCursor = e.Id;
+        }
     }
 
     private void Add(string? project, FleetEventKind kind, string message)

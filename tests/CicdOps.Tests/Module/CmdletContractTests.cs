@@ -29,8 +29,8 @@ public sealed class CmdletContractTests
     public void The_module_has_the_cmdlets_of_the_issues()
     {
         Assert.Equal(
-            new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdFleet",
-                "Get-CicdPipelineRun", "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery",
+            new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdEvent",
+                "Get-CicdFleet", "Get-CicdPipelineRun", "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery",
                 "Install-CicdListenerService", "Invoke-CicdRollback", "New-CicdApiToken", "Register-CicdProject", "Remove-CicdSecret", "Revoke-CicdApiToken",
                 "Set-CicdPin", "Set-CicdProject", "Set-CicdProjectProxy", "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Start-CicdPipeline",
                 "Stop-CicdDeployment", "Stop-CicdPipelineRun", "Test-CicdPipeline", "Unregister-CicdProject", "Watch-CicdFleet" },
