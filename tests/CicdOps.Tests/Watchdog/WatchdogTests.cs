@@ -162,7 +162,7 @@ public sealed class WatchdogTests
         using var m = new MonitorHarness();
         var sha = repo.WriteSleeper("v1", m.H.StateDir).CommitAndPush("v1");
         m.H.Register(repo);
-        if (releases) m.Engine.UpdateProject("app", new ProjectUpdate { KeepReleases = 2 });
+        m.Engine.UpdateProject("app", new ProjectUpdate { KeepReleases = releases ? 2 : 0 }); // 0: the one in-place tree
         DeploymentAssert.Status(m.H, DeploymentStatus.Succeeded, m.H.Deploy("app"));
         m.StartMonitor();
 
