@@ -50,7 +50,23 @@ public sealed partial class CicdEngine
     {
         var startedAt = DateTimeOffset.UtcNow;
         var run = await RunPipelineCoreAsync(project, commit, eventName, cancellationToken);
-        _ctx.Db.Write(c => PipelineRunStore.Insert(c, run, startedAt));
+        _ctx.Db.Write(c =>
+        {
+            PipelineRunStore.Insert(c, run, startedAt);
+            NotificationEventKind? kind = run.Status switch
+            {
+                PipelineRunStatus.Succeeded => NotificationEventKind.PipelinePassed,
+                PipelineRunStatus.Failed or PipelineRunStatus.TimedOut => NotificationEventKind.PipelineFailed,
+                _ => null,
+            };
+            if (kind is { } k)
+                Notifications.NotificationOutbox.Enqueue(c, new Notifications.NotificationEvent(k)
+                {
+                    Project = run.Project, Commit = run.Commit, Repository = ProjectStore.Get(c, run.Project).Repository,
+                    Reason = run.Reason ?? (run.Status == PipelineRunStatus.TimedOut ? "timed out" : null), Subject = run.RunId,
+                    Command = $"cicdops pipeline runs {run.Project}",
+                });
+        });
         return run;
     }
 

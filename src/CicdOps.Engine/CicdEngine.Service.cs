@@ -1,4 +1,5 @@
 using CicdOps.Engine.Listener;
+using CicdOps.Engine.Notifications;
 
 namespace CicdOps.Engine;
 
@@ -32,6 +33,13 @@ public sealed partial class CicdEngine
         foreach (var d in RecoverForService())
             log($"recovery: project {d.Project} redeploys {d.Commit ?? d.RequestedCommit ?? "its branch tip"} (deployment {d.Id}) after an interrupted deployment");
 
+        Periodic("notifications", log, () => _ctx.Db.Write(c => NotificationOutbox.Enqueue(c,
+            new NotificationEvent(NotificationEventKind.ListenerStarted) { Reason = $"listening on {listener.Address}" })));
+        // Notifications go out from here, beside serving: a slow or dead channel never holds up a request or a deployment.
+        using var stopSender = new CancellationTokenSource();
+        var sender = new NotificationSender(_ctx, log);
+        var sending = Task.Run(() => sender.RunAsync(stopSender.Token));
+
         var outcomes = new DeploymentOutcomeLog(this, log, DateTimeOffset.UtcNow);
         var next = DateTime.UtcNow; // the first round runs at once
         var nextSweep = DateTime.UtcNow;
@@ -60,6 +68,16 @@ public sealed partial class CicdEngine
         var grace = shutdownGrace ?? DefaultShutdownGrace;
         var finished = await ShutdownRunnersAsync(grace);
         Periodic("deployment outcomes", log, outcomes.Report);
+        Periodic("notifications", log, () => _ctx.Db.Write(c => NotificationOutbox.Enqueue(c,
+            new NotificationEvent(NotificationEventKind.ListenerStopped) { Reason = "the service was stopped" })));
+        stopSender.Cancel();
+        await sending;
+        // One last round, briefly, so "listener stopped" and the last outcomes usually go out; what does not stays queued.
+        using (var last = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            try { await sender.PassAsync(last.Token); }
+            catch (Exception e) { log("warning: notifications: " + NotificationTransport.OneLine(e.Message)); }
+        }
         log(finished
             ? "stopped"
             : $"stopped with deployments still running after {grace.TotalSeconds:0} s; they will be redeployed at the next start");

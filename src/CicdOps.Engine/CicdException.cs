@@ -58,6 +58,10 @@ public enum CicdError
     FleetRegistryIncompatible,
     /// <summary>A fleet command needs this node to have joined a fleet first.</summary>
     NotInFleet,
+    /// <summary>No notification channel has that name.</summary>
+    NotificationChannelNotFound,
+    /// <summary>A notification channel with that name exists already.</summary>
+    NotificationChannelExists,
 }
 
 /// <summary>What kind of failure, so front ends can pick the right category (ErrorCategory, exit code).</summary>
@@ -67,8 +71,9 @@ public static class CicdErrorKinds
 {
     public static CicdErrorKind Kind(this CicdError e) => e switch
     {
-        CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound => CicdErrorKind.NotFound,
-        CicdError.ProjectExists => CicdErrorKind.AlreadyExists,
+        CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound
+            or CicdError.NotificationChannelNotFound => CicdErrorKind.NotFound,
+        CicdError.ProjectExists or CicdError.NotificationChannelExists => CicdErrorKind.AlreadyExists,
         CicdError.RepositoryUnreachable or CicdError.FleetRegistryUnavailable => CicdErrorKind.ConnectionError,
         CicdError.NothingToCancel or CicdError.NoRollbackTarget or CicdError.CommitNeverDeployed or CicdError.ProjectPinned
             or CicdError.CheckoutFailed or CicdError.WorkerFailed or CicdError.FleetRegistryIncompatible or CicdError.NotInFleet => CicdErrorKind.InvalidOperation,
