@@ -12,6 +12,9 @@ namespace CicdOps.Engine.Notifications;
 /// </summary>
 internal static class ChatPayloads
 {
+    // Readable UTF-8 (×, ✅) rather than \u escapes; these bodies are never embedded in HTML by us.
+    private static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string Build(NotificationChannelType type, NotificationMessage m, long deliveryId) => type switch
     {
         NotificationChannelType.Webhook => Generic(m, deliveryId),
@@ -42,14 +45,14 @@ internal static class ChatPayloads
             ["repeatsSince"] = m.RepeatsSince?.ToString("O", CultureInfo.InvariantCulture),
             ["occurredAt"] = m.OccurredAt.ToString("O", CultureInfo.InvariantCulture),
         };
-        return o.ToJsonString();
+        return o.ToJsonString(Options);
     }
 
     private static string Slack(NotificationMessage m)
     {
         static string Esc(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
         var text = $"{Icon(m)} *{Esc(NotificationText.Title(m))}*\n" + string.Join("\n", NotificationText.Lines(m).Select(Esc));
-        return new JsonObject { ["text"] = text }.ToJsonString();
+        return new JsonObject { ["text"] = text }.ToJsonString(Options);
     }
 
     private static string Discord(NotificationMessage m)
@@ -60,7 +63,7 @@ internal static class ChatPayloads
         {
             ["content"] = text,
             ["allowed_mentions"] = new JsonObject { ["parse"] = new JsonArray() },
-        }.ToJsonString();
+        }.ToJsonString(Options);
     }
 
     /// <summary>A Teams workflow ("When a Teams webhook request is received") takes a message with an Adaptive Card.</summary>
@@ -89,7 +92,7 @@ internal static class ChatPayloads
             {
                 new JsonObject { ["contentType"] = "application/vnd.microsoft.card.adaptive", ["contentUrl"] = null, ["content"] = card },
             },
-        }.ToJsonString();
+        }.ToJsonString(Options);
     }
 
     private static string Icon(NotificationMessage m) => NotificationText.Severity(m.Kind) switch { 0 => "✅", 2 => "❌", _ => "ℹ️" };

@@ -115,7 +115,7 @@ internal sealed class NotificationSender
         var report = _ctx.Db.Write(c =>
         {
             var failures = Convert.ToInt32(c.Scalar("SELECT failures FROM notification_channels WHERE name = $c", ("$c", channel)) ?? 0L) + 1;
-            var delay = Backoff(failures);
+            var delay = Backoff(Options, failures);
             var first = failures >= ReportAfterFailures &&
                 Convert.ToInt64(c.Scalar("SELECT reported_dead FROM notification_channels WHERE name = $c", ("$c", channel)) ?? 1L) == 0;
             c.Execute("""
@@ -131,9 +131,9 @@ internal sealed class NotificationSender
     }
 
     /// <summary>The base doubled per consecutive failure, capped.</summary>
-    public TimeSpan Backoff(int failures)
+    public static TimeSpan Backoff(EngineOptions options, int failures)
     {
-        var ms = Options.NotificationRetryBase.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30));
-        return TimeSpan.FromMilliseconds(Math.Min(ms, Options.NotificationRetryMax.TotalMilliseconds));
+        var ms = options.NotificationRetryBase.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30));
+        return TimeSpan.FromMilliseconds(Math.Min(ms, options.NotificationRetryMax.TotalMilliseconds));
     }
 }
