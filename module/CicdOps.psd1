@@ -38,6 +38,12 @@
         'Disconnect-CicdFleet'
         'Get-CicdFleet'
         'Test-CicdPipeline'
+        'Add-CicdNotificationChannel'
+        'Get-CicdNotificationChannel'
+        'Set-CicdNotificationChannel'
+        'Remove-CicdNotificationChannel'
+        'Test-CicdNotificationChannel'
+        'Get-CicdNotification'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

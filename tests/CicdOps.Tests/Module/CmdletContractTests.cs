@@ -29,9 +29,11 @@ public sealed class CmdletContractTests
     public void The_module_has_the_cmdlets_of_the_issues()
     {
         Assert.Equal(
-            new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdFleet", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery",
-                "Install-CicdListenerService", "Invoke-CicdRollback", "Register-CicdProject", "Remove-CicdSecret", "Set-CicdPin", "Set-CicdProject",
-                "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Test-CicdPipeline", "Unregister-CicdProject" },
+            new[] { "Add-CicdNotificationChannel", "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdFleet",
+                "Get-CicdNotification", "Get-CicdNotificationChannel", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery",
+                "Install-CicdListenerService", "Invoke-CicdRollback", "Register-CicdProject", "Remove-CicdNotificationChannel", "Remove-CicdSecret", "Set-CicdNotificationChannel",
+                "Set-CicdPin", "Set-CicdProject", "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Stop-CicdDeployment", "Test-CicdNotificationChannel",
+                "Test-CicdPipeline", "Unregister-CicdProject" },
             CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
     }
 
@@ -209,8 +211,13 @@ public sealed class CmdletContractTests
         foreach (var p in c.Parameters)
         {
             // Register-CicdProject's -Name is a new name: nothing to complete. A secret cmdlet's -Name is a secret of -Project.
-            if (p.Name == "Name" && name != "Register-CicdProject")
-                Assert.Equal(SecretCmdlets.Contains(name) ? "CicdOps.Cmdlets.Completion.SecretNameCompleter" : "CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
+            // A notification channel cmdlet's -Name is a channel (Add-CicdNotificationChannel's a new one).
+            if (p.Name == "Name" && name is not ("Register-CicdProject" or "Add-CicdNotificationChannel"))
+                Assert.Equal(SecretCmdlets.Contains(name) ? "CicdOps.Cmdlets.Completion.SecretNameCompleter"
+                    : name.EndsWith("-CicdNotificationChannel", StringComparison.Ordinal) ? "CicdOps.Cmdlets.Completion.ChannelNameCompleter"
+                    : "CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
+            if (p.Name == "Channel")
+                Assert.Equal("CicdOps.Cmdlets.Completion.ChannelNameCompleter", p.Completer);
             if (p.Name == "Project")
                 Assert.Equal("CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
             if (p.Name == "Commit")
