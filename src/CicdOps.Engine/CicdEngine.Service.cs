@@ -106,6 +106,8 @@ public sealed partial class CicdEngine
             var n = new Webhooks.WebhookDeliveryStore(new State.Database(DataPath)).Prune(options.DeliveryRetention, options.DeliveryRetentionRows);
             if (n > 0) log($"retention: pruned {n} webhook deliveries");
         });
+        Periodic("notification retention", log, () =>
+            _ctx.Db.Write(c => NotificationRetention.Prune(c, DateTimeOffset.UtcNow - NotificationRetention.KeepFor)));
     }
 
     private static void Periodic(string name, Action<string> log, Action task)

@@ -52,6 +52,14 @@ internal static class NotificationOutbox
             _ => null,
         };
         if (kind is null) return;
+        // Reporting must never fail what it reports: a bug here loses the message, not the outcome. (SQLite errors
+        // still propagate: they would fail the outcome's own write in this transaction anyway.)
+        try { EnqueueOutcome(tx, deploymentId, status, reason, rolledBackTo, kind.Value); }
+        catch (Exception e) when (e is not SqliteException) { }
+    }
+
+    private static void EnqueueOutcome(SqliteConnection tx, long deploymentId, DeploymentStatus status, string? reason, string? rolledBackTo, NotificationEventKind kind)
+    {
         var row = tx.Query("""
             SELECT d.project, COALESCE(d.commit_sha, d.requested_commit) AS sha, p.repository
             FROM deployments d JOIN projects p ON p.name = d.project WHERE d.id = $id
@@ -59,7 +67,7 @@ internal static class NotificationOutbox
         if (row.Project is null) return;
         var why = status == DeploymentStatus.RolledBack && rolledBackTo is not null
             ? $"{reason}; rolled back to {rolledBackTo[..Math.Min(7, rolledBackTo.Length)]}" : reason;
-        Enqueue(tx, new NotificationEvent(kind.Value)
+        Enqueue(tx, new NotificationEvent(kind)
         {
             Project = row.Project, Commit = row.Sha, Repository = row.Repo, Reason = why, Subject = deploymentId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Command = $"cicdops logs {row.Project} --deployment {deploymentId}",

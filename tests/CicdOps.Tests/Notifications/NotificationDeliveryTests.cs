@@ -195,3 +195,27 @@ public sealed class NotificationDeliveryTests
         Assert.DoesNotContain("T0KEN-abcdef123456", System.Text.Encoding.UTF8.GetString(bytes));
     }
 }
+
+/// <summary>The notification tables stay bounded.</summary>
+public sealed class NotificationRetentionTests
+{
+    [Fact]
+    public void Old_finished_messages_and_dispatched_events_are_pruned_and_pending_ones_kept()
+    {
+        using var h = new EngineHarness();
+        using var r = new HttpReceiver();
+        h.AddHttp("ok", NotificationChannelType.Slack, r);
+        h.Engine.AddNotificationChannel("down", new NotificationChannelSpec { Type = NotificationChannelType.Slack, Url = $"http://127.0.0.1:{FreePort.Next()}/x" });
+        h.Enqueue(new NotificationEvent(NotificationEventKind.DeploymentFailed) { Project = "shop" });
+        h.Pass();
+        Assert.Equal(1, h.Count("SELECT COUNT(*) FROM notification_deliveries WHERE status = 'Sent'"));
+        Assert.Equal(1, h.Count("SELECT COUNT(*) FROM notification_deliveries WHERE status = 'Pending'"));
+        var db = new Database(h.DataPath);
+
+        Assert.Equal(0, db.Write(c => NotificationRetention.Prune(c, DateTimeOffset.UtcNow - TimeSpan.FromDays(30))));
+        Assert.Equal(2, db.Write(c => NotificationRetention.Prune(c, DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1))));
+        Assert.Equal(0, h.Count("SELECT COUNT(*) FROM notification_outbox"));
+        Assert.Equal(0, h.Count("SELECT COUNT(*) FROM notification_deliveries WHERE status = 'Sent'"));
+        Assert.Equal(1, h.Count("SELECT COUNT(*) FROM notification_deliveries WHERE status = 'Pending'"));
+    }
+}
