@@ -13,7 +13,9 @@ BeforeAll {
         'Get-CicdDeployment', 'Get-CicdDeploymentLog', 'Get-CicdProject', 'Get-CicdRelease', 'Get-CicdSecret', 'Get-CicdWebhookDelivery',
         'Install-CicdListenerService', 'Invoke-CicdRollback', 'Register-CicdProject', 'Remove-CicdSecret', 'Set-CicdPin',
         'Set-CicdProject', 'Set-CicdSecret', 'Start-CicdDeployment', 'Start-CicdListener', 'Stop-CicdDeployment',
-        'Unregister-CicdProject', 'Backup-CicdState', 'Connect-CicdFleet', 'Disconnect-CicdFleet', 'Get-CicdFleet', 'Test-CicdPipeline') | Sort-Object
+        'Unregister-CicdProject', 'Backup-CicdState', 'Connect-CicdFleet', 'Disconnect-CicdFleet', 'Get-CicdFleet', 'Test-CicdPipeline',
+        'Add-CicdNotificationChannel', 'Get-CicdNotificationChannel', 'Set-CicdNotificationChannel', 'Remove-CicdNotificationChannel',
+        'Test-CicdNotificationChannel', 'Get-CicdNotification') | Sort-Object
 }
 
 Describe 'Importing the module' {
