@@ -48,6 +48,12 @@
         'Get-CicdPipelineRunLog'
         'Stop-CicdPipelineRun'
         'Get-CicdEvent'
+        'Add-CicdNotificationChannel'
+        'Get-CicdNotificationChannel'
+        'Set-CicdNotificationChannel'
+        'Remove-CicdNotificationChannel'
+        'Test-CicdNotificationChannel'
+        'Get-CicdNotification'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

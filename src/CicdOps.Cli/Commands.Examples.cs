@@ -38,6 +38,18 @@ internal static partial class Commands
         ["secret set"] = new[] { "cicdops secret set shop DATABASE_URL < database-url.txt" },
         ["secret list"] = new[] { "cicdops secret list shop --json" },
         ["secret remove"] = new[] { "cicdops secret remove shop DATABASE_URL" },
+        ["notify"] = new[] { "cicdops notify list" },
+        ["notify add"] = new[]
+        {
+            "cicdops notify add ops --type slack --url - --events deployment-failed,deployment-rolled-back < slack-url.txt",
+            "cicdops notify add hooks --type webhook --url https://ops.example.com/cicd --secret-file hook-secret.txt --projects shop,api",
+            "cicdops notify add mail --type email --url smtp://mail.example.com:587 --user cicd --password-file smtp-pass.txt --from cicd@example.com --to ops@example.com",
+        },
+        ["notify list"] = new[] { "cicdops notify list --json" },
+        ["notify set"] = new[] { "cicdops notify set ops --min-interval 30m --all-projects" },
+        ["notify remove"] = new[] { "cicdops notify remove ops" },
+        ["notify history"] = new[] { "cicdops notify history ops --limit 10" },
+        ["notify test"] = new[] { "cicdops notify test ops" },
         ["listen"] = new[] { "CICDOPS_WEBHOOK_SECRET=... cicdops listen --bind 127.0.0.1", "cicdops listen --webhook-secret-file /etc/cicdops/secret --sample-interval 5" },
         ["deliveries"] = new[] { "cicdops deliveries --provider github --limit 10" },
         ["service"] = new[] { "cicdops service install --dry-run" },

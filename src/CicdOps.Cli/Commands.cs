@@ -37,6 +37,7 @@ internal static partial class Commands
         root.Add(Rollback());
         root.Add(Releases());
         root.Add(Secret());
+        root.Add(Notify());
         root.Add(Listen());
         root.Add(Deliveries());
         root.Add(Events());

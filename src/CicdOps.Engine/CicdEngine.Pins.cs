@@ -16,7 +16,11 @@ public sealed partial class CicdEngine
         // Only a commit that exists is pinned, and always as its full SHA.
         var target = commit is null ? p.CurrentCommit! : CommitLookup.Resolve(_ctx, p, commit);
         var isCurrent = p.CurrentCommit == target;
-        _ctx.Db.Write(c => ProjectStore.Set(c, p.Name, "pinned_commit", target));
+        _ctx.Db.Write(c =>
+        {
+            ProjectStore.Set(c, p.Name, "pinned_commit", target);
+            PinEvent(c, p, NotificationEventKind.ProjectPinned, target);
+        });
         Deployment? d = null;
         if (!isCurrent) d = RequestDeployment(new DeploymentRequest { Project = p.Name, Commit = target, Trigger = DeploymentTrigger.Pin });
         return new PinResult(GetProject(p.Name), d);
@@ -25,7 +29,11 @@ public sealed partial class CicdEngine
     public Project Unpin(string project)
     {
         var p = GetProject(project);
-        _ctx.Db.Write(c => ProjectStore.Set(c, p.Name, "pinned_commit", null));
+        _ctx.Db.Write(c =>
+        {
+            ProjectStore.Set(c, p.Name, "pinned_commit", null);
+            if (p.PinnedCommit is not null) PinEvent(c, p, NotificationEventKind.ProjectUnpinned, p.PinnedCommit);
+        });
         return GetProject(p.Name);
     }
 
@@ -69,9 +77,21 @@ public sealed partial class CicdEngine
         });
         // Forced to a commit never deployed: it must still exist, and is stored in full.
         target ??= CommitLookup.Resolve(_ctx, p, prefix!);
-        if (pin) _ctx.Db.Write(c => ProjectStore.Set(c, p.Name, "pinned_commit", target));
+        if (pin) _ctx.Db.Write(c =>
+        {
+            ProjectStore.Set(c, p.Name, "pinned_commit", target);
+            PinEvent(c, p, NotificationEventKind.ProjectPinned, target);
+        });
         return RequestDeployment(new DeploymentRequest { Project = p.Name, Commit = target, Trigger = DeploymentTrigger.Rollback });
     }
+
+    /// <summary>The pin change's notification, in the transaction that changes the pin.</summary>
+    private static void PinEvent(Microsoft.Data.Sqlite.SqliteConnection c, Project p, NotificationEventKind kind, string commit) =>
+        Notifications.NotificationOutbox.Enqueue(c, new Notifications.NotificationEvent(kind)
+        {
+            Project = p.Name, Commit = commit, Repository = p.Repository,
+            Reason = kind == NotificationEventKind.ProjectPinned ? "pushes are recorded but not deployed until unpinned" : "pushes deploy again",
+        });
 
     /// <summary>The full SHA of a successfully deployed commit that <paramref name="prefix"/> abbreviates, if exactly one.</summary>
     private static string? SucceededCommit(Microsoft.Data.Sqlite.SqliteConnection c, string project, string prefix)

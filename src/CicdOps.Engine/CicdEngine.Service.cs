@@ -1,4 +1,5 @@
 using CicdOps.Engine.Listener;
+using CicdOps.Engine.Notifications;
 
 namespace CicdOps.Engine;
 
@@ -35,6 +36,13 @@ public sealed partial class CicdEngine
         // The sampler and the watchdog live exactly as long as the service (a CLI call or pwsh session never runs them).
         using var stopMonitor = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var monitor = Task.Run(() => RunMonitorAsync(log, stopMonitor.Token));
+        Periodic("notifications", log, () => _ctx.Db.Write(c => NotificationOutbox.Enqueue(c,
+            new NotificationEvent(NotificationEventKind.ListenerStarted) { Reason = $"listening on {listener.Address}" })));
+        // Notifications go out from here, beside serving: a slow or dead channel never holds up a request or a deployment.
+        using var stopSender = new CancellationTokenSource();
+        var sender = new NotificationSender(_ctx, log);
+        var sending = Task.Run(() => sender.RunAsync(stopSender.Token));
+
         var outcomes = new DeploymentOutcomeLog(this, log, DateTimeOffset.UtcNow);
         var next = DateTime.UtcNow; // the first round runs at once
         var nextSweep = DateTime.UtcNow;
@@ -66,6 +74,16 @@ public sealed partial class CicdEngine
         var grace = shutdownGrace ?? DefaultShutdownGrace;
         var finished = await ShutdownRunnersAsync(grace);
         Periodic("deployment outcomes", log, outcomes.Report);
+        Periodic("notifications", log, () => _ctx.Db.Write(c => NotificationOutbox.Enqueue(c,
+            new NotificationEvent(NotificationEventKind.ListenerStopped) { Reason = "the service was stopped" })));
+        stopSender.Cancel();
+        await sending;
+        // One last round, briefly, so "listener stopped" and the last outcomes usually go out; what does not stays queued.
+        using (var last = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            try { await sender.PassAsync(last.Token); }
+            catch (Exception e) { log("warning: notifications: " + NotificationTransport.OneLine(e.Message)); }
+        }
         log(finished
             ? "stopped"
             : $"stopped with deployments still running after {grace.TotalSeconds:0} s; they will be redeployed at the next start");
@@ -95,6 +113,8 @@ public sealed partial class CicdEngine
             if (n > 0) log($"retention: pruned {n} webhook deliveries");
         });
         Periodic("event retention", log, () => _ctx.Db.Write(c => State.EventStore.Prune(c, State.EventStore.KeepRows)));
+        Periodic("notification retention", log, () =>
+            _ctx.Db.Write(c => NotificationRetention.Prune(c, DateTimeOffset.UtcNow - NotificationRetention.KeepFor)));
     }
 
     private static void Periodic(string name, Action<string> log, Action task)

@@ -63,6 +63,10 @@ public enum CicdError
     /// <summary>An API token of that name exists already.</summary>
     ApiTokenExists,
     PipelineRunNotFound,
+    /// <summary>No notification channel has that name.</summary>
+    NotificationChannelNotFound,
+    /// <summary>A notification channel with that name exists already.</summary>
+    NotificationChannelExists,
 }
 
 /// <summary>What kind of failure, so front ends can pick the right category (ErrorCategory, exit code).</summary>
@@ -73,8 +77,8 @@ public static class CicdErrorKinds
     public static CicdErrorKind Kind(this CicdError e) => e switch
     {
         CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound
-            or CicdError.ApiTokenNotFound or CicdError.PipelineRunNotFound => CicdErrorKind.NotFound,
-        CicdError.ProjectExists or CicdError.ApiTokenExists => CicdErrorKind.AlreadyExists,
+            or CicdError.ApiTokenNotFound or CicdError.PipelineRunNotFound or CicdError.NotificationChannelNotFound => CicdErrorKind.NotFound,
+        CicdError.ProjectExists or CicdError.ApiTokenExists or CicdError.NotificationChannelExists => CicdErrorKind.AlreadyExists,
         CicdError.RepositoryUnreachable or CicdError.FleetRegistryUnavailable => CicdErrorKind.ConnectionError,
         CicdError.NothingToCancel or CicdError.NoRollbackTarget or CicdError.CommitNeverDeployed or CicdError.ProjectPinned
             or CicdError.CheckoutFailed or CicdError.WorkerFailed or CicdError.FleetRegistryIncompatible or CicdError.NotInFleet => CicdErrorKind.InvalidOperation,

@@ -45,6 +45,16 @@ public sealed record EngineOptions
     /// </summary>
     public string? SudoersDirectory { get; init; }
 
+    /// <summary>Notifications: the first retry delay after a channel fails; each further failure doubles it (tests make it small).</summary>
+    public TimeSpan NotificationRetryBase { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Notifications: the longest delay between retries of a failing channel.</summary>
+    public TimeSpan NotificationRetryMax { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>Notifications: a message not delivered after this long is given up.</summary>
+    public TimeSpan NotificationGiveUpAfter { get; init; } = TimeSpan.FromDays(1);
+    /// <summary>Notifications: how long one send may take (connect, TLS, answer).</summary>
+    public TimeSpan NotificationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Notifications: how often the listener's sender looks for new events.</summary>
+    public TimeSpan NotificationPollInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>
     /// Runner tiers replacing or adding to the defaults (standard 2 GB/150 s, medium 4 GB/300 s, large 8 GB/540 s):
     /// the memory, CPU and process limits and the wall-clock limit of a pipeline run that names the tier.

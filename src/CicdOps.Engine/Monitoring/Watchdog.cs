@@ -1,3 +1,4 @@
+using CicdOps.Engine.Notifications;
 using CicdOps.Engine.Deploy;
 using CicdOps.Engine.State;
 
@@ -123,6 +124,7 @@ internal sealed class Watchdog
             if (current?.Status != ProjectStatus.Healthy || ProjectStore.GetApp(c, m.Name) != m.App || TelemetryStore.IsBusy(c, m.Name)) return false;
             ProjectStore.Set(c, m.Name, "status", ProjectStatus.Unhealthy.ToString());
             EventStore.Add(c, m.Name, CicdEventKind.Unhealthy, reason);
+            Notify(c, m.Name, NotificationEventKind.WatchdogUnhealthy, reason);
             return true;
         });
         if (!marked) return;
@@ -169,7 +171,12 @@ internal sealed class Watchdog
         switch (d.Status)
         {
             case DeploymentStatus.Succeeded:
-                Record(m.Name, CicdEventKind.Recovered, $"healthy again after restart {w.Restarts} (deployment {id})", id);
+                var recovered = $"healthy again after restart {w.Restarts} (deployment {id})";
+                _ctx.Db.Write(c =>
+                {
+                    EventStore.Add(c, m.Name, CicdEventKind.Recovered, recovered, id);
+                    Notify(c, m.Name, NotificationEventKind.WatchdogRecovered, recovered);
+                });
                 _log($"watchdog: {m.Name} recovered (deployment {id})");
                 w.Incident = false;
                 w.HealthySince = now;
@@ -204,12 +211,24 @@ internal sealed class Watchdog
             if (ProjectStore.Find(c, m.Name)?.Status != ProjectStatus.Unhealthy || TelemetryStore.IsBusy(c, m.Name)) return false;
             ProjectStore.Set(c, m.Name, "status", ProjectStatus.Failed.ToString());
             EventStore.Add(c, m.Name, CicdEventKind.GaveUp, message);
+            Notify(c, m.Name, NotificationEventKind.WatchdogGaveUp, why);
             return true;
         });
         if (!done) return;
         _ctx.Changes.Pulse();
         w.Incident = false;
         _log($"watchdog: {m.Name}: {message}");
+    }
+
+    /// <summary>The notification of a watchdog event, in the transaction that records it (the outbox's rule).</summary>
+    private static void Notify(Microsoft.Data.Sqlite.SqliteConnection c, string project, NotificationEventKind kind, string reason)
+    {
+        var p = ProjectStore.Find(c, project);
+        NotificationOutbox.Enqueue(c, new NotificationEvent(kind)
+        {
+            Project = project, Commit = p?.CurrentCommit, Repository = p?.Repository, Reason = reason,
+            Command = $"cicdops events {project}",
+        });
     }
 
     private void Record(string project, CicdEventKind kind, string message, long? deployment) =>

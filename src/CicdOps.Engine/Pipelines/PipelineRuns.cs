@@ -35,12 +35,31 @@ internal static class PipelineRuns
             var cancelled = e is OperationCanceledException;
             var failed = new PipelineRun(runId, p.Name, commit ?? "", eventName, cancelled ? PipelineRunStatus.Cancelled : PipelineRunStatus.Failed,
                 cancelled ? "the run was cancelled" : e.Message.Split('\n')[0], DateTimeOffset.UtcNow - startedAt, Array.Empty<PipelineStepResult>(), logDirectory);
-            ctx.Db.Write(c => PipelineRunStore.Finish(c, failed));
+            ctx.Db.Write(c => Finish(c, failed));
             throw;
         }
         run = run with { StartedAt = startedAt };
-        ctx.Db.Write(c => PipelineRunStore.Finish(c, run));
+        ctx.Db.Write(c => Finish(c, run));
         return run;
+    }
+
+    /// <summary>The run's row finished, and its notification (passed / failed) in the same transaction.</summary>
+    private static void Finish(Microsoft.Data.Sqlite.SqliteConnection c, PipelineRun run)
+    {
+        PipelineRunStore.Finish(c, run);
+        Notifications.NotificationEventKind? kind = run.Status switch
+        {
+            PipelineRunStatus.Succeeded => Notifications.NotificationEventKind.PipelinePassed,
+            PipelineRunStatus.Failed or PipelineRunStatus.TimedOut => Notifications.NotificationEventKind.PipelineFailed,
+            _ => null,
+        };
+        if (kind is { } k)
+            Notifications.NotificationOutbox.Enqueue(c, new Notifications.NotificationEvent(k)
+            {
+                Project = run.Project, Commit = run.Commit, Repository = ProjectStore.Get(c, run.Project).Repository,
+                Reason = run.Reason ?? (run.Status == PipelineRunStatus.TimedOut ? "timed out" : null), Subject = run.RunId,
+                Command = $"cicdops pipeline runs {run.Project}",
+            });
     }
 
     /// <summary>

@@ -34,9 +34,14 @@ internal static class DeploymentStore
         "UPDATE deployments SET status='Running', runner=$r, started_at=$now WHERE id=$id",
         ("$r", runner), ("$now", DateTimeOffset.UtcNow.ToMs()), ("$id", id));
 
-    public static void Finish(SqliteConnection c, long id, DeploymentStatus status, string? reason, string? rolledBackTo = null) => c.Execute(
-        "UPDATE deployments SET status=$s, reason=$reason, rolled_back_to=$rb, finished_at=$now, child_pgid=NULL WHERE id=$id",
-        ("$s", status.ToString()), ("$reason", reason), ("$rb", rolledBackTo), ("$now", DateTimeOffset.UtcNow.ToMs()), ("$id", id));
+    /// <summary>Records how the deployment ended and, in the same transaction, the notification that reports it (if any).</summary>
+    public static void Finish(SqliteConnection c, long id, DeploymentStatus status, string? reason, string? rolledBackTo = null)
+    {
+        c.Execute(
+            "UPDATE deployments SET status=$s, reason=$reason, rolled_back_to=$rb, finished_at=$now, child_pgid=NULL WHERE id=$id",
+            ("$s", status.ToString()), ("$reason", reason), ("$rb", rolledBackTo), ("$now", DateTimeOffset.UtcNow.ToMs()), ("$id", id));
+        Notifications.NotificationOutbox.EnqueueDeploymentOutcome(c, id, status, reason, rolledBackTo);
+    }
 
     public static void SetCommit(SqliteConnection c, long id, string sha) =>
         c.Execute("UPDATE deployments SET commit_sha=$c WHERE id=$id", ("$c", sha), ("$id", id));

@@ -214,6 +214,70 @@ internal static class Schema
         ALTER TABLE pipeline_runs ADD COLUMN runner_start INTEGER;
         ALTER TABLE projects ADD COLUMN require_pipeline INTEGER NOT NULL DEFAULT 0;
         """,
+        // v11: notifications (issue 16). Channels keep their URL, signing secret and SMTP password sealed (AES-256-GCM,
+        // bound to "@notify"/name); the outbox is written in the same transaction as the event it reports; the sender
+        // fans each event out to the channels it matches as deliveries, folding repeats (throttle) into summaries.
+        """
+        CREATE TABLE notification_channels (
+            name TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            events TEXT,
+            projects TEXT,
+            min_interval_ms INTEGER NOT NULL,
+            settings TEXT NOT NULL,
+            nonce BLOB NOT NULL,
+            ciphertext BLOB NOT NULL,
+            tag BLOB NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            retry_at INTEGER,
+            failing_since INTEGER,
+            last_error TEXT,
+            reported_dead INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE notification_outbox (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            project TEXT,
+            node TEXT NOT NULL,
+            commit_sha TEXT,
+            commit_url TEXT,
+            reason TEXT,
+            subject TEXT,
+            command TEXT,
+            count INTEGER NOT NULL DEFAULT 1,
+            created_at INTEGER NOT NULL,
+            dispatched_at INTEGER
+        );
+        CREATE INDEX notification_outbox_pending ON notification_outbox(id) WHERE dispatched_at IS NULL;
+        CREATE TABLE notification_deliveries (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL REFERENCES notification_channels(name) ON DELETE CASCADE,
+            event_id INTEGER REFERENCES notification_outbox(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL,
+            project TEXT,
+            status TEXT NOT NULL,
+            repeats INTEGER NOT NULL DEFAULT 0,
+            message TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            sent_at INTEGER
+        );
+        CREATE INDEX notification_deliveries_pending ON notification_deliveries(channel, id) WHERE status = 'Pending';
+        CREATE INDEX notification_deliveries_by_channel ON notification_deliveries(channel, id);
+        CREATE TABLE notification_throttle (
+            channel TEXT NOT NULL REFERENCES notification_channels(name) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            project TEXT NOT NULL,
+            last_sent_at INTEGER NOT NULL,
+            suppressed INTEGER NOT NULL DEFAULT 0,
+            first_suppressed_at INTEGER,
+            last_message TEXT,
+            PRIMARY KEY (channel, kind, project)
+        );
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

@@ -107,6 +107,14 @@ public sealed class WebhookDeliveryStore : IDisposable
                     INSERT INTO webhook_unverified (provider, status_code, count, first_at, last_at) VALUES ($p, $s, $n, $now, $now)
                     ON CONFLICT (provider, status_code) DO UPDATE SET count = count + $n, last_at = $now
                     """, ("$p", provider), ("$s", status), ("$n", n), ("$now", now));
+            // Bad signatures (401) are worth telling someone about; one event per flush however many, so a flood is one row.
+            var rejected = counts.Where(kv => kv.Key.Status == 401).ToList();
+            if (rejected.Count > 0)
+                Notifications.NotificationOutbox.Enqueue(c, new Notifications.NotificationEvent(NotificationEventKind.WebhookSignatureRejected)
+                {
+                    Count = (int)Math.Min(int.MaxValue, rejected.Sum(kv => kv.Value)),
+                    Reason = "requests whose signature did not verify (provider " + string.Join(", ", rejected.Select(kv => kv.Key.Provider).Distinct()) + ")",
+                });
             return 0;
         });
     }

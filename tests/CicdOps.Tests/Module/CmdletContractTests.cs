@@ -29,11 +29,13 @@ public sealed class CmdletContractTests
     public void The_module_has_the_cmdlets_of_the_issues()
     {
         Assert.Equal(
-            new[] { "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdEvent",
-                "Get-CicdFleet", "Get-CicdPipelineRun", "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery",
-                "Install-CicdListenerService", "Invoke-CicdRollback", "New-CicdApiToken", "Register-CicdProject", "Remove-CicdSecret", "Revoke-CicdApiToken",
-                "Set-CicdPin", "Set-CicdProject", "Set-CicdProjectProxy", "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdListener", "Start-CicdPipeline",
-                "Stop-CicdDeployment", "Stop-CicdPipelineRun", "Test-CicdPipeline", "Unregister-CicdProject", "Watch-CicdFleet" },
+            new[] { "Add-CicdNotificationChannel", "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDeployment",
+                "Get-CicdDeploymentLog", "Get-CicdEvent", "Get-CicdFleet", "Get-CicdNotification", "Get-CicdNotificationChannel", "Get-CicdPipelineRun",
+                "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery", "Install-CicdListenerService",
+                "Invoke-CicdRollback", "New-CicdApiToken", "Register-CicdProject", "Remove-CicdNotificationChannel", "Remove-CicdSecret", "Revoke-CicdApiToken",
+                "Set-CicdNotificationChannel", "Set-CicdPin", "Set-CicdProject", "Set-CicdProjectProxy", "Set-CicdSecret", "Start-CicdDeployment",
+                "Start-CicdListener", "Start-CicdPipeline", "Stop-CicdDeployment", "Stop-CicdPipelineRun", "Test-CicdNotificationChannel", "Test-CicdPipeline",
+                "Unregister-CicdProject", "Watch-CicdFleet" },
             CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
     }
 
@@ -211,7 +213,7 @@ public sealed class CmdletContractTests
         foreach (var p in c.Parameters)
         {
             // Register-CicdProject's and New-CicdApiToken's -Name is a new name: nothing to complete. A token cmdlet's -Name is a token.
-            if (p.Name == "Name" && name is not ("Register-CicdProject" or "New-CicdApiToken"))
+            if (p.Name == "Name" && name is not ("Register-CicdProject" or "New-CicdApiToken", "Add-CicdNotificationChannel"))
                 Assert.Equal(SecretCmdlets.Contains(name) ? "CicdOps.Cmdlets.Completion.SecretNameCompleter"
                     : name.EndsWith("-CicdApiToken", StringComparison.Ordinal) ? "CicdOps.Cmdlets.Completion.ApiTokenNameCompleter"
                     : "CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
