@@ -47,10 +47,10 @@ internal static class PipelineRuns
     private static void Finish(Microsoft.Data.Sqlite.SqliteConnection c, PipelineRun run)
     {
         PipelineRunStore.Finish(c, run);
-        Notifications.NotificationEventKind? kind = run.Status switch
+        NotificationEventKind? kind = run.Status switch
         {
-            PipelineRunStatus.Succeeded => Notifications.NotificationEventKind.PipelinePassed,
-            PipelineRunStatus.Failed or PipelineRunStatus.TimedOut => Notifications.NotificationEventKind.PipelineFailed,
+            PipelineRunStatus.Succeeded => NotificationEventKind.PipelinePassed,
+            PipelineRunStatus.Failed or PipelineRunStatus.TimedOut => NotificationEventKind.PipelineFailed,
             _ => null,
         };
         if (kind is { } k)

@@ -212,11 +212,15 @@ public sealed class CmdletContractTests
         var c = CmdletCatalog.Get(name);
         foreach (var p in c.Parameters)
         {
-            // Register-CicdProject's and New-CicdApiToken's -Name is a new name: nothing to complete. A token cmdlet's -Name is a token.
-            if (p.Name == "Name" && name is not ("Register-CicdProject" or "New-CicdApiToken", "Add-CicdNotificationChannel"))
+            // Register-CicdProject's, New-CicdApiToken's and Add-CicdNotificationChannel's -Name is a new name: nothing to
+            // complete. A secret cmdlet's -Name is a secret of -Project, a token cmdlet's a token, a channel cmdlet's a channel.
+            if (p.Name == "Name" && name is not ("Register-CicdProject" or "New-CicdApiToken" or "Add-CicdNotificationChannel"))
                 Assert.Equal(SecretCmdlets.Contains(name) ? "CicdOps.Cmdlets.Completion.SecretNameCompleter"
                     : name.EndsWith("-CicdApiToken", StringComparison.Ordinal) ? "CicdOps.Cmdlets.Completion.ApiTokenNameCompleter"
+                    : name.EndsWith("-CicdNotificationChannel", StringComparison.Ordinal) ? "CicdOps.Cmdlets.Completion.ChannelNameCompleter"
                     : "CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
+            if (p.Name == "Channel")
+                Assert.Equal("CicdOps.Cmdlets.Completion.ChannelNameCompleter", p.Completer);
             if (p.Name == "Project")
                 Assert.Equal("CicdOps.Cmdlets.Completion.ProjectNameCompleter", p.Completer);
             if (p.Name == "Commit")
