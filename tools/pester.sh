@@ -33,10 +33,14 @@ if ! has_pester; then
   has_pester || missing "Pester in $tools does not load"
 fi
 
+# The whole suite unless the arguments name a -Path (one file or folder) themselves.
+suite=(-Path "$root/tests/pester")
+for arg in "$@"; do [ "$arg" = "-Path" ] && suite=(); done
+
 # The suites bound every test's time themselves; this bound only keeps a wedged pwsh from holding CI.
 set +e
 timeout --kill-after=30s "${CICDOPS_PESTER_TIMEOUT:-30m}" \
-  pwsh -NoProfile -NonInteractive -File "$root/tools/Invoke-PesterSuite.ps1" -Path "$root/tests/pester" "$@"
+  pwsh -NoProfile -NonInteractive -File "$root/tools/Invoke-PesterSuite.ps1" "${suite[@]}" "$@"
 status=$?
 set -e
 [ "$status" -ne 124 ] && [ "$status" -ne 137 ] || echo "pester: FAILED: the run did not finish within ${CICDOPS_PESTER_TIMEOUT:-30m}" >&2
