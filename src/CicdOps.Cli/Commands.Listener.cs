@@ -59,8 +59,7 @@ internal static partial class Commands
         {
             if (pr.GetValue(retentionDays) < 1 || pr.GetValue(retentionRows) < 1)
                 throw new CicdException(CicdError.InvalidArgument, "--retention-days and --retention-rows must be positive.");
-            if (pr.GetValue(sampleInterval) is < 1 or > 300)
-                throw new CicdException(CicdError.InvalidArgument, $"--sample-interval must be 1 to 300 seconds (got {pr.GetValue(sampleInterval)}).");
+            CheckSampleInterval(pr.GetValue(sampleInterval));
             if ((pr.GetValue(tlsCert) is null) != (pr.GetValue(tlsKey) is null))
                 throw new CicdException(CicdError.InvalidArgument, "Give both --tls-cert and --tls-key, or neither.");
             var options = new ListenerOptions
@@ -100,6 +99,13 @@ internal static partial class Commands
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    private static void CheckSampleInterval(int? seconds)
+    {
+        if (seconds is { } s && s is < WatchdogOptions.MinSampleIntervalSeconds or > WatchdogOptions.MaxSampleIntervalSeconds)
+            throw new CicdException(CicdError.InvalidArgument,
+                $"--sample-interval must be {WatchdogOptions.MinSampleIntervalSeconds} to {WatchdogOptions.MaxSampleIntervalSeconds} seconds (got {s}).");
     }
 
     /// <summary>The engine's refusals name no front end's flags; the CLI's name its own.</summary>
@@ -249,11 +255,14 @@ internal static partial class Commands
         var tlsCert = new Option<string?>("--tls-cert") { Description = "The unit serves HTTPS with this PEM certificate", HelpName = "FILE" };
         var tlsKey = new Option<string?>("--tls-key") { Description = "The PEM key of --tls-cert", HelpName = "FILE" };
         var allowUnsigned = new Option<bool>("--allow-unsigned") { Description = "The unit accepts unsigned deliveries for projects without a secret" };
+        var sampleInterval = new Option<int?>("--sample-interval") { Description = "The unit's listener samples telemetry every S seconds [default: 3]", HelpName = "S" };
+        var noWatchdog = new Option<bool>("--no-watchdog") { Description = "The unit's listener samples telemetry but never restarts apps" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the unit and what install would do; write nothing" };
         var install = new Command("install", "Write the systemd unit for the listener and say how to enable it")
-            { port, bind, path, exec, secretFile, gitlabFile, envFile, tlsCert, tlsKey, allowUnsigned, dryRun };
+            { port, bind, path, exec, secretFile, gitlabFile, envFile, tlsCert, tlsKey, allowUnsigned, sampleInterval, noWatchdog, dryRun };
         Act(install, pr =>
         {
+            CheckSampleInterval(pr.GetValue(sampleInterval));
             if ((pr.GetValue(tlsCert) is null) != (pr.GetValue(tlsKey) is null))
                 throw new CicdException(CicdError.InvalidArgument, "Give both --tls-cert and --tls-key, or neither.");
             string? Full(Option<string?> o) => pr.GetValue(o) is { } v ? Path.GetFullPath(v) : null;
@@ -270,6 +279,8 @@ internal static partial class Commands
                 TlsCertificateFile = Full(tlsCert),
                 TlsKeyFile = Full(tlsKey),
                 AllowUnsigned = pr.GetValue(allowUnsigned),
+                SampleIntervalSeconds = pr.GetValue(sampleInterval),
+                NoWatchdog = pr.GetValue(noWatchdog),
             };
             var dry = pr.GetValue(dryRun);
             var plan = ListenerServiceInstall.Plan(settings, dry);

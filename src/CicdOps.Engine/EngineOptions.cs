@@ -76,6 +76,9 @@ public sealed record WatchdogOptions
 {
     /// <summary>How often every app and the host are sampled; process-tracked apps are checked for liveness at each sample.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>The bounds every front end accepts for <see cref="SampleInterval"/>, in whole seconds.</summary>
+    public const int MinSampleIntervalSeconds = 1;
+    public const int MaxSampleIntervalSeconds = 300;
     /// <summary>The first restart waits this long; each failed one doubles the wait, up to <see cref="BackoffCap"/>.</summary>
     public TimeSpan BackoffBase { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan BackoffCap { get; init; } = TimeSpan.FromMinutes(5);

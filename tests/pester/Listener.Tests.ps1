@@ -191,18 +191,19 @@ Describe 'Install-CicdListenerService' {
                     Cert = (Join-Path $TestDrive 'fullchain.pem'); Key = (Join-Path $TestDrive 'privkey.pem') }
         $unit = Install-CicdListenerService -Path $path -CicdOpsPath $script:FakeCicdOps -Port 9701 -BindAddress 127.0.0.1 `
             -WebhookSecretFile $files.Secret -GitLabTokenFile $files.Token -TlsCertificateFile $files.Cert -TlsKeyFile $files.Key `
-            -AllowUnsigned -DryRun -InformationVariable said
+            -AllowUnsigned -SampleInterval 00:00:10 -NoWatchdog -DryRun -InformationVariable said
         $unit.Written | Should -BeFalse
         Test-Path $path | Should -BeFalse
         $unit.ExecStart | Should -Be ("$script:FakeCicdOps --data-dir $($script:Context.DataPath) listen --port 9701 --bind 127.0.0.1 " +
-            "--webhook-secret-file $($files.Secret) --gitlab-token-file $($files.Token) --tls-cert $($files.Cert) --tls-key $($files.Key) --allow-unsigned")
+            "--webhook-secret-file $($files.Secret) --gitlab-token-file $($files.Token) --tls-cert $($files.Cert) --tls-key $($files.Key) --allow-unsigned --sample-interval 10 --no-watchdog")
         @($said | ForEach-Object { "$($_.MessageData)" }) | Should -Be @($unit.Hints)
         $unit.Hints | Should -Contain "would write $path; enable it with: systemctl daemon-reload && systemctl enable --now parity"
         ($unit.Hints -join "`n") | Should -Match 'UNSIGNED deliveries are accepted'
+        ($unit.Hints -join "`n") | Should -Match 'the watchdog is off'
 
         $printed = & $cli.FullName --data-dir $script:Context.DataPath service install --dry-run --unit-path $path --exec $script:FakeCicdOps `
             --port 9701 --bind 127.0.0.1 --webhook-secret-file $files.Secret --gitlab-token-file $files.Token `
-            --tls-cert $files.Cert --tls-key $files.Key --allow-unsigned
+            --tls-cert $files.Cert --tls-key $files.Key --allow-unsigned --sample-interval 10 --no-watchdog
         $LASTEXITCODE | Should -Be 0
         ($printed -join "`n").TrimEnd() | Should -Be ($unit.Content + (($unit.Hints | ForEach-Object { "# $_" }) -join "`n")).TrimEnd()
     }

@@ -68,12 +68,26 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
     [Parameter]
     public SwitchParameter AllowUnsigned { get; set; }
 
+    /// <summary>The unit's listener samples apps and the host this often (whole seconds, 1 to 300); its default when omitted.</summary>
+    [Parameter]
+    public TimeSpan? SampleInterval { get; set; }
+
+    /// <summary>The unit's listener samples telemetry but never restarts apps.</summary>
+    [Parameter]
+    public SwitchParameter NoWatchdog { get; set; }
+
     /// <summary>Output the unit and print every hint the real install prints, writing nothing (as -WhatIf).</summary>
     [Parameter]
     public SwitchParameter DryRun { get; set; }
 
     protected override void ProcessRecord()
     {
+        int? sampleSeconds = null;
+        if (SampleInterval is { } interval)
+        {
+            sampleSeconds = SampleIntervalParameter.Seconds(interval, out var refused);
+            if (refused is not null) ThrowTerminatingError(refused);
+        }
         if ((TlsCertificateFile is null) != (TlsKeyFile is null))
             ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument,
                 "Give both -TlsCertificateFile and -TlsKeyFile, or neither.", TlsCertificateFile ?? TlsKeyFile));
@@ -93,6 +107,8 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
             TlsCertificateFile = Full(TlsCertificateFile),
             TlsKeyFile = Full(TlsKeyFile),
             AllowUnsigned = AllowUnsigned,
+            SampleIntervalSeconds = sampleSeconds,
+            NoWatchdog = NoWatchdog,
         };
         // -DryRun and -WhatIf write nothing and say what the install would do, hint for hint.
         var write = !DryRun && ShouldProcess(unitPath, "Write the CicdOps listener service unit");

@@ -65,8 +65,23 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
     [Parameter]
     public TimeSpan? ShutdownGrace { get; set; }
 
+    /// <summary>How often apps and the host are sampled (whole seconds, 1 to 300); the watchdog checks at every sample.</summary>
+    [Parameter]
+    public TimeSpan? SampleInterval { get; set; }
+
+    /// <summary>Sample telemetry but never mark apps Unhealthy or restart them.</summary>
+    [Parameter]
+    public SwitchParameter NoWatchdog { get; set; }
+
+    private int? _sampleSeconds;
+
     protected override void ProcessRecord()
     {
+        if (SampleInterval is { } interval)
+        {
+            _sampleSeconds = SampleIntervalParameter.Seconds(interval, out var refused);
+            if (refused is not null) ThrowTerminatingError(refused);
+        }
         if (ShutdownGrace is { } g && g < TimeSpan.Zero)
             ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidTimeout", ErrorCategory.InvalidArgument,
                 "The shutdown grace must not be negative.", g));
@@ -102,6 +117,8 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
             });
         if (ShutdownGrace is { } grace)
             arguments.AddRange(new[] { "--shutdown-grace", ((int)Math.Ceiling(grace.TotalSeconds)).ToString(CultureInfo.InvariantCulture) });
+        if (_sampleSeconds is { } seconds) arguments.AddRange(new[] { "--sample-interval", seconds.ToString(CultureInfo.InvariantCulture) });
+        if (NoWatchdog) arguments.Add("--no-watchdog");
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         if (ParameterSetName == ParameterSets.BySecretFile)
             arguments.AddRange(new[] { "--webhook-secret-file", SessionState.Path.GetUnresolvedProviderPathFromPSPath(WebhookSecretFile) });

@@ -18,6 +18,10 @@ public sealed record ListenerServiceSettings
     public string? TlsCertificateFile { get; init; }
     public string? TlsKeyFile { get; init; }
     public bool AllowUnsigned { get; init; }
+    /// <summary>Seconds between telemetry samples (--sample-interval); null: the listener's default.</summary>
+    public int? SampleIntervalSeconds { get; init; }
+    /// <summary>The listener samples but never restarts apps (--no-watchdog).</summary>
+    public bool NoWatchdog { get; init; }
 }
 
 /// <summary>The unit, and what installing it does and says: the same for a dry run as for the real install.</summary>
@@ -62,6 +66,9 @@ public static class ListenerServiceInstall
                  })
             if (value is not null) argv.AddRange([flag, value]);
         if (s.AllowUnsigned) argv.Add("--allow-unsigned");
+        if (s.SampleIntervalSeconds is { } interval)
+            argv.AddRange(["--sample-interval", interval.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (s.NoWatchdog) argv.Add("--no-watchdog");
         return argv;
     }
 
@@ -74,6 +81,10 @@ public static class ListenerServiceInstall
             TlsCertificateFile = s.TlsCertificateFile, TlsKeyFile = s.TlsKeyFile,
         }.Validate();
         if (check is not null) throw new CicdException(CicdError.InvalidArgument, check, s.BindAddress);
+        // The front ends check this with their own flag's name first; a unit whose listener would refuse to start is never written.
+        if (s.SampleIntervalSeconds is < WatchdogOptions.MinSampleIntervalSeconds or > WatchdogOptions.MaxSampleIntervalSeconds)
+            throw new CicdException(CicdError.InvalidArgument,
+                $"The sample interval must be {WatchdogOptions.MinSampleIntervalSeconds} to {WatchdogOptions.MaxSampleIntervalSeconds} seconds (got {s.SampleIntervalSeconds}).");
         var environmentFile = s.WebhookSecretFile is null ? s.EnvironmentFile : null;
         string unit;
         try { unit = SystemdUnit.Render(Command(s), s.DataPath, environmentFile); }
@@ -94,6 +105,8 @@ public static class ListenerServiceInstall
             hints.Add("the listener serves HTTPS and re-reads the certificate and key when they change (a certbot renewal needs no restart)");
         if (s.AllowUnsigned)
             hints.Add("UNSIGNED deliveries are accepted for projects without a secret (allow-unsigned): anyone who reaches the port can deploy them");
+        if (s.NoWatchdog)
+            hints.Add("the watchdog is off (no-watchdog): telemetry is sampled, but an app that dies stays down until its next deployment");
         hints.Add($"{(dryRun ? "would write" : "wrote")} {s.UnitPath}; enable it with: systemctl daemon-reload && systemctl enable --now {name}");
         hints.Add($"the listener's log: journalctl -u {name} -f");
         return new ListenerServicePlan(s.UnitPath, unit, environmentFile, creates, hints);

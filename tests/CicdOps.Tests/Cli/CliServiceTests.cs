@@ -61,7 +61,8 @@ public sealed class CliServiceTests
         var unitPath = Path.Combine(cli.Root, "cicdops.service");
         var envFile = Path.Combine(cli.Root, "etc", "listener.env");
         var port = FreePort.Next();
-        cli.Run("service", "install", "--unit-path", unitPath, "--env-file", envFile, "--bind", "127.0.0.1", "--port", port.ToString(), "--exec", exe).ShouldExit(0);
+        cli.Run("service", "install", "--unit-path", unitPath, "--env-file", envFile, "--bind", "127.0.0.1", "--port", port.ToString(), "--exec", exe,
+            "--sample-interval", "2", "--no-watchdog").ShouldExit(0);
 
         // What systemd would do: the ExecStart argv, with the environment file's variables.
         var unit = File.ReadAllLines(unitPath);
@@ -85,6 +86,22 @@ public sealed class CliServiceTests
         }
         var output = p.StandardOutput.ReadToEnd();
         Assert.Contains("unsigned deliveries are refused", output);
+        // The unit's telemetry settings reached the listener.
+        Assert.Contains("monitor: sampling every 2 s; watchdog off", output);
+    }
+
+    [Fact]
+    public void A_bad_sample_interval_for_the_unit_is_one_line_naming_the_flag_and_writes_nothing()
+    {
+        using var cli = new CliHarness();
+        var exe = InstalledCicdops(cli);
+        var unitPath = Path.Combine(cli.Root, "cicdops.service");
+        var envFile = Path.Combine(cli.Root, "etc", "listener.env");
+        var r = cli.Run("service", "install", "--unit-path", unitPath, "--env-file", envFile, "--exec", exe, "--sample-interval", "0");
+        Assert.NotEqual(0, r.Code);
+        Assert.Contains("--sample-interval", Assert.Single(r.ErrLines));
+        Assert.False(File.Exists(unitPath));
+        Assert.False(File.Exists(envFile));
     }
 
     [Fact]

@@ -54,6 +54,44 @@ public sealed class CliWatchdogTests
     }
 
     [Fact]
+    public void With_no_watchdog_the_listener_samples_a_killed_app_as_dead_but_never_restarts_it()
+    {
+        using var repo = new TestRepository();
+        using var cli = new CliHarness();
+        var pidFile = Path.Combine(cli.StateDir, "app.pid");
+        repo.WriteSleeper("v1", cli.StateDir)
+            .Write(".cicd/run.sh", $"#!/bin/bash\necho $$ > '{pidFile}'\ncat VERSION > '{cli.StateDir}/serving'\nexec sleep 300\n")
+            .CommitAndPush("v1");
+        cli.Add(repo);
+        cli.Run("deploy", "app").ShouldExit(0);
+        var port = FreePort.Next();
+        using var listener = cli.Start("listen", "--port", port.ToString(), "--bind", "127.0.0.1", "--allow-unsigned", "--sample-interval", "1", "--no-watchdog");
+        try
+        {
+            WaitUntil(() => CicdOps.Tests.Engine.AppProcessTests.CanConnect(port), "the listener", listener);
+            var first = File.ReadAllText(pidFile).Trim();
+            Run.Command("kill", null, "-KILL", first);
+
+            // The sampler still runs and sees the app dead ...
+            WaitUntil(() => cli.Run("stats", "--json").ShouldExit(0).Json<TelemetrySnapshot>().Apps.SingleOrDefault()?.Health == AppHealth.Unhealthy,
+                "the sampler to see the app dead", listener);
+            // ... and five more samples later nothing has restarted it (with the watchdog on, the first restart waits 1 s).
+            var seen = cli.Run("stats", "--json").ShouldExit(0).Json<TelemetrySnapshot>().SampledAt;
+            WaitUntil(() => cli.Run("stats", "--json").ShouldExit(0).Json<TelemetrySnapshot>().SampledAt >= seen.AddSeconds(5),
+                "five more samples", listener);
+            Assert.DoesNotContain(cli.Deployments("app"), d => d.Trigger == DeploymentTrigger.Watchdog);
+            Assert.Empty(cli.Run("events", "app", "--json").ShouldExit(0).Json<List<CicdEvent>>());
+            Assert.Equal(first, File.ReadAllText(pidFile).Trim());
+        }
+        finally
+        {
+            Run.Command("kill", null, "-TERM", listener.Id.ToString());
+            listener.WaitForExit(60_000);
+        }
+        Assert.Contains("monitor: sampling every 1 s; watchdog off", listener.StandardOutput.ReadToEnd());
+    }
+
+    [Fact]
     public void Health_interval_is_set_with_the_CLI_and_a_bad_value_is_one_line_naming_the_flag_and_changes_nothing()
     {
         using var repo = new TestRepository();

@@ -37,6 +37,8 @@ public sealed class ListenerServiceInstallTests
     [InlineData("gitlab", "--gitlab-token-file /etc/cicdops/gitlab-token")]
     [InlineData("tls", "--tls-cert /etc/letsencrypt/live/x/fullchain.pem --tls-key /etc/letsencrypt/live/x/privkey.pem")]
     [InlineData("unsigned", "--allow-unsigned")]
+    [InlineData("interval", "--sample-interval 10")]
+    [InlineData("nowatchdog", "--no-watchdog")]
     public void Each_option_is_rendered_on_the_units_command_line_and_said_in_a_hint(string option, string expected)
     {
         using var dir = new TempDirectory();
@@ -49,6 +51,8 @@ public sealed class ListenerServiceInstallTests
             "gitlab" => s with { GitLabTokenFile = "/etc/cicdops/gitlab-token" },
             "tls" => s with { TlsCertificateFile = "/etc/letsencrypt/live/x/fullchain.pem", TlsKeyFile = "/etc/letsencrypt/live/x/privkey.pem" },
             "unsigned" => s with { AllowUnsigned = true },
+            "interval" => s with { SampleIntervalSeconds = 10 },
+            "nowatchdog" => s with { NoWatchdog = true },
             _ => throw new ArgumentOutOfRangeException(nameof(option)),
         };
         var plan = ListenerServiceInstall.Plan(s, dryRun: true);
@@ -71,6 +75,13 @@ public sealed class ListenerServiceInstallTests
                 break;
             case "unsigned":
                 Assert.Contains("UNSIGNED deliveries are accepted", hints);
+                break;
+            case "nowatchdog":
+                Assert.Contains("the watchdog is off", hints);
+                break;
+            case "interval":
+                Assert.DoesNotContain("--no-watchdog", plan.Unit);
+                Assert.DoesNotContain("watchdog is off", hints);
                 break;
         }
     }
@@ -107,6 +118,27 @@ public sealed class ListenerServiceInstallTests
         Assert.Equal("CicdInvalidArgument", e.ErrorId);
         Assert.DoesNotContain('\n', e.Message);
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(301)]
+    public void A_sample_interval_the_listener_would_refuse_is_one_line_and_nothing_is_written(int seconds)
+    {
+        using var dir = new TempDirectory();
+        var e = Assert.Throws<CicdException>(() => ListenerServiceInstall.Plan(Settings(dir) with { SampleIntervalSeconds = seconds }, dryRun: false));
+        Assert.Equal("CicdInvalidArgument", e.ErrorId);
+        Assert.Contains("sample interval", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void Both_watchdog_settings_together_are_rendered_after_the_other_options()
+    {
+        using var dir = new TempDirectory();
+        var plan = ListenerServiceInstall.Plan(Settings(dir) with { SampleIntervalSeconds = 1, NoWatchdog = true }, dryRun: true);
+        Assert.Equal("/usr/local/bin/cicdops --data-dir /var/lib/cicdops listen --port 9641 --bind + --sample-interval 1 --no-watchdog", ExecStart(plan));
     }
 
     [Fact]
