@@ -1,3 +1,4 @@
+using CicdOps.Engine.State;
 using CicdOps.Engine.Model;
 using CicdOps.Tests.Support;
 
@@ -42,7 +43,16 @@ public sealed class WatchdogTests
         }, kinds);
         Assert.Contains("the app died", m.Events("app")[0].Message);
         Assert.Equal(2, m.Engine.GetTelemetry().Apps.Single(a => a.Project == "app").Restarts);
+        // Each turn is also a notification, written with the event (the outbox's rule), with the commit serving.
+        var commit = m.Engine.GetProject("app").CurrentCommit;
+        Assert.Equal(new[] { ("WatchdogUnhealthy", commit), ("WatchdogRecovered", commit), ("WatchdogUnhealthy", commit), ("WatchdogRecovered", commit) },
+            WatchdogNotifications(m));
     }
+
+    private static (string Kind, string? Commit)[] WatchdogNotifications(MonitorHarness m) =>
+        new Database(m.H.DataPath).Read(c => c.Query(
+            "SELECT kind, commit_sha FROM notification_outbox WHERE project = 'app' AND kind LIKE 'Watchdog%' ORDER BY id",
+            r => (r.Str("kind")!, r.Str("commit_sha")))).ToArray();
 
     [Fact]
     public void A_crash_looping_app_stops_being_restarted_after_the_limit_with_a_gave_up_event()
@@ -76,6 +86,7 @@ public sealed class WatchdogTests
         Assert.Contains("3 restarts in a row failed", gaveUp.Message);
         Assert.Contains("gave up", m.LogText);
         Assert.Equal(2, m.Events("app").Count(e => e.Kind == CicdEventKind.RestartFailed));
+        Assert.Equal(new[] { "WatchdogUnhealthy", "WatchdogGaveUp" }, WatchdogNotifications(m).Select(n => n.Kind));
 
         // Given up means given up: more passes (past the largest backoff) queue nothing more.
         m.WaitForPasses(15);
