@@ -47,6 +47,7 @@ internal static class EngineScenario
         var accepted = results.Where(r => r.Status == 202).ToList();
         var recorded = f.QueuedDeliveryIds();
         var lost = accepted.Count(r => !recorded.Contains(r.Delivery));
+        foreach (var r in accepted.Where(r => !recorded.Contains(r.Delivery)).Take(3)) Console.WriteLine("  lost: " + f.Describe(r.Delivery));
         var latencies = accepted.Select(r => r.Ms).OrderBy(x => x).ToArray();
         var (requests, runs, byStatus) = f.DeploymentsAfter(before);
         if (projectCount == 1) Scenario.EngineOneProject = (results.Count / elapsed, Scenario.Percentile(latencies, 0.99));
@@ -260,6 +261,17 @@ internal static class EngineScenario
         }
 
         public long MaxDeploymentId() { using var c = Open(); return Scalar<long>(c, "SELECT COALESCE(MAX(id), 0) FROM deployments"); }
+
+        /// <summary>What the store recorded for one delivery id (to say why an acknowledgement counts as lost).</summary>
+        public string Describe(string delivery)
+        {
+            using var c = Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT accepted, outcome, status_code, substr(detail, 1, 300) FROM webhook_deliveries WHERE delivery_id = $id";
+            cmd.Parameters.AddWithValue("$id", delivery);
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? $"{delivery}: accepted={r.GetValue(0)} outcome={r.GetValue(1)} status={r.GetValue(2)} detail={r.GetValue(3)}" : $"{delivery}: no row";
+        }
 
         /// <summary>Delivery ids the store records as accepted and queued.</summary>
         public HashSet<string> QueuedDeliveryIds()
