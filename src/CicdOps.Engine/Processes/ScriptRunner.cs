@@ -9,6 +9,7 @@ namespace CicdOps.Engine.Processes;
 internal static class ScriptRunner
 {
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan DrainBound = TimeSpan.FromSeconds(2);
 
     public static Task<ScriptResult> RunAsync(
         ProcessStartInfo psi, TimeSpan timeout, Action<string> output, Action<int>? started, CancellationToken cancellationToken)
@@ -57,8 +58,9 @@ internal static class ScriptRunner
         {
             leftoversStopped();
         }
-        // Give the readers a moment to drain; a daemon that kept our pipe open must not hang us.
-        await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(200));
+        // Let the readers drain to EOF (on a loaded machine the last lines can arrive well after the exit: a health
+        // failure's reason is those lines); a daemon that kept our pipe open must not hang us past the bound.
+        await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(DrainBound));
         int? code = process.HasExited ? process.ExitCode : null;
         return new ScriptResult(timedOut || cancelled ? null : code, timedOut, cancelled, sw.Elapsed);
     }
