@@ -16,7 +16,13 @@ internal static partial class Commands
         },
         ["project list"] = new[] { "cicdops project list --json" },
         ["project show"] = new[] { "cicdops project show shop" },
-        ["project set"] = new[] { "cicdops project set shop --branch release --health-timeout 30", "cicdops project set shop --health-interval 10" },
+        ["project set"] = new[]
+        {
+            "cicdops project set shop --branch release --health-timeout 30", "cicdops project set shop --health-interval 10",
+            "cicdops project set shop --pipeline-events push,pull_request,tag",
+            "cicdops project set shop --commit-status-api https://git.example.com/api/v4",
+        },
+        ["project status-token"] = new[] { "cicdops project status-token shop < shop-forge-token.txt", "cicdops project status-token shop --clear" },
         ["events"] = new[] { "cicdops events", "cicdops events shop --json", "cicdops events --after 120 --json" },
         ["stats"] = new[] { "cicdops stats", "cicdops stats --json" },
         ["project remove"] = new[] { "cicdops project remove shop --remove-service-user" },

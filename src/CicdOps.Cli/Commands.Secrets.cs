@@ -82,6 +82,34 @@ internal static partial class Commands
         return cmd;
     }
 
+    private static Command ProjectStatusToken()
+    {
+        var project = NameArgument();
+        var clear = new Option<bool>("--clear") { Description = "Remove the token: pipeline runs stop reporting commit statuses" };
+        var cmd = new Command("status-token",
+            "Set from stdin the forge token pipeline runs report commit statuses with (pending, success, failure); stored sealed, never shown")
+            { project, clear };
+        Act(cmd, pr =>
+        {
+            using var engine = Open(pr);
+            var name = engine.GetProject(pr.GetValue(project)!).Name;
+            if (pr.GetValue(clear))
+            {
+                Console.Out.WriteLine(engine.RemoveCommitStatusToken(name)
+                    ? $"{name}: commit status token removed (no statuses are sent)"
+                    : $"{name}: had no commit status token");
+                return ExitCodes.Ok;
+            }
+            if (!Console.IsInputRedirected) Console.Error.WriteLine("Enter the token, then Ctrl+D:");
+            var value = ReadValue();
+            try { engine.SetCommitStatusToken(name, value); }
+            finally { Array.Clear(value); }
+            Console.Out.WriteLine($"{name}: commit status token set (pipeline runs report their status from now on)");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
     private static Command SecretList()
     {
         var project = NameArgument();

@@ -64,6 +64,7 @@ internal static partial class Commands
         project.Add(ProjectSet());
         project.Add(ProjectRemove());
         project.Add(ProjectWebhookSecret());
+        project.Add(ProjectStatusToken());
         project.Add(ProjectProxy());
         return project;
     }
@@ -85,11 +86,13 @@ internal static partial class Commands
         var keep = KeepReleasesOption("Release directories to keep, 1-100 (rollback to a kept one needs no git); 0: one working tree updated in place [default: 5]");
         var shared = SharedOption("Keep this path in shared/ and link it into every release (repeatable; relative, a trailing / for a directory)");
         var gate = new Option<bool>("--require-pipeline") { Description = "Deploy a commit only after its pipeline (.cicd/pipeline.json) succeeded; a failed run skips the deploy" };
+        var events = PipelineEventsOption();
+        var statusApi = CommitStatusApiOption();
         var deploy = new Option<bool>("--deploy") { Description = "Deploy the branch tip right away (and wait, unless --no-wait)" };
         var noWait = NoWaitOption("the deployment");
         var json = JsonOption();
         var cmd = new Command("add", "Register a project (the repository must answer; nothing is stored otherwise)")
-            { name, repo, path, branch, port, privileged, health, interval, install, user, sudo, oldSudo, keep, shared, gate, deploy, noWait, json };
+            { name, repo, path, branch, port, privileged, health, interval, install, user, sudo, oldSudo, keep, shared, gate, events, statusApi, deploy, noWait, json };
         Act(cmd, async pr =>
         {
             using var engine = Open(pr);
@@ -101,6 +104,7 @@ internal static partial class Commands
                 HealthInterval = Seconds(pr.GetValue(interval)),
                 ServiceUser = pr.GetValue(user), SudoCommands = pr.GetValue(sudo),
                 KeepReleases = pr.GetValue(keep), SharedPaths = pr.GetValue(shared), RequirePipeline = pr.GetValue(gate),
+                PipelineEvents = pr.GetValue(events), CommitStatusApi = pr.GetValue(statusApi),
             });
             WarnIfNotSandboxed(engine);
             WarnIfSudoAll(p);
@@ -171,9 +175,13 @@ internal static partial class Commands
         {
             Description = "true: deploy a commit only after its pipeline succeeded; false: deploy without running it", HelpName = "true|false",
         };
+        var events = PipelineEventsOption();
+        var statusApi = CommitStatusApiOption();
+        var clearStatusApi = new Option<bool>("--clear-commit-status-api") { Description = "Derive the commit status API from the repository URL again" };
         var json = JsonOption();
         var cmd = new Command("set", "Change a project's settings (they apply from the next deployment)")
-            { name, repo, branch, path, port, privileged, clearPort, health, interval, install, sudo, clearSudo, oldSudo, keep, shared, clearShared, gate, json };
+            { name, repo, branch, path, port, privileged, clearPort, health, interval, install, sudo, clearSudo, oldSudo, keep, shared, clearShared, gate,
+              events, statusApi, clearStatusApi, json };
         cmd.Validators.Add(r =>
         {
             if (r.GetResult(port) is not null && r.GetResult(clearPort) is not null)
@@ -184,8 +192,10 @@ internal static partial class Commands
                 r.AddError("--sudo-command and --clear-sudo-commands cannot be used together.");
             else if (r.GetResult(shared) is not null && r.GetResult(clearShared) is not null)
                 r.AddError("--shared and --clear-shared cannot be used together.");
-            else if (r.GetResult(oldSudo) is null && new Option[] { repo, branch, path, port, clearPort, health, interval, install, sudo, clearSudo, keep, shared, clearShared, gate }.All(o => r.GetResult(o) is null))
-                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --health-interval, --install-timeout, --sudo-command, --clear-sudo-commands, --keep-releases, --shared, --clear-shared, --require-pipeline.");
+            else if (r.GetResult(statusApi) is not null && r.GetResult(clearStatusApi) is not null)
+                r.AddError("--commit-status-api and --clear-commit-status-api cannot be used together.");
+            else if (r.GetResult(oldSudo) is null && new Option[] { repo, branch, path, port, clearPort, health, interval, install, sudo, clearSudo, keep, shared, clearShared, gate, events, statusApi, clearStatusApi }.All(o => r.GetResult(o) is null))
+                r.AddError("Nothing to change: give at least one of --repo, --branch, --path, --port, --clear-port, --health-timeout, --health-interval, --install-timeout, --sudo-command, --clear-sudo-commands, --keep-releases, --shared, --clear-shared, --require-pipeline, --pipeline-events, --commit-status-api, --clear-commit-status-api.");
         });
         Act(cmd, pr =>
         {
@@ -199,6 +209,7 @@ internal static partial class Commands
                 SudoCommands = pr.GetValue(sudo), ClearSudoCommands = pr.GetValue(clearSudo),
                 KeepReleases = pr.GetValue(keep), SharedPaths = pr.GetValue(clearShared) ? Array.Empty<string>() : pr.GetValue(shared),
                 RequirePipeline = pr.GetValue(gate),
+                PipelineEvents = pr.GetValue(events), CommitStatusApi = pr.GetValue(statusApi), ClearCommitStatusApi = pr.GetValue(clearStatusApi),
             });
             WarnIfSudoAll(p);
             if (pr.GetValue(json)) Output.WriteJson(p);
@@ -207,6 +218,18 @@ internal static partial class Commands
         });
         return cmd;
     }
+
+    private static Option<string[]?> PipelineEventsOption() => new("--pipeline-events")
+    {
+        Description = "The webhook events that run the pipeline: push, pull_request, tag, comma-separated (none: no event) [default: push]",
+        HelpName = "LIST",
+    };
+
+    private static Option<string?> CommitStatusApiOption() => new("--commit-status-api")
+    {
+        Description = "The forge API commit statuses go to, for a self-hosted forge: https://HOST/api/v3 (GitHub Enterprise), /api/v4 (GitLab), /api/v1 (Gitea, Forgejo) [default: from the repository URL]",
+        HelpName = "URL",
+    };
 
     private static Option<int?> HealthIntervalOption(string description) =>
         new("--health-interval") { Description = description, HelpName = "S" };

@@ -110,6 +110,9 @@ internal static class Output
         ("Service user", p.ServiceUser ?? (p.Sandboxed ? "(created at the first deploy)" : "(engine's own account)")),
         ("Sandboxed", p.Sandboxed ? "yes" : "no: scripts run as the engine's own account"),
         ("Sudo during install", p.SudoCommands.Count == 0 ? "no" : string.Join("; ", p.SudoCommands)),
+        ("Requires pipeline", p.RequirePipeline ? "yes" : "no"),
+        ("Pipeline events", p.PipelineEvents.Count == 0 ? "none" : string.Join(",", p.PipelineEvents)),
+        ("Commit status API", p.CommitStatusApi ?? "(from the repository URL; statuses need a token: project status-token)"),
         ("Created", Time(p.CreatedAt)), ("Updated", Time(p.UpdatedAt)),
     });
 

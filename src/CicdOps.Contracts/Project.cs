@@ -41,6 +41,22 @@ public sealed record Project
     public int KeepReleases { get; init; } = ProjectDefaults.KeepReleases;
     /// <summary>Deploys (pushes and manual ones) first run the commit's pipeline; only a Succeeded run lets the deploy go on.</summary>
     public bool RequirePipeline { get; init; }
+    /// <summary>
+    /// The events that run the project's pipeline when a webhook delivers them: "push" (its branch), "pull_request"
+    /// (pull/merge requests into its branch; never deployed) and "tag". Default: push. The pipeline file's own `events` filters too.
+    /// </summary>
+    public IReadOnlyList<string> PipelineEvents
+    {
+        get => _pipelineEvents;
+        init => _pipelineEvents = new ValueList<string>(value ?? Array.Empty<string>());
+    }
+
+    private readonly ValueList<string> _pipelineEvents = new(new[] { "push" });
+    /// <summary>
+    /// The forge API commit statuses go to (https://HOST/api/v3 GitHub Enterprise, /api/v4 GitLab, /api/v1 Gitea or Forgejo);
+    /// null: derived from the repository URL. Statuses are sent only when the project has a status token.
+    /// </summary>
+    public string? CommitStatusApi { get; init; }
     /// <summary>Paths relative to a release (a trailing / marks a directory) kept in shared/ and linked into every release.</summary>
     public IReadOnlyList<string> SharedPaths
     {

@@ -50,6 +50,27 @@ public sealed partial class CicdEngine
     public Task<PipelineRun> RunPipelineAsync(string project, string? commit = null, string eventName = "push", CancellationToken cancellationToken = default) =>
         PipelineRuns.RunAsync(_ctx, GetProject(project), commit, eventName, cancellationToken);
 
+    /// <summary>
+    /// Sets the token the project's pipeline runs post commit statuses with (GitHub, GitLab, Gitea, Forgejo). Stored sealed
+    /// like secrets under a reserved name: never injected into steps, listed or printed. Statuses are off without one.
+    /// </summary>
+    public void SetCommitStatusToken(string project, byte[] token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        _ctx.Secrets.Store.SetStatusToken(GetProject(project).Name, token);
+    }
+
+    /// <summary>Removes the project's commit status token (statuses stop); false when it had none.</summary>
+    public bool RemoveCommitStatusToken(string project) => _ctx.Secrets.Store.RemoveStatusToken(GetProject(project).Name);
+
+    /// <summary>Whether the project has a commit status token (nothing is decrypted).</summary>
+    public bool HasCommitStatusToken(string project)
+    {
+        var name = GetProject(project).Name;
+        return _ctx.Db.Read(c => Convert.ToInt64(c.Scalar("SELECT EXISTS (SELECT 1 FROM secrets WHERE project = $p AND name = $n)",
+            ("$p", name), ("$n", Secrets.SecretStore.StatusTokenName))) == 1);
+    }
+
     /// <summary>A project's pipeline runs (running ones too) with their steps, newest first.</summary>
     public IReadOnlyList<PipelineRun> GetPipelineRuns(string project, int limit = 20)
     {

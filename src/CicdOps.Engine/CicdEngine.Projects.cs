@@ -30,6 +30,8 @@ public sealed partial class CicdEngine
             SudoCommands = Sandbox.SudoCommands.Validate(spec.SudoCommands),
             KeepReleases = SharedPaths.KeepReleases(spec.KeepReleases ?? ProjectDefaults.KeepReleases),
             RequirePipeline = spec.RequirePipeline,
+            PipelineEvents = spec.PipelineEvents is { } events ? Pipelines.PipelineEventNames.Validate(events) : [Pipelines.PipelineEventNames.Push],
+            CommitStatusApi = spec.CommitStatusApi is { } api ? Pipelines.Statuses.CommitStatusTarget.ValidateOverride(api) : null,
             SharedPaths = SharedPaths.Validate(spec.SharedPaths),
             CreatedAt = DateTimeOffset.UtcNow,
             UpdatedAt = DateTimeOffset.UtcNow,
@@ -123,6 +125,9 @@ public sealed partial class CicdEngine
                 : update.SudoCommands is { } sudo ? Sandbox.SudoCommands.Validate(sudo) : current.SudoCommands,
             KeepReleases = update.KeepReleases is { } keep ? SharedPaths.KeepReleases(keep) : current.KeepReleases,
             RequirePipeline = update.RequirePipeline ?? current.RequirePipeline,
+            PipelineEvents = update.PipelineEvents is { } events ? Pipelines.PipelineEventNames.Validate(events) : current.PipelineEvents,
+            CommitStatusApi = update.ClearCommitStatusApi ? null
+                : update.CommitStatusApi is { } api ? Pipelines.Statuses.CommitStatusTarget.ValidateOverride(api) : current.CommitStatusApi,
             SharedPaths = update.SharedPaths is { } shared ? SharedPaths.Validate(shared) : current.SharedPaths,
         };
         if (update.Port is not null && next.Port != current.Port)

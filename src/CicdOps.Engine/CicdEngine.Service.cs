@@ -32,6 +32,9 @@ public sealed partial class CicdEngine
         if (!IsSandboxed && NotSandboxedReason is { } why) log("warning: " + why);
         foreach (var d in RecoverForService())
             log($"recovery: project {d.Project} redeploys {d.Commit ?? d.RequestedCommit ?? "its branch tip"} (deployment {d.Id}) after an interrupted deployment");
+        // Pipeline runs webhooks queued run here, beside serving; those an earlier listener queued but never ran are taken over.
+        _ctx.Pipelines.Log = log;
+        if (_ctx.Pipelines.TakeOverOrphans() is > 0 and var orphans) log($"pipelines: {orphans} queued run(s) of an earlier listener taken over");
 
         // The sampler and the watchdog live exactly as long as the service (a CLI call or pwsh session never runs them).
         using var stopMonitor = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -73,6 +76,7 @@ public sealed partial class CicdEngine
         Listener.ListenerPortRecord.Remove(DataPath, options.Port);
         var grace = shutdownGrace ?? DefaultShutdownGrace;
         var finished = await ShutdownRunnersAsync(grace);
+        await _ctx.Pipelines.StopAsync(grace);
         Periodic("deployment outcomes", log, outcomes.Report);
         Periodic("notifications", log, () => _ctx.Db.Write(c => NotificationOutbox.Enqueue(c,
             new NotificationEvent(NotificationEventKind.ListenerStopped) { Reason = "the service was stopped" })));

@@ -55,6 +55,7 @@ public sealed partial class CicdEngine : IDisposable
 
     public void Dispose()
     {
+        _ctx.StopPipelines();
         _ctx.Secrets.Dispose();
         _ctx.Db.ReleasePooledConnections();
     }

@@ -21,6 +21,22 @@ internal sealed class EngineContext
     /// <summary>Which processes are a project's app or a deployment's (cgroups, or process groups as the fallback).</summary>
     public IAppTracker Tracker { get; }
     public EngineSecrets Secrets { get; }
+    private Pipelines.PipelineDispatcher? _pipelines;
+
+    /// <summary>Runs the pipeline runs webhooks queued in this process (made on first use).</summary>
+    public Pipelines.PipelineDispatcher Pipelines
+    {
+        get
+        {
+            if (Volatile.Read(ref _pipelines) is { } d) return d;
+            Interlocked.CompareExchange(ref _pipelines, new Pipelines.PipelineDispatcher(this), null);
+            return _pipelines!;
+        }
+    }
+
+    /// <summary>Stops the background pipeline runs, if any were started (engine disposal).</summary>
+    public void StopPipelines() => Volatile.Read(ref _pipelines)?.Dispose();
+
     /// <summary>Pulsed whenever this process changes a deployment, so in-process waiters wake at once.</summary>
     public ChangeSignal Changes { get; } = new();
 }

@@ -64,6 +64,16 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
     [Parameter]
     public SwitchParameter RequirePipeline { get; set; }
 
+    /// <summary>The webhook events that run the project's pipeline: push, pull_request, tag (none alone: no event). Default: push.</summary>
+    [Parameter]
+    [ValidateSet("push", "pull_request", "tag", "none")]
+    public string[]? PipelineEvents { get; set; }
+
+    /// <summary>The forge API commit statuses go to (https://HOST/api/v3, /api/v4 or /api/v1), for a self-hosted forge.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CommitStatusApi { get; set; }
+
     /// <summary>Queue a first deployment right after registering (not waited for).</summary>
     [Parameter]
     public SwitchParameter Deploy { get; set; }
@@ -92,6 +102,8 @@ public sealed class RegisterCicdProjectCommand : CicdCmdlet
             KeepReleases = KeepReleases,
             RequirePipeline = RequirePipeline.IsPresent,
             SharedPaths = SharedPath,
+            PipelineEvents = PipelineEvents,
+            CommitStatusApi = CommitStatusApi,
         };
         TryInvoke(() =>
         {

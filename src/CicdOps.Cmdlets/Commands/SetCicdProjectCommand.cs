@@ -88,11 +88,39 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
     [Parameter]
     public SwitchParameter ClearWebhookSecret { get; set; }
 
+    /// <summary>The webhook events that run the project's pipeline: push, pull_request, tag (none alone: no event).</summary>
+    [Parameter]
+    [ValidateSet("push", "pull_request", "tag", "none")]
+    public string[]? PipelineEvents { get; set; }
+
+    /// <summary>The forge API commit statuses go to (https://HOST/api/v3, /api/v4 or /api/v1), for a self-hosted forge.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CommitStatusApi { get; set; }
+
+    /// <summary>Derive the commit status API from the repository URL again.</summary>
+    [Parameter]
+    public SwitchParameter ClearCommitStatusApi { get; set; }
+
+    /// <summary>The forge token pipeline runs report commit statuses with; stored sealed, never shown.</summary>
+    [Parameter]
+    public SecureString? CommitStatusToken { get; set; }
+
+    /// <summary>Remove the commit status token: no statuses are sent.</summary>
+    [Parameter]
+    public SwitchParameter ClearCommitStatusToken { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
+        if (CommitStatusToken is not null && ClearCommitStatusToken)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -CommitStatusToken or -ClearCommitStatusToken, not both."),
+                "CicdInvalidArgument", ErrorCategory.InvalidArgument, null));
+        if (CommitStatusApi is not null && ClearCommitStatusApi)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -CommitStatusApi or -ClearCommitStatusApi, not both."),
+                "CicdInvalidArgument", ErrorCategory.InvalidArgument, null));
         if (WebhookSecret is not null && ClearWebhookSecret)
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -WebhookSecret or -ClearWebhookSecret, not both."),
                 "CicdInvalidArgument", ErrorCategory.InvalidArgument, null));
@@ -118,6 +146,9 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
             KeepReleases = KeepReleases,
             RequirePipeline = RequirePipeline,
             SharedPaths = ClearSharedPath ? Array.Empty<string>() : SharedPath,
+            PipelineEvents = PipelineEvents,
+            CommitStatusApi = CommitStatusApi,
+            ClearCommitStatusApi = ClearCommitStatusApi.IsPresent,
         };
         var names = ParameterSetName == ParameterSets.ByInputObject ? InputObject.Select(p => p.Name) : Name;
         foreach (var name in names)
@@ -132,6 +163,13 @@ public sealed class SetCicdProjectCommand : CicdCmdlet
                 {
                     var bytes = WebhookSecrets.FromSecureString(WebhookSecret) ?? Array.Empty<byte>();
                     try { Engine.SetProjectWebhookSecret(name, bytes); }
+                    finally { Array.Clear(bytes); }
+                }
+                if (ClearCommitStatusToken) Engine.RemoveCommitStatusToken(name);
+                if (CommitStatusToken is not null)
+                {
+                    var bytes = WebhookSecrets.FromSecureString(CommitStatusToken) ?? Array.Empty<byte>();
+                    try { Engine.SetCommitStatusToken(name, bytes); }
                     finally { Array.Clear(bytes); }
                 }
                 if (PassThru) WriteObject(project);

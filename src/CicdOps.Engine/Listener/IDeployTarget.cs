@@ -1,5 +1,6 @@
 using CicdOps.Engine.Deploy;
 using CicdOps.Engine.Model;
+using CicdOps.Engine.Pipelines;
 using CicdOps.Engine.State;
 using CicdOps.Engine.Validation;
 
@@ -23,6 +24,15 @@ internal interface IDeployTarget
 
     /// <summary>Called once the transaction that queued <paramref name="queued"/> has committed.</summary>
     void Committed(QueuedDeployment queued);
+
+    /// <summary>
+    /// Queues a pipeline run for a delivery's event in the caller's transaction <paramref name="tx"/>; returns its id, or
+    /// null when this target runs no pipelines.
+    /// </summary>
+    string? QueuePipeline(Statements tx, string project, PipelineTrigger trigger) => null;
+
+    /// <summary>Called once a transaction that queued pipeline runs has committed.</summary>
+    void PipelinesQueued() { }
 }
 
 /// <summary>
@@ -44,4 +54,9 @@ internal sealed class EngineDeployTarget(CicdEngine engine, TimeSpan refresh) : 
         DeploymentQueue.Enqueue(tx, engine.Context.Layout, Names.ProjectName(project), Names.Commit(commit), DeploymentTrigger.Webhook, forceInstall: false);
 
     public void Committed(QueuedDeployment queued) => engine.Queued(queued);
+
+    public string? QueuePipeline(Statements tx, string project, PipelineTrigger trigger) =>
+        PipelineRuns.Queue(tx.Connection, engine.Context.Layout, Names.ProjectName(project), trigger);
+
+    public void PipelinesQueued() => engine.Context.Pipelines.Wake();
 }

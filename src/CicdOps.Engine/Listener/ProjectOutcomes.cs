@@ -9,6 +9,9 @@ public sealed record ProjectOutcome(string Project, string Result, string? Reaso
 {
     /// <summary>The queue entry made for a "queued" result, so a runner can be started once it is committed.</summary>
     internal Deploy.QueuedDeployment? Queued { get; init; }
+
+    /// <summary>The pipeline run the delivery queued for the project (a push it subscribes to, a tag, a pull request).</summary>
+    public string? PipelineRun { get; init; }
 }
 
 /// <summary>
@@ -23,6 +26,9 @@ internal sealed class ProjectOutcomes
     private int _ignored;
 
     public List<ProjectOutcome> Listed { get; } = new();
+
+    /// <summary>Whether any pipeline run was queued (the dispatcher is woken once the transaction committed).</summary>
+    public bool PipelinesQueued { get; set; }
 
     /// <summary>Ignored projects beyond the ones listed.</summary>
     public int MoreIgnored => Math.Max(0, _ignored - IgnoredListed);
@@ -89,6 +95,7 @@ internal sealed class ProjectOutcomes
                 w.WriteString("result", p.Result);
                 if (p.Reason is not null) w.WriteString("reason", p.Reason);
                 if (p.Deployment is { } id) w.WriteNumber("deployment", id);
+                if (p.PipelineRun is { } run) w.WriteString("pipeline_run", run);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using CicdOps.Engine.Model;
+using CicdOps.Engine.Pipelines;
 using CicdOps.Engine.State;
 using CicdOps.Engine.Webhooks;
 
@@ -199,8 +200,15 @@ internal sealed class WebhookRequestHandler : IDisposable
             try { _target.Committed(q); }
             catch (Exception e) { f.Error ??= "starting a runner failed: " + e.GetType().Name; }
         }
+        if (outcomes.PipelinesQueued)
+        {
+            try { _target.PipelinesQueued(); }
+            catch (Exception e) { f.Error ??= "starting pipeline runs failed: " + e.GetType().Name; }
+        }
         if (headers.IsPing) return new WebhookReply(200, "pong", null, start.DeliveryId);
-        if (!headers.IsPush) return new WebhookReply(200, "ignored", "event not handled", start.DeliveryId);
+        if (headers.IsPullRequest && payload.PullRequest is null)
+            return new WebhookReply(200, "ignored", payload.PullRequestIgnored, start.DeliveryId);
+        if (!headers.IsPush && !headers.IsPullRequest) return new WebhookReply(200, "ignored", "event not handled", start.DeliveryId);
         f.Projects = outcomes.Summary();
         return new WebhookReply(202, outcomes.Overall, matched.Count == 0 && only is null ? "no project uses this repository" : null, start.DeliveryId, outcomes);
     }
@@ -228,31 +236,42 @@ internal sealed class WebhookRequestHandler : IDisposable
         DeliveryAuthenticator.Result auth, IReadOnlyList<Project> matched, Project? only)
     {
         if (headers.IsPing) return new("pong", 200, null, new());
-        if (!headers.IsPush) return new("ignored", 200, "event not handled", new());
-        var outcomes = Deploy(tx, payload, auth);
+        if (headers.IsPullRequest && payload.PullRequest is null) return new("ignored", 200, payload.PullRequestIgnored, new());
+        if (!headers.IsPush && !headers.IsPullRequest) return new("ignored", 200, "event not handled", new());
+        var outcomes = payload.PullRequest is { } pr ? PullRequestRuns(tx, headers, pr, auth) : Deploy(tx, headers, payload, auth);
         if (only is not null && matched.Count == 0) outcomes.Add(new ProjectOutcome(only.Name, "ignored", "the delivery is for another repository"));
         var detail = matched.Count == 0 && only is null ? "no project uses this repository" : outcomes.RecordJson();
         return new(outcomes.Overall, 202, detail, outcomes);
     }
 
-    private ProjectOutcomes Deploy(Statements tx, WebhookPayload payload, DeliveryAuthenticator.Result auth)
+    private ProjectOutcomes Deploy(Statements tx, WebhookHeaders headers, WebhookPayload payload, DeliveryAuthenticator.Result auth)
     {
         var outcomes = new ProjectOutcomes();
         foreach (var p in auth.Rejected) outcomes.Add(new ProjectOutcome(p.Name, "rejected", "signature"));
         foreach (var p in auth.Authentic)
         {
             var (update, ignored) = ProjectMatcher.Choose(p, payload.Updates);
+            // A pushed tag runs the pipeline of every project of the repository that subscribes to tags (never a deploy).
+            var tag = p.PipelineEvents.Contains(PipelineEventNames.Tag) ? FirstTag(payload.Updates) : null;
             if (update?.After is not { } commit)
             {
-                outcomes.Ignored(p.Name, ignored);
+                if (tag is not null && TryQueuePipeline(tx, outcomes, p, Trigger(headers, PipelineEventNames.Tag, tag), null) is { } t)
+                    outcomes.Add(t);
+                else outcomes.Ignored(p.Name, ignored);
                 continue;
             }
             try
             {
                 var q = _target.Queue(tx, p.Name, commit);
-                outcomes.Add(q.Status == DeploymentStatus.Skipped
+                var outcome = q.Status == DeploymentStatus.Skipped
                     ? new ProjectOutcome(p.Name, "pinned", "project is pinned", q.Id)
-                    : new ProjectOutcome(p.Name, "queued", null, q.Id) { Queued = q });
+                    : new ProjectOutcome(p.Name, "queued", null, q.Id) { Queued = q };
+                // A project that requires its pipeline runs it inside the deployment (the gate); any other that
+                // subscribes to pushes runs it beside the deployment, independent of it.
+                if (!p.RequirePipeline && p.PipelineEvents.Contains(PipelineEventNames.Push))
+                    outcome = TryQueuePipeline(tx, outcomes, p, Trigger(headers, PipelineEventNames.Push, update), outcome) ?? outcome;
+                if (tag is not null) outcome = TryQueuePipeline(tx, outcomes, p, Trigger(headers, PipelineEventNames.Tag, tag), outcome) ?? outcome;
+                outcomes.Add(outcome);
             }
             catch (CicdException e)
             {
@@ -261,6 +280,64 @@ internal sealed class WebhookRequestHandler : IDisposable
             }
         }
         return outcomes;
+    }
+
+    /// <summary>
+    /// A pull or merge request runs the pipeline of each project of the repository whose branch it targets and that
+    /// subscribes to pull_request, for its head commit. It never deploys.
+    /// </summary>
+    private ProjectOutcomes PullRequestRuns(Statements tx, WebhookHeaders headers, PullRequestEvent pr, DeliveryAuthenticator.Result auth)
+    {
+        var outcomes = new ProjectOutcomes();
+        foreach (var p in auth.Rejected) outcomes.Add(new ProjectOutcome(p.Name, "rejected", "signature"));
+        foreach (var p in auth.Authentic)
+        {
+            if (!string.Equals(p.Branch, pr.TargetBranch, StringComparison.Ordinal)) outcomes.Ignored(p.Name, "targets another branch");
+            else if (!p.PipelineEvents.Contains(PipelineEventNames.PullRequest)) outcomes.Ignored(p.Name, "not subscribed to pull_request");
+            else
+            {
+                var trigger = new PipelineTrigger
+                {
+                    Event = PipelineEventNames.PullRequest, Provider = headers.Provider.ToName(), Ref = RefUpdate.BranchPrefix + pr.SourceBranch,
+                    Commit = pr.HeadCommit, DeliveryId = headers.DeliveryId ?? "",
+                    PullRequest = new PullRequestContext(pr.Number, pr.SourceBranch, pr.TargetBranch),
+                };
+                if (TryQueuePipeline(tx, outcomes, p, trigger, null) is { } o) outcomes.Add(o);
+            }
+        }
+        return outcomes;
+    }
+
+    private static RefUpdate? FirstTag(IReadOnlyList<RefUpdate> updates)
+    {
+        for (var i = 0; i < updates.Count; i++)
+            if (updates[i].IsTag) return updates[i];
+        return null;
+    }
+
+    private static PipelineTrigger Trigger(WebhookHeaders headers, string eventName, RefUpdate update) => new()
+    {
+        Event = eventName, Provider = headers.Provider.ToName(), Ref = update.Ref, Commit = update.After!,
+        Before = update.Before ?? "", DeliveryId = headers.DeliveryId ?? "",
+    };
+
+    /// <summary>
+    /// Queues the run in the delivery's transaction; returns <paramref name="onto"/> (or a new "queued" outcome) with the
+    /// run's id, or a "failed" outcome when it could not be queued.
+    /// </summary>
+    private ProjectOutcome? TryQueuePipeline(Statements tx, ProjectOutcomes outcomes, Project p, PipelineTrigger trigger, ProjectOutcome? onto)
+    {
+        try
+        {
+            var run = _target.QueuePipeline(tx, p.Name, trigger);
+            if (run is null) return onto;
+            outcomes.PipelinesQueued = true;
+            return (onto ?? new ProjectOutcome(p.Name, "queued")) with { PipelineRun = run };
+        }
+        catch (CicdException e)
+        {
+            return onto ?? new ProjectOutcome(p.Name, "failed", e.ErrorId);
+        }
     }
 
     private static RefUpdate? PrimaryUpdate(WebhookPayload payload, IReadOnlyList<Project> matched)

@@ -23,6 +23,10 @@ public sealed record ProjectSpec
     public IReadOnlyList<string>? SharedPaths { get; init; }
     /// <summary>Deploy a commit only after its pipeline run succeeded.</summary>
     public bool RequirePipeline { get; init; }
+    /// <summary>The webhook events that run the pipeline (push, pull_request, tag; "none" alone for nothing); null: push.</summary>
+    public IReadOnlyList<string>? PipelineEvents { get; init; }
+    /// <summary>The forge API base commit statuses go to (see <see cref="Project.CommitStatusApi"/>); null: derived.</summary>
+    public string? CommitStatusApi { get; init; }
 }
 
 /// <summary>A partial change to a project: null means "leave as it is".</summary>
@@ -48,9 +52,15 @@ public sealed record ProjectUpdate
     public IReadOnlyList<string>? SharedPaths { get; init; }
     /// <summary>Turns the pipeline gate on or off (see <see cref="Project.RequirePipeline"/>).</summary>
     public bool? RequirePipeline { get; init; }
+    /// <summary>Replaces the pipeline's event subscriptions (push, pull_request, tag; "none" alone for nothing).</summary>
+    public IReadOnlyList<string>? PipelineEvents { get; init; }
+    /// <summary>Sets the forge API base commit statuses go to; see <see cref="ClearCommitStatusApi"/>.</summary>
+    public string? CommitStatusApi { get; init; }
+    /// <summary>Derive the commit status API from the repository URL again.</summary>
+    public bool ClearCommitStatusApi { get; init; }
 
     public bool IsEmpty =>
         Repository is null && Branch is null && Path is null && Port is null && !ClearPort &&
         InstallTimeout is null && HealthTimeout is null && HealthInterval is null && SudoCommands is null && !ClearSudoCommands &&
-        KeepReleases is null && SharedPaths is null && RequirePipeline is null;
+        KeepReleases is null && SharedPaths is null && RequirePipeline is null && PipelineEvents is null && CommitStatusApi is null && !ClearCommitStatusApi;
 }

@@ -12,22 +12,72 @@ internal static class PipelineRuns
     {
         if (!System.Text.RegularExpressions.Regex.IsMatch(eventName, "^(push|pull_request|tag|manual)$"))
             throw new CicdException(CicdError.InvalidArgument, $"Event '{eventName}' is not one of push, pull_request, tag, manual.", eventName);
-        var startedAt = DateTimeOffset.UtcNow;
-        var runId = startedAt.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..8];
-        var logDirectory = Path.Combine(ctx.Layout.ProjectLogs(p.Name), "pipelines", runId);
-        Directory.CreateDirectory(logDirectory);
+        var (runId, logDirectory, startedAt) = NewRun(ctx.Layout, p.Name);
+        var key = eventName == PipelineEventNames.Push ? "push:refs/heads/" + p.Branch : null;
         ctx.Db.Write(c =>
         {
-            PipelineRunStore.Start(c, runId, p.Name, commit, eventName, startedAt, logDirectory);
-            if (eventName == "push") PipelineRunStore.SupersedeWaiting(c, p.Name, runId);
+            PipelineRunStore.Start(c, runId, p.Name, commit, eventName, startedAt, logDirectory, supersedeKey: key);
+            if (key is not null) PipelineRunStore.SupersedeWaiting(c, p.Name, runId, key);
         });
+        return (await ExecuteAsync(ctx, p, runId, logDirectory, startedAt, commit, eventName, null, waitForRunner: true, log: null, cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Queues a run for a webhook's event inside the delivery's transaction (durable: a 202 means it is recorded), owned by
+    /// this process, whose <see cref="PipelineDispatcher"/> runs it once the transaction commits. A newer run of the same
+    /// branch or pull request supersedes the one still waiting.
+    /// </summary>
+    public static string Queue(Microsoft.Data.Sqlite.SqliteConnection c, DataLayout layout, string project, PipelineTrigger trigger)
+    {
+        var (runId, logDirectory, startedAt) = NewRun(layout, project);
+        PipelineRunStore.Start(c, runId, project, trigger.Commit, trigger.Event, startedAt, logDirectory, trigger.ToJson(), trigger.SupersedeKey);
+        if (trigger.SupersedeKey is { } key) PipelineRunStore.SupersedeWaiting(c, project, runId, key);
+        return runId;
+    }
+
+    /// <summary>
+    /// Runs a webhook's queued run that <see cref="PipelineRunStore.TryClaim"/> moved to Running. A pushed commit without
+    /// a pipeline file leaves no run behind (the row and its log directory are removed): most projects have none.
+    /// </summary>
+    public static async Task RunQueuedAsync(EngineContext ctx, string runId, Action<string>? log, CancellationToken cancellationToken)
+    {
+        var (row, trigger) = ctx.Db.Read(c => (PipelineRunStore.Get(c, runId), PipelineTrigger.FromJson(PipelineRunStore.Context(c, runId))));
+        if (row is null || trigger is null) return;
+        var p = ctx.Db.Read(c => ProjectStore.Find(c, row.Project));
+        if (p is null) return; // removed meanwhile: its runs went with it
+        await ExecuteAsync(ctx, p, runId, row.LogDirectory, row.StartedAt ?? DateTimeOffset.UtcNow, trigger.Commit, trigger.Event, trigger,
+            waitForRunner: false, log, cancellationToken);
+    }
+
+    private static (string RunId, string LogDirectory, DateTimeOffset StartedAt) NewRun(DataLayout layout, string project)
+    {
+        var startedAt = DateTimeOffset.UtcNow;
+        var runId = startedAt.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..8];
+        return (runId, Path.Combine(layout.ProjectLogs(project), "pipelines", runId), startedAt);
+    }
+
+    /// <summary>
+    /// The recorded run from its row on: waits for a runner slot (unless claimed already), runs, finishes the row, and
+    /// reports the commit status when the project has a token. Null only for a webhook run that had nothing to run.
+    /// </summary>
+    private static async Task<PipelineRun?> ExecuteAsync(EngineContext ctx, Project p, string runId, string logDirectory, DateTimeOffset startedAt,
+        string? commit, string eventName, PipelineTrigger? trigger, bool waitForRunner, Action<string>? log, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(logDirectory);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var watch = new PipelineCancelWatch(() => ctx.Db.Read(c => PipelineRunStore.CancelRequested(c, runId)), cancel);
+        var statuses = Statuses.CommitStatusReporter.For(ctx, p, trigger?.Provider, logDirectory, log);
         PipelineRun run;
         try
         {
-            if (await WaitForRunnerAsync(ctx, runId, cancel.Token) is { } ended) return ended;
-            run = await RunCoreAsync(ctx, p, runId, logDirectory, commit, eventName, cancel.Token);
+            if (waitForRunner && await WaitForRunnerAsync(ctx, runId, cancel.Token) is { } ended) return ended;
+            run = await RunCoreAsync(ctx, p, runId, logDirectory, commit, eventName, trigger, statuses, cancel.Token);
+        }
+        catch (NothingToRun)
+        {
+            ctx.Db.Write(c => PipelineRunStore.Delete(c, runId));
+            try { Directory.Delete(logDirectory, recursive: true); } catch (IOException) { }
+            return null;
         }
         catch (Exception e)
         {
@@ -36,12 +86,19 @@ internal static class PipelineRuns
             var failed = new PipelineRun(runId, p.Name, commit ?? "", eventName, cancelled ? PipelineRunStatus.Cancelled : PipelineRunStatus.Failed,
                 cancelled ? "the run was cancelled" : e.Message.Split('\n')[0], DateTimeOffset.UtcNow - startedAt, Array.Empty<PipelineStepResult>(), logDirectory);
             ctx.Db.Write(c => Finish(c, failed));
+            if (statuses is not null) await statuses.FinishedAsync(failed);
             throw;
         }
         run = run with { StartedAt = startedAt };
         ctx.Db.Write(c => Finish(c, run));
+        if (statuses is not null && run.Reason?.StartsWith(NotForEvent, StringComparison.Ordinal) != true) await statuses.FinishedAsync(run);
         return run;
     }
+
+    private const string NotForEvent = "the pipeline does not run for ";
+
+    /// <summary>A webhook run whose commit has no pipeline file: nothing to record.</summary>
+    private sealed class NothingToRun : Exception;
 
     /// <summary>The run's row finished, and its notification (passed / failed) in the same transaction.</summary>
     private static void Finish(Microsoft.Data.Sqlite.SqliteConnection c, PipelineRun run)
@@ -81,21 +138,26 @@ internal static class PipelineRuns
     }
 
     private static async Task<PipelineRun> RunCoreAsync(EngineContext ctx, Project p, string runId, string logDirectory, string? commit, string eventName,
-        CancellationToken cancellationToken)
+        PipelineTrigger? trigger, Statuses.CommitStatusReporter? statuses, CancellationToken cancellationToken)
     {
         // Like a deploy: the project's account, made now if this is the first thing that runs as it.
         (var account, p, _) = Sandbox.ProjectAccounts.ForRun(ctx, p);
         var secrets = ctx.Secrets.Load(p.Name);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var root = PipelineWorkspace.RootFor(ctx.Sandbox, account, ctx.Layout, p.Name);
-        var (workspace, sha) = await PipelineWorkspace.CreateAsync(ctx.Sandbox, account, root, runId, p.Repository, p.Branch, commit, cancellationToken);
+        // A pull request's head may be on its source branch only (fetched too, best effort: a fork's is not there).
+        var (workspace, sha) = await PipelineWorkspace.CreateAsync(ctx.Sandbox, account, root, runId, Git.RepositoryCredentials.ForGit(ctx, p), p.Branch, commit,
+            cancellationToken, alsoFetch: trigger?.PullRequest?.SourceBranch);
         using (workspace)
         {
             PipelineRun Failed(string reason) => new(runId, p.Name, sha, eventName, PipelineRunStatus.Failed, reason, started.Elapsed,
                 Array.Empty<PipelineStepResult>(), logDirectory);
 
             if (PipelineFiles.Find(workspace.Path) is not { } file)
+            {
+                if (trigger is not null) throw new NothingToRun();
                 return Failed("the commit has no .cicd/pipeline.json or .simpleci/pipeline.json");
+            }
             var info = new FileInfo(file);
             // A step of an earlier commit cannot have planted a link here (fresh checkout), but the file is the commit's: no links.
             if (info.LinkTarget is not null || info.Length > PipelineReader.MaxBytes)
@@ -104,7 +166,7 @@ internal static class PipelineRuns
             if (read.Definition is not { } definition)
                 return Failed($"{Path.GetRelativePath(workspace.Path, file)} is invalid: {string.Join("; ", read.Problems)}");
             if (!definition.Events.Contains(eventName) && eventName != "manual")
-                return new PipelineRun(runId, p.Name, sha, eventName, PipelineRunStatus.Succeeded, $"the pipeline does not run for {eventName} events",
+                return new PipelineRun(runId, p.Name, sha, eventName, PipelineRunStatus.Succeeded, $"{NotForEvent}{eventName} events",
                     started.Elapsed, Array.Empty<PipelineStepResult>(), logDirectory);
 
             var tiers = RunnerTiers.With(ctx.Options.RunnerTiers);
@@ -115,9 +177,11 @@ internal static class PipelineRuns
             var (author, message) = await workspace.DescribeAsync(ctx.Sandbox, account, sha, cancellationToken);
             var context = new PipelineContext
             {
-                Event = eventName, Repository = p.Repository, Branch = p.Branch, Ref = "refs/heads/" + p.Branch, Commit = sha,
-                Author = author, Message = message, Project = p.Name, RunId = runId,
+                Event = eventName, Repository = p.Repository, Branch = trigger?.Branch ?? p.Branch, Ref = trigger?.Ref is { Length: > 0 } r ? r : "refs/heads/" + p.Branch,
+                Commit = sha, Author = author, Message = message, Project = p.Name, RunId = runId,
+                Provider = trigger?.Provider ?? "", Before = trigger?.Before ?? "", DeliveryId = trigger?.DeliveryId ?? "", PullRequest = trigger?.PullRequest,
             };
+            if (statuses is not null) await statuses.PendingAsync(sha, runId);
             var request = new PipelineRunRequest(definition, context, workspace.Path, logDirectory,
                 vars => ctx.Sandbox.PlanLaunch(account, vars, secrets), secrets)
             {

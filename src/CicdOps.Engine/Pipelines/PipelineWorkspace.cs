@@ -31,7 +31,7 @@ internal sealed class PipelineWorkspace : IDisposable
 
     /// <summary>Clones <paramref name="commit"/> (or the branch tip) as the account; returns the workspace and the full SHA.</summary>
     public static async Task<(PipelineWorkspace Workspace, string Sha)> CreateAsync(IProjectSandbox sandbox, ServiceAccount account, string root,
-        string runId, string repository, string branch, string? commit, CancellationToken ct)
+        string runId, string repository, string branch, string? commit, CancellationToken ct, string? alsoFetch = null)
     {
         var workspace = new PipelineWorkspace(System.IO.Path.Combine(root, runId), sandbox, account);
         if (sandbox.IsSandboxed)
@@ -51,6 +51,11 @@ internal sealed class PipelineWorkspace : IDisposable
             // The directory is already the account's (it made it): nothing for root to chown in the account's home.
             await checkout.InitAsync(_ => { }, ct);
             await checkout.FetchAsync(repository, branch, ct);
+            if (alsoFetch is not null && alsoFetch != branch && Validation.Names.IsValidBranchName(alsoFetch))
+            {
+                try { await checkout.FetchAsync(repository, alsoFetch, ct); }
+                catch (CicdException) { /* a fork's branch: the commit is then asked for by its id */ }
+            }
             var sha = await checkout.ResolveAsync(repository, branch, commit, ct);
             await checkout.ResetHardAsync(sha, ct);
             return (workspace, sha);

@@ -26,6 +26,16 @@ internal sealed class EngineSecrets : IDisposable
     public Dictionary<string, string> Load(string project) =>
         HasAny(project) ? Store.GetAll(project) : new Dictionary<string, string>();
 
+    /// <summary>The project's commit status token, or null without touching the key when it has none.</summary>
+    public string? StatusToken(string project) => _db.Read(c =>
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT EXISTS (SELECT 1 FROM secrets WHERE project = $p AND name = $n)";
+        cmd.Parameters.AddWithValue("$p", project);
+        cmd.Parameters.AddWithValue("$n", SecretStore.StatusTokenName);
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 1;
+    }) ? Store.GetStatusToken(project) : null;
+
     /// <summary>A masker for everything the project's processes print.</summary>
     public static SecretMasker MaskerFor(IReadOnlyDictionary<string, string> secrets) =>
         secrets.Count == 0 ? SecretMasker.Empty : SecretMasker.Create(secrets.Values);

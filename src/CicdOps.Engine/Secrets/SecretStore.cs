@@ -76,6 +76,38 @@ internal sealed class SecretStore
         finally { CryptographicOperations.ZeroMemory(plain); }
     }
 
+    /// <summary>The token commit statuses are posted with (issue 15): never injected, listed or printed.</summary>
+    internal const string StatusTokenName = "@status-token";
+
+    internal void SetStatusToken(string project, ReadOnlySpan<byte> token)
+    {
+        if (token.IsEmpty) throw new CicdException(CicdError.InvalidArgument, $"The commit status token of project '{project}' is empty.", project);
+        if (!Utf8.IsValid(token) || token.IndexOfAny((byte)'\n', (byte)'\r', (byte)0) >= 0)
+            throw new CicdException(CicdError.InvalidArgument, "A commit status token is one line of UTF-8 text.", project);
+        Store(project, StatusTokenName, token);
+    }
+
+    internal bool RemoveStatusToken(string project) => Delete(project, StatusTokenName) > 0;
+
+    /// <summary>The project's status token, or null (statuses are off).</summary>
+    internal string? GetStatusToken(string project)
+    {
+        ValidateProject(project);
+        var row = _db.Read<SealedSecret?>(c =>
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT nonce, ciphertext, tag FROM secrets WHERE project = $project AND name = $name";
+            cmd.Parameters.AddWithValue("$project", project);
+            cmd.Parameters.AddWithValue("$name", StatusTokenName);
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? new SealedSecret((byte[])r[0], (byte[])r[1], (byte[])r[2]) : null;
+        });
+        if (row is not { } sealedSecret) return null;
+        var plain = SecretCipher.Open(_key, project, StatusTokenName, sealedSecret);
+        try { return Encoding.UTF8.GetString(plain); }
+        finally { CryptographicOperations.ZeroMemory(plain); }
+    }
+
     /// <summary>Sets (or replaces) a secret from UTF-8 bytes (it becomes an environment variable: valid UTF-8, no NUL).</summary>
     public SecretInfo Set(string project, string name, ReadOnlySpan<byte> value)
     {

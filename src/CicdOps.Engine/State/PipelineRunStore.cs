@@ -9,16 +9,53 @@ namespace CicdOps.Engine.State;
 /// </summary>
 internal static class PipelineRunStore
 {
-    public static void Start(SqliteConnection c, string runId, string project, string? commit, string eventName, DateTimeOffset startedAt, string logDir)
+    /// <summary>
+    /// Inserts the run Queued, owned by this process. <paramref name="context"/> (a webhook's <c>PipelineTrigger</c> as
+    /// JSON) marks a run the process that queued it runs in the background, which another listener may take over.
+    /// </summary>
+    public static void Start(SqliteConnection c, string runId, string project, string? commit, string eventName, DateTimeOffset startedAt, string logDir,
+        string? context = null, string? supersedeKey = null)
     {
         var pid = Environment.ProcessId;
         c.Execute("""
-            INSERT INTO pipeline_runs (id, project, commit_sha, event, status, started_at, duration_ms, log_dir, runner_pid, runner_start)
-            VALUES ($id, $project, $commit, $event, 'Queued', $started, 0, $log, $pid, $start)
+            INSERT INTO pipeline_runs (id, project, commit_sha, event, status, started_at, duration_ms, log_dir, runner_pid, runner_start, context, supersede_key)
+            VALUES ($id, $project, $commit, $event, 'Queued', $started, 0, $log, $pid, $start, $context, $key)
             """,
             ("$id", runId), ("$project", project), ("$commit", commit ?? ""), ("$event", eventName), ("$started", startedAt.ToMs()),
-            ("$log", logDir), ("$pid", pid), ("$start", OperatingSystem.IsLinux() ? ProcFs.StartTicks(pid) : null));
+            ("$log", logDir), ("$pid", pid), ("$start", OperatingSystem.IsLinux() ? ProcFs.StartTicks(pid) : null),
+            ("$context", context), ("$key", supersedeKey));
     }
+
+    /// <summary>The trigger a webhook stored with its run (null for runs started by hand or by a deploy).</summary>
+    public static string? Context(SqliteConnection c, string runId) =>
+        c.Scalar("SELECT context FROM pipeline_runs WHERE id = $id", ("$id", runId)) as string;
+
+    /// <summary>Queued webhook runs this process owns, first queued first.</summary>
+    public static List<string> QueuedInBackground(SqliteConnection c) =>
+        c.Query("""
+            SELECT id FROM pipeline_runs WHERE status = 'Queued' AND context IS NOT NULL AND runner_pid = $pid
+            ORDER BY started_at, id
+            """, r => r.GetString(0), ("$pid", Environment.ProcessId));
+
+    /// <summary>
+    /// Makes this process the owner of queued webhook runs whose process died (a listener stopped or killed before
+    /// running them): they are durable, so the next listener runs them. Returns how many.
+    /// </summary>
+    public static int TakeOverOrphans(SqliteConnection c)
+    {
+        var orphans = c.Query("SELECT id, runner_pid, runner_start FROM pipeline_runs WHERE status = 'Queued' AND context IS NOT NULL",
+                r => (Id: r.Str("id")!, Pid: (int?)r.Long("runner_pid"), Start: r.Long("runner_start")))
+            .Where(x => x.Pid is not { } pid || !ProcFs.IsAlive(pid, x.Start)).ToList();
+        var me = Environment.ProcessId;
+        foreach (var o in orphans)
+            c.Execute("UPDATE pipeline_runs SET runner_pid = $pid, runner_start = $start WHERE id = $id",
+                ("$pid", me), ("$start", OperatingSystem.IsLinux() ? ProcFs.StartTicks(me) : null), ("$id", o.Id));
+        return orphans.Count;
+    }
+
+    /// <summary>Forgets a run that had nothing to do (a pushed commit without a pipeline file).</summary>
+    public static void Delete(SqliteConnection c, string runId) =>
+        c.Execute("DELETE FROM pipeline_runs WHERE id = $id", ("$id", runId));
 
     public static void Finish(SqliteConnection c, PipelineRun run)
     {
@@ -42,12 +79,15 @@ internal static class PipelineRunStore
     public static bool RequestCancel(SqliteConnection c, string runId) =>
         c.Execute("UPDATE pipeline_runs SET cancel_requested = 1 WHERE id = $id AND status IN ('Running', 'Queued')", ("$id", runId)) == 1;
 
-    /// <summary>A newer push run of a project replaces its waiting ones (they would test a commit no longer the tip).</summary>
-    public static void SupersedeWaiting(SqliteConnection c, string project, string newerRunId) =>
+    /// <summary>
+    /// A newer run of a project replaces its waiting ones with the same key (the same branch's pushes, the same pull
+    /// request's updates): they would test a commit no longer the tip.
+    /// </summary>
+    public static void SupersedeWaiting(SqliteConnection c, string project, string newerRunId, string supersedeKey) =>
         c.Execute("""
             UPDATE pipeline_runs SET status = 'Superseded', reason = 'superseded by run ' || $newer, runner_pid = NULL
-            WHERE project = $project AND status = 'Queued' AND event = 'push' AND id <> $newer
-            """, ("$project", project), ("$newer", newerRunId));
+            WHERE project = $project AND status = 'Queued' AND supersede_key = $key AND id <> $newer
+            """, ("$project", project), ("$newer", newerRunId), ("$key", supersedeKey));
 
     /// <summary>
     /// Moves a queued run to Running when fewer than <paramref name="max"/> live runs are running and no run queued

@@ -25,9 +25,11 @@ internal static class ProjectStore
 
     public static void Insert(SqliteConnection c, Project p) => c.Execute("""
         INSERT INTO projects (name, repository, branch, path, port, install_timeout_ms, health_timeout_ms, status,
-            service_user, sudo_commands, keep_releases, shared_paths, require_pipeline, health_interval_ms, created_at, updated_at)
-        VALUES ($name, $repo, $branch, $path, $port, $it, $ht, $status, $user, $sudo, $keep, $shared, $gate, $hi, $now, $now)
+            service_user, sudo_commands, keep_releases, shared_paths, require_pipeline, health_interval_ms, pipeline_events, status_api,
+            created_at, updated_at)
+        VALUES ($name, $repo, $branch, $path, $port, $it, $ht, $status, $user, $sudo, $keep, $shared, $gate, $hi, $events, $sapi, $now, $now)
         """,
+        ("$events", Pipelines.PipelineEventNames.Store(p.PipelineEvents)), ("$sapi", p.CommitStatusApi),
         ("$hi", (long)p.HealthInterval.TotalMilliseconds),
         ("$keep", StoredKeep(p.KeepReleases)), ("$gate", p.RequirePipeline ? 1 : 0), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
         ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
@@ -39,8 +41,9 @@ internal static class ProjectStore
     public static void UpdateSettings(SqliteConnection c, Project p) => c.Execute("""
         UPDATE projects SET repository=$repo, branch=$branch, path=$path, port=$port, install_timeout_ms=$it,
             health_timeout_ms=$ht, sudo_commands=$sudo, keep_releases=$keep, shared_paths=$shared,
-            require_pipeline=$gate, health_interval_ms=$hi, updated_at=$now WHERE name=$name
+            require_pipeline=$gate, health_interval_ms=$hi, pipeline_events=$events, status_api=$sapi, updated_at=$now WHERE name=$name
         """,
+        ("$events", Pipelines.PipelineEventNames.Store(p.PipelineEvents)), ("$sapi", p.CommitStatusApi),
         ("$hi", (long)p.HealthInterval.TotalMilliseconds),
         ("$keep", StoredKeep(p.KeepReleases)), ("$gate", p.RequirePipeline ? 1 : 0), ("$shared", Validation.SharedPaths.Store(p.SharedPaths)),
         ("$name", p.Name), ("$repo", p.Repository), ("$branch", p.Branch), ("$path", p.Path), ("$port", p.Port),
@@ -120,6 +123,8 @@ internal static class ProjectStore
         SudoCommands = Sandbox.SudoCommands.Load(r.Str("sudo_commands")),
         KeepReleases = LoadedKeep(r.Long("keep_releases") ?? 0),
         RequirePipeline = r.Long("require_pipeline") == 1,
+        PipelineEvents = Pipelines.PipelineEventNames.Load(r.Str("pipeline_events")),
+        CommitStatusApi = r.Str("status_api"),
         SharedPaths = Validation.SharedPaths.Load(r.Str("shared_paths")),
         CreatedAt = r.Time("created_at")!.Value,
         UpdatedAt = r.Time("updated_at")!.Value,

@@ -278,6 +278,17 @@ internal static class Schema
             PRIMARY KEY (channel, kind, project)
         );
         """,
+        // v12: pipeline triggers and commit statuses (issue 15). A project subscribes to the events that run its pipeline
+        // (comma-separated: push, pull_request, tag; push by default) and may name its forge's API base for commit statuses
+        // (the token is a sealed secret, "@status-token"). A run queued by a webhook keeps what the delivery said (context,
+        // JSON) so the process that runs it later has it; supersede_key ("push:BRANCH", "pr:N") says which waiting run a
+        // newer one replaces.
+        """
+        ALTER TABLE projects ADD COLUMN pipeline_events TEXT NOT NULL DEFAULT 'push';
+        ALTER TABLE projects ADD COLUMN status_api TEXT;
+        ALTER TABLE pipeline_runs ADD COLUMN context TEXT;
+        ALTER TABLE pipeline_runs ADD COLUMN supersede_key TEXT;
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

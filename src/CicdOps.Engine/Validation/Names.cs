@@ -44,6 +44,9 @@ public static partial class Names
         return branch!;
     }
 
+    /// <summary>Whether <paramref name="b"/> is a name <see cref="Branch"/> accepts.</summary>
+    public static bool IsValidBranchName(string? b) => IsValidBranch(b);
+
     private static bool IsValidBranch(string? b)
     {
         if (string.IsNullOrEmpty(b) || b.Length > 255) return false;

@@ -25,6 +25,16 @@ public sealed record WebhookHeaders
 
     public bool IsPing => Provider == WebhookProvider.GitHub && Event == "ping";
 
+    /// <summary>A pull or merge request event (opened, updated, ...; the payload says which).</summary>
+    public bool IsPullRequest => Provider switch
+    {
+        WebhookProvider.GitHub => Event == "pull_request",
+        WebhookProvider.Gitea or WebhookProvider.Forgejo => Event is "pull_request" or "pull_request_sync",
+        WebhookProvider.GitLab => Event == "Merge Request Hook",
+        WebhookProvider.Bitbucket => Event is "pullrequest:created" or "pullrequest:updated",
+        _ => false,
+    };
+
     /// <summary>The headers that may carry this provider's signature or token (each must come at most once).</summary>
     public IReadOnlyList<string> SignatureHeaders => Provider switch
     {

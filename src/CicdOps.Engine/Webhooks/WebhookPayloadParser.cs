@@ -34,6 +34,11 @@ public static class WebhookPayloadParser
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) { error = "body is not a JSON object"; return null; }
             var urls = RepositoryUrls(headers.Provider, root);
+            if (headers.IsPullRequest)
+            {
+                if (urls.Count == 0) { error = "payload names no repository"; return null; }
+                return PullRequests.Parse(headers, root, urls, out error);
+            }
             if (!headers.IsPush) return new WebhookPayload { RepositoryUrls = urls, Updates = Array.Empty<RefUpdate>() };
             if (urls.Count == 0) { error = "payload names no repository"; return null; }
 
@@ -54,7 +59,8 @@ public static class WebhookPayloadParser
         if (string.IsNullOrEmpty(after)) { error = "payload has no 'after'"; return null; }
         var deleted = (root.TryGetProperty("deleted", out var d) && d.ValueKind == JsonValueKind.True) || CommitId.IsZero(after);
         if (!deleted && !CommitId.IsValid(after)) { error = "payload 'after' is not a commit id"; return null; }
-        return new[] { new RefUpdate(@ref, deleted ? null : after.ToLowerInvariant(), deleted) };
+        var before = Str(root, "before");
+        return new[] { new RefUpdate(@ref, deleted ? null : after.ToLowerInvariant(), deleted) { Before = CommitId.IsValid(before) ? before!.ToLowerInvariant() : null } };
     }
 
     // Bitbucket Cloud repo:push: push.changes[] with new/old {type, name, target.hash}; new is null on deletion.
@@ -82,7 +88,8 @@ public static class WebhookPayloadParser
             if (@new is null) { list.Add(new RefUpdate(@ref, null, true)); continue; }
             var hash = @new.Value.TryGetProperty("target", out var t) && t.ValueKind == JsonValueKind.Object ? Str(t, "hash") : null;
             if (!CommitId.IsValid(hash)) { error = "push change 'new.target.hash' is not a commit id"; return null; }
-            list.Add(new RefUpdate(@ref, hash!.ToLowerInvariant(), false));
+            var oldHash = old is { } was && was.TryGetProperty("target", out var ot) && ot.ValueKind == JsonValueKind.Object ? Str(ot, "hash") : null;
+            list.Add(new RefUpdate(@ref, hash!.ToLowerInvariant(), false) { Before = CommitId.IsValid(oldHash) ? oldHash!.ToLowerInvariant() : null });
         }
         if (list.Count == 0) { error = "payload 'push.changes' is empty"; return null; }
         return list;
@@ -120,7 +127,7 @@ public static class WebhookPayloadParser
         return urls;
     }
 
-    private static string? Str(JsonElement obj, string name) =>
+    internal static string? Str(JsonElement obj, string name) =>
         obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static string? FormField(string form, string name)

@@ -1,0 +1,32 @@
+namespace CicdOps.Engine.Pipelines;
+
+/// <summary>
+/// The webhook events a project can subscribe its pipeline to, as typed by users and stored in projects.pipeline_events
+/// (comma-separated, in this order). "none" alone subscribes to nothing.
+/// </summary>
+public static class PipelineEventNames
+{
+    public const string Push = "push";
+    public const string PullRequest = "pull_request";
+    public const string Tag = "tag";
+    public static readonly IReadOnlyList<string> All = [Push, PullRequest, Tag];
+
+    /// <summary>The events in canonical order; a CicdException naming the first unknown one.</summary>
+    public static IReadOnlyList<string> Validate(IEnumerable<string> events)
+    {
+        var given = events.SelectMany(e => e.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        if (given.Count == 1 && given[0] == "none") return Array.Empty<string>();
+        foreach (var e in given)
+            if (!All.Contains(e))
+                throw new CicdException(CicdError.InvalidArgument,
+                    $"Pipeline event '{Validation.Names.Printable(e)}' is not one of {string.Join(", ", All)} (or none alone).", e);
+        if (given.Count == 0)
+            throw new CicdException(CicdError.InvalidArgument, $"Give at least one pipeline event ({string.Join(", ", All)}), or none.");
+        return All.Where(given.Contains).ToList();
+    }
+
+    public static string Store(IReadOnlyList<string> events) => string.Join(',', events);
+
+    public static IReadOnlyList<string> Load(string? stored) =>
+        stored is null ? [Push] : stored.Split(',', StringSplitOptions.RemoveEmptyEntries);
+}
