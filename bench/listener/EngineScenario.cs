@@ -200,7 +200,9 @@ internal static class EngineScenario
                 var names = new List<string>();
                 for (var i = 0; i < projectCount; i++)
                 {
-                    engine.RegisterProject(new ProjectSpec { Name = Name(i), Repository = "file://" + bare, Branch = Branch(i), Path = Path.Combine(root, "trees", Name(i)) });
+                    engine.RegisterProject(new ProjectSpec { Name = Name(i), Repository = "file://" + bare, Branch = Branch(i), Path = Path.Combine(root, "trees", Name(i)),
+                        // The bench measures delivery handling and deploy queueing; pipeline runs (push by default) would clone per delivery.
+                        PipelineEvents = Array.Empty<string>() });
                     names.Add(Name(i));
                 }
                 var port = Scenario.FreePort();

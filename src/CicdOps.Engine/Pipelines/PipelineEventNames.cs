@@ -11,7 +11,7 @@ public static class PipelineEventNames
     public const string Tag = "tag";
     public static readonly IReadOnlyList<string> All = [Push, PullRequest, Tag];
 
-    /// <summary>The events in canonical order; a CicdException naming the first unknown one.</summary>
+    /// <summary>The events in canonical order (an empty list, or "none" alone: no event); a CicdException naming the first unknown one.</summary>
     public static IReadOnlyList<string> Validate(IEnumerable<string> events)
     {
         var given = events.SelectMany(e => e.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
@@ -20,8 +20,6 @@ public static class PipelineEventNames
             if (!All.Contains(e))
                 throw new CicdException(CicdError.InvalidArgument,
                     $"Pipeline event '{Validation.Names.Printable(e)}' is not one of {string.Join(", ", All)} (or none alone).", e);
-        if (given.Count == 0)
-            throw new CicdException(CicdError.InvalidArgument, $"Give at least one pipeline event ({string.Join(", ", All)}), or none.");
         return All.Where(given.Contains).ToList();
     }
 

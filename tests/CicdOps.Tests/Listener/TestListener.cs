@@ -89,6 +89,8 @@ internal sealed class TestListener : IAsyncDisposable
         var project = new Project
         {
             Name = name, Repository = repository, Branch = branch, Path = Path.Combine(_dir, "trees", name), CreatedAt = now, UpdatedAt = now,
+            // These tests are about deliveries and deployments: no pipeline runs (they would clone hosts a test cannot reach).
+            PipelineEvents = Array.Empty<string>(),
         };
         Engine.Context.Db.Write(c =>
         {

@@ -16,8 +16,9 @@ internal sealed record CommitStatusTarget(ForgeKind Kind, string ApiBase, string
         if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var u) || u.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(u.UserInfo)
             || !string.IsNullOrEmpty(u.Query) || !string.IsNullOrEmpty(u.Fragment) || KindOf(u) is null)
             throw new CicdException(CicdError.InvalidArgument,
-                $"Commit status API '{Validation.Names.Printable(url)}' must be an http(s) URL without credentials ending in /api/v3 (GitHub Enterprise), " +
-                "/api/v4 (GitLab) or /api/v1 (Gitea, Forgejo), or https://api.github.com.", url);
+                // The value is not echoed: it may carry credentials.
+                "The commit status API must be an http(s) URL without credentials, query or fragment, ending in /api/v3 (GitHub Enterprise), " +
+                "/api/v4 (GitLab) or /api/v1 (Gitea, Forgejo), or https://api.github.com.");
         return u.GetLeftPart(UriPartial.Path).TrimEnd('/');
     }
 
