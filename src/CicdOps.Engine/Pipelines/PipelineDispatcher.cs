@@ -14,7 +14,7 @@ internal sealed class PipelineDispatcher : IDisposable
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
     private readonly EngineContext _ctx;
     private readonly object _gate = new();
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
     private readonly Dictionary<string, Task> _running = new();
     private Task? _loop;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -47,8 +47,10 @@ internal sealed class PipelineDispatcher : IDisposable
 
     private async Task LoopAsync()
     {
+        CancellationToken stopping;
+        lock (_gate) stopping = _stop.Token;
         var max = Math.Max(1, _ctx.Options.MaxPipelineRuns ?? Environment.ProcessorCount);
-        while (!_stop.IsCancellationRequested)
+        while (!stopping.IsCancellationRequested)
         {
             Task wake;
             lock (_gate)
@@ -65,24 +67,24 @@ internal sealed class PipelineDispatcher : IDisposable
                 try { status = _ctx.Db.Write(c => PipelineRunStore.TryClaim(c, id, max)); }
                 catch (Exception e) { Log?.Invoke($"pipeline run {id}: {e.Message}"); break; }
                 if (status == PipelineRunStatus.Queued) break; // first come, first served: the rest wait too
-                if (status == PipelineRunStatus.Running) Start(id);
+                if (status == PipelineRunStatus.Running) Start(id, stopping);
             }
             lock (_gate)
             {
                 // Nothing queued here and nothing running: the loop ends; the next delivery's Wake starts it again.
                 if (queued.Count == 0 && _running.Count == 0 && !_wake.Task.IsCompleted) { _loop = null; return; }
             }
-            try { await Task.WhenAny(wake, Task.Delay(Poll, _stop.Token)); }
+            try { await Task.WhenAny(wake, Task.Delay(Poll, stopping)); }
             catch (OperationCanceledException) { }
         }
     }
 
-    private void Start(string runId)
+    private void Start(string runId, CancellationToken stopping)
     {
         // Registered under the lock the run's own end takes, so it cannot end before it is registered.
         lock (_gate) _running[runId] = Task.Run(async () =>
         {
-            try { await PipelineRuns.RunQueuedAsync(_ctx, runId, Log, _stop.Token); }
+            try { await PipelineRuns.RunQueuedAsync(_ctx, runId, Log, stopping); }
             catch (OperationCanceledException) { }
             catch (Exception e) { Log?.Invoke($"pipeline run {runId} ended with an error: {e.Message.Split('\n')[0]}"); }
             finally
@@ -102,9 +104,19 @@ internal sealed class PipelineDispatcher : IDisposable
         Task[] running;
         lock (_gate) running = _running.Values.ToArray();
         if (running.Length > 0) await Task.WhenAny(Task.WhenAll(running), Task.Delay(grace));
-        lock (_gate) _stop.Cancel();
-        lock (_gate) running = _running.Values.Append(_loop ?? Task.CompletedTask).ToArray();
+        CancellationTokenSource stopped;
+        lock (_gate)
+        {
+            stopped = _stop;
+            stopped.Cancel();
+            running = _running.Values.Append(_loop ?? Task.CompletedTask).ToArray();
+        }
         await Task.WhenAny(Task.WhenAll(running), Task.Delay(TimeSpan.FromSeconds(10)));
+        // A later listener of the same engine (a restart in one process) starts runs again.
+        lock (_gate)
+        {
+            if (_disposed == 0 && ReferenceEquals(_stop, stopped)) { _stop = new(); _loop = null; }
+        }
     }
 
     private int _disposed;
@@ -113,6 +125,5 @@ internal sealed class PipelineDispatcher : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         StopAsync(TimeSpan.Zero).GetAwaiter().GetResult();
-        _stop.Dispose();
     }
 }
