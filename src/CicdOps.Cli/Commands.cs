@@ -104,7 +104,7 @@ internal static partial class Commands
                 HealthInterval = Seconds(pr.GetValue(interval)),
                 ServiceUser = pr.GetValue(user), SudoCommands = pr.GetValue(sudo),
                 KeepReleases = pr.GetValue(keep), SharedPaths = pr.GetValue(shared), RequirePipeline = pr.GetValue(gate),
-                PipelineEvents = pr.GetValue(events), CommitStatusApi = pr.GetValue(statusApi),
+                PipelineEvents = pr.GetResult(events) is null ? null : pr.GetValue(events), CommitStatusApi = pr.GetValue(statusApi),
             });
             WarnIfNotSandboxed(engine);
             WarnIfSudoAll(p);
@@ -209,7 +209,7 @@ internal static partial class Commands
                 SudoCommands = pr.GetValue(sudo), ClearSudoCommands = pr.GetValue(clearSudo),
                 KeepReleases = pr.GetValue(keep), SharedPaths = pr.GetValue(clearShared) ? Array.Empty<string>() : pr.GetValue(shared),
                 RequirePipeline = pr.GetValue(gate),
-                PipelineEvents = pr.GetValue(events), CommitStatusApi = pr.GetValue(statusApi), ClearCommitStatusApi = pr.GetValue(clearStatusApi),
+                PipelineEvents = pr.GetResult(events) is null ? null : pr.GetValue(events), CommitStatusApi = pr.GetValue(statusApi), ClearCommitStatusApi = pr.GetValue(clearStatusApi),
             });
             WarnIfSudoAll(p);
             if (pr.GetValue(json)) Output.WriteJson(p);
