@@ -169,6 +169,20 @@ Describe 'Start-CicdPipeline, Get-CicdPipelineRun, Get-CicdPipelineRunLog and St
         (Set-CicdProject -Name $script:Shop.Name -RequirePipeline $false -PassThru).RequirePipeline | Should -BeFalse
     }
 
+    It 'Set-CicdProject -PipelineEvents subscribes to events, -CommitStatusToken is sealed and -CommitStatusApi is checked' {
+        (Get-CicdProject -Name $script:Shop.Name).PipelineEvents | Should -Be @('push')
+        (Set-CicdProject -Name $script:Shop.Name -PipelineEvents tag, pull_request -PassThru).PipelineEvents | Should -Be @('pull_request', 'tag')
+        { Set-CicdProject -Name $script:Shop.Name -PipelineEvents merge -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,CicdOps.Cmdlets.Commands.SetCicdProjectCommand'
+        $token = ConvertTo-SecureString 'pester-forge-token-41' -AsPlainText -Force
+        Set-CicdProject -Name $script:Shop.Name -CommitStatusToken $token -CommitStatusApi 'https://git.example.com/api/v1'
+        (Get-CicdProject -Name $script:Shop.Name).CommitStatusApi | Should -Be 'https://git.example.com/api/v1'
+        (Get-CicdProject -Name $script:Shop.Name | ConvertTo-Json) | Should -Not -Match 'pester-forge-token-41'
+        { Set-CicdProject -Name $script:Shop.Name -CommitStatusApi 'https://git.example.com/' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdInvalidArgument,CicdOps.Cmdlets.Commands.SetCicdProjectCommand'
+        Set-CicdProject -Name $script:Shop.Name -ClearCommitStatusToken -ClearCommitStatusApi -PipelineEvents push
+        (Get-CicdProject -Name $script:Shop.Name).CommitStatusApi | Should -BeNullOrEmpty
+    }
+
     It 'completes run ids of the project' {
         $run = Get-CicdPipelineRun -Name $script:Shop.Name -Last 1
         $line = "Get-CicdPipelineRunLog -RunId $($run.RunId.Substring(0, 6))"
