@@ -252,7 +252,7 @@ internal sealed class WebhookRequestHandler : IDisposable
         {
             var (update, ignored) = ProjectMatcher.Choose(p, payload.Updates);
             // A pushed tag runs the pipeline of every project of the repository that subscribes to tags (never a deploy).
-            var tag = p.PipelineEvents.Contains(PipelineEventNames.Tag) ? FirstTag(payload.Updates) : null;
+            var tag = PipelineEventNames.Subscribes(p, PipelineEventNames.Tag) ? FirstTag(payload.Updates) : null;
             if (update?.After is not { } commit)
             {
                 if (tag is not null && TryQueuePipeline(tx, outcomes, p, Trigger(headers, PipelineEventNames.Tag, tag), null) is { } t)
@@ -268,7 +268,7 @@ internal sealed class WebhookRequestHandler : IDisposable
                     : new ProjectOutcome(p.Name, "queued", null, q.Id) { Queued = q };
                 // A project that requires its pipeline runs it inside the deployment (the gate); any other that
                 // subscribes to pushes runs it beside the deployment, independent of it.
-                if (!p.RequirePipeline && p.PipelineEvents.Contains(PipelineEventNames.Push))
+                if (!p.RequirePipeline && PipelineEventNames.Subscribes(p, PipelineEventNames.Push))
                     outcome = TryQueuePipeline(tx, outcomes, p, Trigger(headers, PipelineEventNames.Push, update), outcome) ?? outcome;
                 if (tag is not null) outcome = TryQueuePipeline(tx, outcomes, p, Trigger(headers, PipelineEventNames.Tag, tag), outcome) ?? outcome;
                 outcomes.Add(outcome);
@@ -293,7 +293,7 @@ internal sealed class WebhookRequestHandler : IDisposable
         foreach (var p in auth.Authentic)
         {
             if (!string.Equals(p.Branch, pr.TargetBranch, StringComparison.Ordinal)) outcomes.Ignored(p.Name, "targets another branch");
-            else if (!p.PipelineEvents.Contains(PipelineEventNames.PullRequest)) outcomes.Ignored(p.Name, "not subscribed to pull_request");
+            else if (!PipelineEventNames.Subscribes(p, PipelineEventNames.PullRequest)) outcomes.Ignored(p.Name, "not subscribed to pull_request");
             else
             {
                 var trigger = new PipelineTrigger

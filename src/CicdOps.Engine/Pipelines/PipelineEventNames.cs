@@ -23,6 +23,15 @@ public static class PipelineEventNames
         return All.Where(given.Contains).ToList();
     }
 
+    /// <summary>Whether the project subscribes to <paramref name="eventName"/> (indexed: runs per matched project per delivery).</summary>
+    public static bool Subscribes(Project p, string eventName)
+    {
+        var events = p.PipelineEvents;
+        for (var i = 0; i < events.Count; i++)
+            if (events[i] == eventName) return true;
+        return false;
+    }
+
     public static string Store(IReadOnlyList<string> events) => string.Join(',', events);
 
     public static IReadOnlyList<string> Load(string? stored) =>

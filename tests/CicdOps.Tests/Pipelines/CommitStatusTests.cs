@@ -81,6 +81,28 @@ public sealed class CommitStatusTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reason_quoting_a_secret_reaches_the_forge_masked()
+    {
+        using var forge = new ForgeApiServer("gitea", Token);
+        _repo.Write(".cicd/pipeline.json", """
+            {"steps": [{"name": "leaky", "condition": "(() => { throw new Error('leak ' + env.DB_PASSWORD) })()", "run": "true"}]}
+            """);
+        _repo.CommitAndPush("leaky condition");
+        var p = _h.Register(_repo, "st-" + Guid.NewGuid().ToString("N")[..6]);
+        _h.Engine.UpdateProject(p.Name, new ProjectUpdate { CommitStatusApi = forge.ApiBase });
+        _h.Engine.SetCommitStatusToken(p.Name, System.Text.Encoding.UTF8.GetBytes(Token));
+        _h.Engine.SetSecret(p.Name, "DB_PASSWORD", "hunter2-5e6f7a8b".AsSpan());
+
+        var run = await _h.Engine.RunPipelineAsync(p.Name);
+
+        Assert.Equal(PipelineRunStatus.Failed, run.Status);
+        var requests = await forge.WaitForAsync(2);
+        var description = (string?)requests.Last().Json["description"];
+        Assert.Contains("leak ***", description);
+        Assert.DoesNotContain("hunter2-5e6f7a8b", string.Join("\n", requests.Select(r => r.Body)));
+    }
+
+    [Fact]
     public async Task A_refused_status_never_fails_the_run_and_is_logged_once_without_the_token()
     {
         using var forge = new ForgeApiServer("github", "another token the forge expects");

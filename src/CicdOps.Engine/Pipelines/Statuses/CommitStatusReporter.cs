@@ -15,8 +15,12 @@ internal sealed class CommitStatusReporter
     private readonly Action<string>? _log;
     private bool _reported;
 
-    private CommitStatusReporter(CommitStatusTarget? target, string token, string project, string logDirectory, Action<string>? log)
+    private readonly Secrets.SecretMasker _masker;
+
+    private CommitStatusReporter(CommitStatusTarget? target, string token, string project, string logDirectory, Action<string>? log,
+        Secrets.SecretMasker masker)
     {
+        _masker = masker;
         _target = target;
         _token = token;
         _context = "cicdops/" + project;
@@ -29,7 +33,8 @@ internal sealed class CommitStatusReporter
     {
         if (ctx.Secrets.StatusToken(p.Name) is not { } token) return null;
         var target = CommitStatusTarget.Resolve(Git.RepositoryCredentials.ForGit(ctx, p), p.CommitStatusApi, provider, out var why);
-        var reporter = new CommitStatusReporter(target, token, p.Name, logDirectory, log);
+        // A reason can quote what a step or condition printed: the project's secrets never leave for the forge.
+        var reporter = new CommitStatusReporter(target, token, p.Name, logDirectory, log, Secrets.EngineSecrets.MaskerFor(ctx.Secrets.Load(p.Name)));
         if (target is null) reporter.Fail($"commit statuses not sent: {why}");
         return reporter;
     }
@@ -53,7 +58,7 @@ internal sealed class CommitStatusReporter
     private async Task PostAsync(string sha, CommitState state, string description)
     {
         if (_target is null) return;
-        var error = await CommitStatusClient.PostAsync(_target, _token, sha, state, _context, description, CancellationToken.None);
+        var error = await CommitStatusClient.PostAsync(_target, _token, sha, state, _context, _masker.Mask(description), CancellationToken.None);
         if (error is not null) Fail($"commit status {state.ToString().ToLowerInvariant()} for {sha[..Math.Min(12, sha.Length)]} not sent: {error}");
     }
 
