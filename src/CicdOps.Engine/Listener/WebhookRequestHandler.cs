@@ -170,8 +170,9 @@ internal sealed class WebhookRequestHandler : IDisposable
         start = start with
         {
             Repository = keys.FirstOrDefault(),
-            Ref = primary?.Ref,
-            Commit = primary?.After,
+            // A pull request is recorded with its source branch and head commit.
+            Ref = payload.PullRequest is { } pr ? RefUpdate.BranchPrefix + pr.SourceBranch : primary?.Ref,
+            Commit = payload.PullRequest?.HeadCommit ?? primary?.After,
             Signature = Name(auth.Signature),
         };
         (f.Delivery, f.Repository, f.Ref, f.Commit) = (start.DeliveryId, start.Repository, start.Ref, start.Commit);

@@ -124,6 +124,8 @@ public sealed class PipelineTriggerTests : IDisposable
         Assert.Contains($"event=pull_request ref=refs/heads/feature provider={provider} branch=feature", StepLog(run, 0));
         Assert.Contains("pr=7 src=feature dst=main", StepLog(run, 1));
         Assert.Empty(_h.Engine.GetDeployments(p.Name));
+        var delivery = _h.Engine.GetWebhookDeliveries(1).Single();
+        Assert.Equal(("refs/heads/feature", provider == "bitbucket" ? head[..12] : head), (delivery.Ref, delivery.Commit));
     }
 
     [Fact]
