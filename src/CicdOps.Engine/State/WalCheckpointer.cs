@@ -19,6 +19,7 @@ namespace CicdOps.Engine.State;
 internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpointer.DefaultMaxWalBytes) : IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan BehindInterval = TimeSpan.FromMilliseconds(20);
     /// <summary>Quiet this long after the last write: the log is folded back and truncated to 0 bytes.</summary>
     public static readonly TimeSpan IdleTruncateAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(10);
@@ -34,8 +35,11 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
     /// <summary>The bound on the WAL file under sustained load (a reader that never ends can still hold it longer).</summary>
     public const long DefaultMaxWalBytes = 64L * 1024 * 1024;
 
-    /// <summary>Past this size the writer resets the log at its next chance; also what the file is cut back to then.</summary>
-    public long RestartBytes { get; } = Math.Max(64 * 1024, maxWalBytes / 4);
+    /// <summary>
+    /// Past this size the writer resets the log at its next chance; also what the file is cut back to then. Small (at most
+    /// 4 MB): a log that is reset often is rewritten in the page cache instead of growing the file block by block.
+    /// </summary>
+    public long RestartBytes { get; } = Math.Clamp(maxWalBytes / 4, 64 * 1024, 4 * 1024 * 1024);
 
     /// <summary>Times the writer reset the log (tests and the benchmark read it).</summary>
     public long Restarts => Interlocked.Read(ref _restarts);
@@ -71,6 +75,16 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
         using var cmd = c.CreateCommand();
         cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
         cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>A PASSIVE checkpoint; true when it copied every frame the log held when it began.</summary>
+    private static bool Passive(SqliteConnection c)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        using var r = cmd.ExecuteReader();
+        // busy, frames in the log, frames checkpointed
+        return r.Read() && r.GetInt64(0) == 0 && r.GetInt64(2) >= r.GetInt64(1);
     }
 
     /// <summary>TRUNCATE waiting at most <paramref name="busyMs"/> for readers and writer; true when the log was reset.</summary>
@@ -138,16 +152,19 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
         SqliteConnection? c = null;
         var idle = 0;
         var truncated = false;
+        var behind = false;
         try
         {
             while (true)
             {
-                _wake.WaitOne(Interval);
+                // Behind (the last pass did not copy everything): the next pass starts soon, not after a full pause
+                // (a short one still, so a reader holding the log back does not make this loop spin).
+                _wake.WaitOne(behind ? BehindInterval : Interval);
                 bool pass;
                 lock (_gate)
                 {
                     if (_disposed) return;
-                    pass = _pending;
+                    pass = _pending || behind;
                     _pending = false;
                     if (pass) (idle, truncated) = (0, false);
                     // Quiet for a while: end the thread (and its connection); the next write starts another.
@@ -157,13 +174,20 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
                 {
                     if (pass)
                     {
-                        c ??= db.Open();
-                        using var cmd = c.CreateCommand();
-                        cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-                        cmd.ExecuteNonQuery();
                         // PASSIVE copies but never resets: under sustained load the file only grows. Past the
-                        // threshold the writer resets it between two commits (RestartIfDue).
-                        if (WalBytes() > RestartBytes) _restartDue = true;
+                        // threshold the writer resets it between two commits (RestartIfDue), as soon as a pass has
+                        // copied everything, so the reset itself has only the last few commits left to copy.
+                        // Past the bound itself (the passes could not keep up: a starved machine) no pass runs, so
+                        // the writer's reset is not refused for the checkpoint lock; it copies the rest itself.
+                        if (WalBytes() > maxWalBytes)
+                        {
+                            (_restartDue, behind) = (true, false);
+                            continue;
+                        }
+                        c ??= db.Open();
+                        var caughtUp = Passive(c);
+                        behind = !caughtUp;
+                        if (caughtUp && WalBytes() > RestartBytes) _restartDue = true;
                     }
                     else if (!truncated && idle * Interval >= IdleTruncateAfter)
                     {
