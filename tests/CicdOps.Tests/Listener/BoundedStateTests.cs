@@ -128,6 +128,23 @@ public class BoundedStateTests
         Assert.Equal(sent, Count(t, "SELECT count(*) FROM webhook_deliveries WHERE accepted=1"));
     }
 
+    [Fact]
+    public async Task Once_deliveries_stop_the_running_listener_folds_the_WAL_back_to_0_bytes()
+    {
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app", pinned: Payloads.Before));
+        var body = Payloads.GitHubPush();
+        foreach (var (status, _) in await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
+                     t.PostAsync(body, Payloads.GitHubHeaders(body, TestListener.SecretBytes, delivery: "idle-" + i)))))
+            Assert.Equal(HttpStatusCode.Accepted, status);
+        var wal = new FileInfo(Path.Combine(t.DataPath, "cicdops.db-wal"));
+        Assert.True(Length(wal) > 0, "the deliveries left nothing in the WAL");
+        // Still running, just idle: the checkpointer truncates after a second without writes (bounded wait, not a timing assertion).
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < until && Length(wal) > 0) await Task.Delay(100);
+        Assert.True(Length(wal) == 0, $"WAL is {Length(wal)} bytes while the listener has been idle");
+        Assert.Equal(HttpStatusCode.Accepted, (await t.PostAsync(body, Payloads.GitHubHeaders(body, TestListener.SecretBytes, delivery: "after-idle"))).Status);
+    }
+
     private static long Count(TestListener t, string sql) => t.Engine.Context.Db.Read(c =>
     {
         using var cmd = c.CreateCommand();
