@@ -102,7 +102,13 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
             Exec(_connection, "BEGIN IMMEDIATE");
             try
             {
-                for (var i = 0; i < batch.Count; i++) failed[i] = !RunIsolated(_connection, batch[i]);
+                if (batch.Count == 1)
+                {
+                    // Alone in its transaction: no savepoint needed, a failure rolls the whole (its own) transaction back.
+                    if (!RunAlone(_connection, batch[0])) { failed[0] = true; return; }
+                }
+                else
+                    for (var i = 0; i < batch.Count; i++) failed[i] = !RunIsolated(_connection, batch[i]);
                 Exec(_connection, "COMMIT");
             }
             catch
@@ -123,6 +129,22 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
         // After the acknowledgements: resetting a long WAL here costs the next batch a moment, never this one.
         try { _checkpointer.RestartIfDue(_connection.Connection); }
         catch (SqliteException) { /* the next commit tries again */ }
+    }
+
+    /// <summary>The only write of its transaction; when it throws, the transaction is rolled back and only it fails.</summary>
+    private static bool RunAlone(Statements c, IWork work)
+    {
+        try
+        {
+            work.Run(c);
+            return true;
+        }
+        catch (Exception e)
+        {
+            try { Exec(c, "ROLLBACK"); } catch (SqliteException) { /* SQLite rolled it back already */ }
+            work.Fail(e);
+            return false;
+        }
     }
 
     /// <summary>
