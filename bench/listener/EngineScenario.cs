@@ -36,8 +36,25 @@ internal static class EngineScenario
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var (alloc0, gcs0) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0));
         var sw = Stopwatch.StartNew();
+        // The WAL's size while the load runs (sampled every 20 ms): what the writer's resets keep it to.
+        var walPeak = 0L;
+        var restarts0 = f.Listener.WalRestarts;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            var wal = new FileInfo(f.Db + "-wal");
+            while (!sampling.IsCancellationRequested)
+            {
+                wal.Refresh();
+                if (wal.Exists) walPeak = Math.Max(walPeak, wal.Length);
+                try { await Task.Delay(20, sampling.Token); } catch (OperationCanceledException) { }
+            }
+        });
         var results = await Scenario.Load(http, f.Url, payloads, connections, duration, "run");
         var elapsed = sw.Elapsed.TotalSeconds;
+        sampling.Cancel();
+        await sampler;
+        var walRestarts = f.Listener.WalRestarts - restarts0;
         // This process only (client, listener, engine, runner threads); git and the app are child processes, not counted.
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / Math.Max(1, results.Count);
         var (alloc, gcs) = ((GC.GetTotalAllocatedBytes() - alloc0) / Math.Max(1, results.Count) / 1024.0, GC.CollectionCount(0) - gcs0);
@@ -55,7 +72,7 @@ internal static class EngineScenario
             $"engine projects={projectCount,-4} deliveries={results.Count,-6} deliveries/s={results.Count / elapsed,6:0} " +
             $"p50={Scenario.Percentile(latencies, 0.50):0.00}ms p99={Scenario.Percentile(latencies, 0.99):0.00}ms max={latencies.LastOrDefault():0.0}ms " +
             $"202={accepted.Count} other={results.Count - accepted.Count} lost-acks={lost} deploy-requests={requests} deploys-run={runs} " +
-            $"[{byStatus}] idle-after={idle.TotalSeconds:0.0}s cpu/delivery={cpu:0.00}ms alloc/delivery={alloc:0.0}KB gen0-gcs={gcs} load={load}");
+            $"[{byStatus}] idle-after={idle.TotalSeconds:0.0}s wal-peak={walPeak / 1048576.0:0.0}MB wal-resets={walRestarts} cpu/delivery={cpu:0.00}ms alloc/delivery={alloc:0.0}KB gen0-gcs={gcs} load={load}");
     }
 
     /// <summary>
@@ -156,7 +173,7 @@ internal static class EngineScenario
         public required string TargetBranch { get; init; }
         public required IReadOnlyList<string> Commits { get; init; }
         public required IReadOnlyList<string> Projects { get; init; }
-        private string Db => Path.Combine(Root, "data", "cicdops.db");
+        public string Db => Path.Combine(Root, "data", "cicdops.db");
 
         public static async Task<Fixture> CreateAsync(int projectCount)
         {

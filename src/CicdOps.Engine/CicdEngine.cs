@@ -29,7 +29,6 @@ public sealed partial class CicdEngine : IDisposable
             db.Initialize();
             // A grant left by an engine process that died mid-install is root for that project: drop it now.
             sandbox.RemoveStaleSudoGrants();
-            if (sandbox.IsSandboxed) Git.LocalRepositoryTrust.RemoveStale();
             var tracker = Processes.AppTrackerFactory.Create(options.ProcessTracking, root);
             return new CicdEngine(new EngineContext(options with { DataPath = root }, new DataLayout(root), db, sandbox, tracker));
         }

@@ -50,15 +50,19 @@ internal static class DeploymentQueue
     private static long Insert(Statements c, DataLayout layout, string project, string branch, string? commit, DeploymentTrigger trigger,
         DeploymentStatus status, string? reason, bool forceInstall, long now)
     {
-        var id = (long)c.Scalar("""
-            INSERT INTO deployments (project, requested_commit, commit_sha, branch, trigger, status, reason, force_install, queued_at, log_path,
+        // One statement, log path included: the id is the one AUTOINCREMENT would give (past both the sequence and
+        // the largest id), taken inside the caller's write transaction, so the row never needs a second UPDATE.
+        var logs = layout.DeploymentLogs(project);
+        if (!logs.EndsWith(Path.DirectorySeparatorChar)) logs += Path.DirectorySeparatorChar;
+        return (long)c.Scalar("""
+            INSERT INTO deployments (id, project, requested_commit, commit_sha, branch, trigger, status, reason, force_install, queued_at, log_path,
                 finished_at)
-            VALUES ($p, $rc, $rc, $b, $t, $s, $reason, $f, $now, '', CASE WHEN $s IN ('Queued','Running') THEN NULL ELSE $now END)
+            SELECT n, $p, $rc, $rc, $b, $t, $s, $reason, $f, $now, $logs || n || '.log', CASE WHEN $s IN ('Queued','Running') THEN NULL ELSE $now END
+            FROM (SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'deployments'), 0),
+                             coalesce((SELECT max(id) FROM deployments), 0)) + 1 AS n)
             RETURNING id
             """,
             ("$p", project), ("$rc", commit), ("$b", branch), ("$t", trigger.ToString()), ("$s", status.ToString()),
-            ("$reason", reason), ("$f", forceInstall ? 1 : 0), ("$now", now))!;
-        c.Execute("UPDATE deployments SET log_path=$l WHERE id=$id", ("$l", Path.Combine(layout.DeploymentLogs(project), $"{id}.log")), ("$id", id));
-        return id;
+            ("$reason", reason), ("$f", forceInstall ? 1 : 0), ("$now", now), ("$logs", logs))!;
     }
 }

@@ -28,36 +28,45 @@ internal sealed partial class DeploymentRunner
     /// The delivery that queued this deployment shows it too: its entry for this project becomes "stale" with the
     /// reason, and the delivery's outcome becomes "stale" when none of its projects deploys any more.
     /// </summary>
-    private void MarkDeliveryStale(string reason) => Update(c =>
+    /// <remarks>
+    /// The delivery is found by a read, never inside the write transaction: under sustained load the table holds
+    /// millions of rows, and scanning them under the write lock stalled every acknowledgement behind it. The read
+    /// only looks at deliveries received around the deployment's queue time (the delivery was recorded in the same
+    /// transaction that queued it); the write then re-reads each found row by id.
+    /// </remarks>
+    private void MarkDeliveryStale(string reason)
     {
-        var rows = new List<(long Id, string Detail)>();
-        using (var find = c.CreateCommand())
+        var candidates = _ctx.Db.Read(c => StaleDeliveryLookup.Find(c, _d.Id, _d.QueuedAt.ToUnixTimeMilliseconds()));
+        if (candidates.Count == 0) return;
+        Update(c =>
         {
-            find.CommandText = """
-                SELECT id, detail FROM webhook_deliveries
-                WHERE accepted = 1 AND outcome = 'queued' AND detail IS NOT NULL AND json_valid(detail)
-                  AND EXISTS (SELECT 1 FROM json_each(detail) WHERE json_extract(value, '$.deployment') = $d)
-                """;
-            find.Parameters.AddWithValue("$d", _d.Id);
-            using var r = find.ExecuteReader();
-            while (r.Read()) rows.Add((r.GetInt64(0), r.GetString(1)));
-        }
-        foreach (var (id, detail) in rows)
-        {
-            if (JsonNode.Parse(detail) is not JsonArray entries) continue;
-            foreach (var e in entries.OfType<JsonObject>())
+            foreach (var id in candidates)
             {
-                if (e["deployment"]?.GetValue<long>() != _d.Id) continue;
-                e["result"] = "stale";
-                e["reason"] = reason;
+                string? detail;
+                using (var read = c.CreateCommand())
+                {
+                    read.CommandText = "SELECT detail FROM webhook_deliveries WHERE id = $id AND accepted = 1 AND outcome = 'queued'";
+                    read.Parameters.AddWithValue("$id", id);
+                    detail = read.ExecuteScalar() as string;
+                }
+                if (detail is null || JsonNode.Parse(detail) is not JsonArray entries) continue;
+                var changed = false;
+                foreach (var e in entries.OfType<JsonObject>())
+                {
+                    if (e["deployment"]?.GetValue<long>() != _d.Id) continue;
+                    e["result"] = "stale";
+                    e["reason"] = reason;
+                    changed = true;
+                }
+                if (!changed) continue;
+                var stillQueued = entries.OfType<JsonObject>().Any(e => (string?)e["result"] == "queued");
+                using var update = c.CreateCommand();
+                update.CommandText = "UPDATE webhook_deliveries SET detail = $detail, outcome = $o WHERE id = $id";
+                update.Parameters.AddWithValue("$detail", entries.ToJsonString());
+                update.Parameters.AddWithValue("$o", stillQueued ? "queued" : "stale");
+                update.Parameters.AddWithValue("$id", id);
+                update.ExecuteNonQuery();
             }
-            var stillQueued = entries.OfType<JsonObject>().Any(e => (string?)e["result"] == "queued");
-            using var update = c.CreateCommand();
-            update.CommandText = "UPDATE webhook_deliveries SET detail = $detail, outcome = $o WHERE id = $id";
-            update.Parameters.AddWithValue("$detail", entries.ToJsonString());
-            update.Parameters.AddWithValue("$o", stillQueued ? "queued" : "stale");
-            update.Parameters.AddWithValue("$id", id);
-            update.ExecuteNonQuery();
-        }
-    });
+        });
+    }
 }

@@ -18,6 +18,9 @@ internal sealed class LocalRepositoryTrust : IDisposable
     {
         var path = LocalPath(repository);
         if (path is null || path.Any(ch => char.IsControl(ch))) return null;
+        // The sweep of what killed processes left runs once per process, here rather than at every engine open: it
+        // lists the whole temp directory, which `cicdops project list` and other quick commands should not pay for.
+        if (Interlocked.Exchange(ref _swept, 1) == 0) RemoveStale();
         var dirs = new List<string> { path };
         if (Path.GetFileName(path) == ".git") dirs.Add(Path.GetDirectoryName(path)!);
         // The pid in the name lets a later engine start remove what a killed process left (RemoveStale).
@@ -32,8 +35,9 @@ internal sealed class LocalRepositoryTrust : IDisposable
     }
 
     private const string Prefix = "cicdops-gitconfig-";
+    private static int _swept;
 
-    /// <summary>At engine start: removes trust files whose creating process is gone.</summary>
+    /// <summary>Before a process's first trust file: removes trust files whose creating process is gone.</summary>
     public static void RemoveStale()
     {
         try

@@ -45,6 +45,9 @@ public sealed class WebhookListener : IAsyncDisposable
     /// <summary>Requests answered without being verified (401, 413, 408, 503 before the signature held), since start.</summary>
     public long Unverified => _handler.UnverifiedCounts.Total;
 
+    /// <summary>Times the delivery writer reset the WAL under load (tests read it).</summary>
+    internal long WalRestarts => _store.WalRestarts;
+
     /// <summary>Binds and starts serving. Throws <see cref="CicdException"/> on bad options or a busy port.</summary>
     public void Start() => StartAsync().GetAwaiter().GetResult();
 

@@ -46,7 +46,9 @@ internal sealed class Database
         Guarded(() =>
         {
             using var c = Open();
-            StateIntegrity.CheckOpened(c, FilePath);
+            // Current already (every open but the first after an upgrade): nothing to write, so no write lock is
+            // taken, and a quick command never waits for a busy listener's group commit just to start.
+            if (StateIntegrity.CheckOpened(c, FilePath) == Schema.LatestVersion) return 0;
             using (var wal = c.CreateCommand())
             {
                 wal.CommandText = "PRAGMA journal_mode=WAL;";

@@ -13,8 +13,8 @@ internal static class StateIntegrity
 
     public static bool IsDamage(SqliteException e) => e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase;
 
-    /// <summary>At open, before anything is written: an existing file must hold CicdOps state of a known version.</summary>
-    public static void CheckOpened(SqliteConnection c, string file)
+    /// <summary>At open, before anything is written: an existing file must hold CicdOps state of a known version. Returns that version.</summary>
+    public static int CheckOpened(SqliteConnection c, string file)
     {
         var version = Convert.ToInt32(Scalar(c, "PRAGMA user_version"));
         if (version > Schema.LatestVersion)
@@ -29,6 +29,7 @@ internal static class StateIntegrity
         // Every version has the projects table: its absence is damage, not an old version.
         if (Scalar(c, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'projects'") is null)
             throw Damaged(file, "the projects table is missing");
+        return version;
     }
 
     public static void QuickCheck(SqliteConnection c, string file)

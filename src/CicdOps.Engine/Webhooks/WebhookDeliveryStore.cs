@@ -27,6 +27,9 @@ public sealed class WebhookDeliveryStore : IDisposable
         _clock = clock ?? TimeProvider.System;
     }
 
+    /// <summary>Times the writer reset the WAL between group commits (the bound under sustained load).</summary>
+    internal long WalRestarts => _writes.WalRestarts;
+
     /// <summary>Opens the store in <paramref name="dataPath"/>, creating or upgrading the database as needed.</summary>
     public static WebhookDeliveryStore Open(string dataPath)
     {
@@ -54,25 +57,48 @@ public sealed class WebhookDeliveryStore : IDisposable
         var now = Now();
         return _writes.Enqueue(c =>
         {
-            if (Claim(c, d, now) is not { } id)
+            switch (Existing(c, d, now))
             {
-                var dup = Insert(c, d, accepted: false, outcome: "duplicate", statusCode: 200, detail: null, now, completed: true);
-                return new DeliveryClaim<T>(false, (long)dup.ExecuteScalar()!, default);
+                case ExistingClaim.None:
+                {
+                    // The usual case: the id is free, so the record is written once, with its outcome (a duplicate
+                    // racing in the same or another process waits for this transaction and then finds it).
+                    var o = handle(c);
+                    var id = (long)Insert(c, d, accepted: true, o.Outcome, o.StatusCode, o.Detail, now, completedAt: Now()).ExecuteScalar()!;
+                    return new DeliveryClaim<T>(true, id, o.Value);
+                }
+                case ExistingClaim.Stale when TakeOver(c, d, now) is { } id:
+                {
+                    var o = handle(c);
+                    c.Execute("UPDATE webhook_deliveries SET outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid",
+                        ("$o", o.Outcome), ("$s", o.StatusCode), ("$d", o.Detail), ("$now", Now()), ("$rid", id));
+                    return new DeliveryClaim<T>(true, id, o.Value);
+                }
+                default:
+                {
+                    var dup = Insert(c, d, accepted: false, outcome: "duplicate", statusCode: 200, detail: null, now, completedAt: now);
+                    return new DeliveryClaim<T>(false, (long)dup.ExecuteScalar()!, default);
+                }
             }
-            var o = handle(c);
-            c.Execute("UPDATE webhook_deliveries SET outcome = $o, status_code = $s, detail = $d, completed_at = $now WHERE id = $rid",
-                ("$o", o.Outcome), ("$s", o.StatusCode), ("$d", o.Detail), ("$now", Now()), ("$rid", id));
-            return new DeliveryClaim<T>(true, id, o.Value);
         });
     }
 
-    /// <summary>The new accepted record's id, or null when the delivery id is already taken.</summary>
-    private long? Claim(Statements c, WebhookDeliveryStart d, long now)
+    private enum ExistingClaim { None, Taken, Stale }
+
+    /// <summary>Whether the delivery id is free, claimed, or claimed by a listener that died mid-request.</summary>
+    private ExistingClaim Existing(Statements c, WebhookDeliveryStart d, long now)
     {
-        if (Insert(c, d, accepted: true, outcome: "received", statusCode: 0, detail: null, now, completed: false).ExecuteScalar() is long id)
-            return id;
+        using var r = c.Command("SELECT outcome, received_at FROM webhook_deliveries WHERE provider = $provider AND delivery_id = $id AND accepted = 1",
+            ("$provider", d.Provider), ("$id", d.DeliveryId)).ExecuteReader();
+        if (!r.Read()) return ExistingClaim.None;
         // A claim still "received" long after it was made was left by an older listener that died mid-request
         // (claims are now written with their outcome in one transaction): a redelivery takes it over.
+        return r.GetString(0) == "received" && r.GetInt64(1) < now - (long)StaleClaimAfter.TotalMilliseconds ? ExistingClaim.Stale : ExistingClaim.Taken;
+    }
+
+    /// <summary>Takes over a stale claim for this request; its id, or null when it is no longer stale.</summary>
+    private long? TakeOver(Statements c, WebhookDeliveryStart d, long now)
+    {
         var stale = c.Command("""
             UPDATE webhook_deliveries SET received_at = $now, event = $event, repository = $repo, ref = $ref,
                 commit_sha = $commit, signature = $sig
@@ -92,7 +118,7 @@ public sealed class WebhookDeliveryStore : IDisposable
         var now = Now();
         return _writes.Enqueue(c =>
         {
-            return (long)Insert(c, d, accepted: false, outcome, statusCode, detail, now, completed: true).ExecuteScalar()!;
+            return (long)Insert(c, d, accepted: false, outcome, statusCode, detail, now, completedAt: now).ExecuteScalar()!;
         });
     }
 
@@ -194,7 +220,7 @@ public sealed class WebhookDeliveryStore : IDisposable
 
     private long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private static SqliteCommand Insert(Statements c, WebhookDeliveryStart d, bool accepted, string outcome, int statusCode, string? detail, long now, bool completed) =>
+    private static SqliteCommand Insert(Statements c, WebhookDeliveryStart d, bool accepted, string outcome, int statusCode, string? detail, long now, long? completedAt) =>
         // OR IGNORE only ever triggers on the partial unique index (accepted rows).
         c.Command("""
             INSERT OR IGNORE INTO webhook_deliveries
@@ -202,7 +228,7 @@ public sealed class WebhookDeliveryStore : IDisposable
             VALUES ($provider, $id, $event, $accepted, $repo, $ref, $commit, $sig, $outcome, $status, $detail, $now, $completed)
             RETURNING id
             """, With(d, ("$accepted", accepted ? 1 : 0), ("$outcome", outcome), ("$status", statusCode), ("$detail", detail),
-                ("$now", now), ("$completed", completed ? now : null)));
+                ("$now", now), ("$completed", completedAt)));
 
     /// <summary>The delivery's own columns as parameters, then <paramref name="more"/>.</summary>
     private static (string, object?)[] With(WebhookDeliveryStart d, params (string, object?)[] more) =>

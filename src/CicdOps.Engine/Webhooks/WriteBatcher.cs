@@ -18,6 +18,14 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
     private bool _busy;
     private Statements? _connection;
     private readonly WalCheckpointer _checkpointer = new(db, maxWalBytes);
+    // The helper that takes over from a leader under load: one long-lived thread woken per hand-off (creating a
+    // thread per hand-off cost more than the batches it committed); it ends after HelperIdle without work.
+    private static readonly TimeSpan HelperIdle = TimeSpan.FromSeconds(10);
+    private Thread? _helper;
+    private bool _helperWanted, _disposed;
+
+    /// <summary>Times the writer reset the WAL between group commits.</summary>
+    public long WalRestarts => _checkpointer.Restarts;
 
     public Task<T> Enqueue<T>(Func<Statements, T> write)
     {
@@ -47,7 +55,13 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
                 {
                     // Hand off: a dedicated thread, not a pool item, because under load the pool's queue is
                     // long and every waiting request would sit behind it on each commit.
-                    new Thread(() => Drain(leader: false)) { IsBackground = true, Name = "cicdops-delivery-writer" }.Start();
+                    _helperWanted = true;
+                    if (_helper is null)
+                    {
+                        _helper = new Thread(HelperLoop) { IsBackground = true, Name = "cicdops-delivery-writer" };
+                        _helper.Start();
+                    }
+                    else Monitor.Pulse(_gate);
                     return;
                 }
                 if (_pending.Count <= MaxBatch) { batch = _pending; _pending = new List<IWork>(); }
@@ -55,6 +69,26 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
             }
             Commit(batch);
             batchesRun++;
+        }
+    }
+
+    private void HelperLoop()
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                while (!_helperWanted)
+                {
+                    if (_disposed || !Monitor.Wait(_gate, HelperIdle) && !_helperWanted)
+                    {
+                        _helper = null;
+                        return;
+                    }
+                }
+                _helperWanted = false;
+            }
+            Drain(leader: false);
         }
     }
 
@@ -68,7 +102,13 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
             Exec(_connection, "BEGIN IMMEDIATE");
             try
             {
-                for (var i = 0; i < batch.Count; i++) failed[i] = !RunIsolated(_connection, batch[i]);
+                if (batch.Count == 1)
+                {
+                    // Alone in its transaction: no savepoint needed, a failure rolls the whole (its own) transaction back.
+                    if (!RunAlone(_connection, batch[0])) { failed[0] = true; return; }
+                }
+                else
+                    for (var i = 0; i < batch.Count; i++) failed[i] = !RunIsolated(_connection, batch[i]);
                 Exec(_connection, "COMMIT");
             }
             catch
@@ -86,6 +126,25 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
         }
         _checkpointer.Wrote();
         for (var i = 0; i < batch.Count; i++) if (!failed[i]) batch[i].Publish();
+        // After the acknowledgements: resetting a long WAL here costs the next batch a moment, never this one.
+        try { _checkpointer.RestartIfDue(_connection.Connection); }
+        catch (SqliteException) { /* the next commit tries again */ }
+    }
+
+    /// <summary>The only write of its transaction; when it throws, the transaction is rolled back and only it fails.</summary>
+    private static bool RunAlone(Statements c, IWork work)
+    {
+        try
+        {
+            work.Run(c);
+            return true;
+        }
+        catch (Exception e)
+        {
+            try { Exec(c, "ROLLBACK"); } catch (SqliteException) { /* SQLite rolled it back already */ }
+            work.Fail(e);
+            return false;
+        }
     }
 
     /// <summary>
@@ -120,6 +179,8 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
     {
         lock (_gate)
         {
+            _disposed = true;
+            Monitor.PulseAll(_gate);
             if (!_busy) Reset();
         }
         _checkpointer.Dispose();

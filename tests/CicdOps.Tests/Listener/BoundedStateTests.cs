@@ -57,6 +57,8 @@ public class BoundedStateTests
         var until = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < until && Length(wal) > limit) await Task.Delay(50);
         Assert.True(Length(wal) <= limit, $"WAL is {Length(wal)} bytes after the load (peak {peak}), over its {limit}-byte limit");
+        // The bound came from the writer resetting the log between group commits, not only from the idle truncation.
+        Assert.True(t.Listener.WalRestarts > 0, $"the writer never reset the WAL (peak {peak} bytes)");
 
         // The service prunes by its retention settings (at start, then every minute).
         await t.Listener.StopAsync();
@@ -77,6 +79,70 @@ public class BoundedStateTests
         Assert.Equal("last", kept[0].DeliveryId);
         // The service's clean stop folded the WAL back completely.
         Assert.True(Length(wal) == 0, $"WAL is {Length(wal)} bytes after a clean shutdown");
+    }
+
+    [Fact]
+    public async Task A_reader_holding_an_old_snapshot_does_not_stall_acknowledgements_and_the_WAL_is_reset_once_it_ends()
+    {
+        const long limit = 256 * 1024;
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app", pinned: Payloads.Before),
+            o => o with { MaxWalBytes = limit });
+        var body = Payloads.GitHubPush();
+        var wal = new FileInfo(Path.Combine(t.DataPath, "cicdops.db-wal"));
+        var sent = 0;
+        async Task PostChunk()
+        {
+            var chunk = Enumerable.Range(sent, 32).Select(i => t.PostAsync(body, Payloads.GitHubHeaders(body, TestListener.SecretBytes, delivery: "d-" + i)));
+            sent += 32;
+            // A hang detector, not a timing assertion: a checkpoint waiting for the reader below held writers for its
+            // whole busy timeout (30 s) each time it was tried.
+            foreach (var (status, _) in await Task.WhenAll(chunk).WaitAsync(TimeSpan.FromSeconds(20)))
+                Assert.Equal(HttpStatusCode.Accepted, status);
+        }
+
+        await PostChunk();
+        using (var reader = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(t.DataPath, Database.FileName)};Pooling=False"))
+        {
+            reader.Open();
+            using var snapshot = reader.BeginTransaction(deferred: true);
+            using (var read = reader.CreateCommand())
+            {
+                read.CommandText = "SELECT count(*) FROM webhook_deliveries";
+                Assert.Equal(32L, (long)read.ExecuteScalar()!);
+            }
+            // While the reader keeps its snapshot nothing can reset the log: it grows past its bound, and every
+            // delivery is still acknowledged.
+            for (var i = 0; i < 100 && Length(wal) <= 2 * limit; i++) await PostChunk();
+            Assert.True(Length(wal) > 2 * limit, $"the WAL did not grow past twice its bound ({Length(wal)} bytes) while a reader held it");
+            snapshot.Rollback();
+        }
+        // The reader is gone: the writer resets the log between two group commits and the file is cut back.
+        var restartsBefore = t.Listener.WalRestarts;
+        for (var i = 0; i < 100 && (Length(wal) > limit || t.Listener.WalRestarts == restartsBefore); i++)
+        {
+            await PostChunk();
+            await Task.Delay(100);
+        }
+        Assert.True(t.Listener.WalRestarts > restartsBefore, "the writer never reset the WAL after the reader ended");
+        Assert.True(Length(wal) <= limit, $"WAL is {Length(wal)} bytes after the reader ended, over its {limit}-byte limit");
+        Assert.Equal(sent, Count(t, "SELECT count(*) FROM webhook_deliveries WHERE accepted=1"));
+    }
+
+    [Fact]
+    public async Task Once_deliveries_stop_the_running_listener_folds_the_WAL_back_to_0_bytes()
+    {
+        await using var t = TestListener.Start(new SeededProjects().Add("app", "https://github.com/org/app", pinned: Payloads.Before));
+        var body = Payloads.GitHubPush();
+        foreach (var (status, _) in await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
+                     t.PostAsync(body, Payloads.GitHubHeaders(body, TestListener.SecretBytes, delivery: "idle-" + i)))))
+            Assert.Equal(HttpStatusCode.Accepted, status);
+        var wal = new FileInfo(Path.Combine(t.DataPath, "cicdops.db-wal"));
+        Assert.True(Length(wal) > 0, "the deliveries left nothing in the WAL");
+        // Still running, just idle: the checkpointer truncates after a second without writes (bounded wait, not a timing assertion).
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < until && Length(wal) > 0) await Task.Delay(100);
+        Assert.True(Length(wal) == 0, $"WAL is {Length(wal)} bytes while the listener has been idle");
+        Assert.Equal(HttpStatusCode.Accepted, (await t.PostAsync(body, Payloads.GitHubHeaders(body, TestListener.SecretBytes, delivery: "after-idle"))).Status);
     }
 
     private static long Count(TestListener t, string sql) => t.Engine.Context.Db.Read(c =>
