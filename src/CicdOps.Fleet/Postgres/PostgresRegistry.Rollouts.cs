@@ -102,7 +102,7 @@ public sealed partial class PostgresRegistry
     {
         var rollouts = await Query(c, RolloutSelect + where, ReadRollout, ct, args);
         if (rollouts.Count == 0) return rollouts;
-        var targets = await Query(c, TargetSelect + " WHERE rollout_id = ANY($1)", ReadTarget, ct, rollouts.Select(r => r.Id).ToArray());
+        var targets = await Query(c, TargetSelect + " WHERE rollout_id = ANY($1)", ReadTarget, ct, new object?[] { rollouts.Select(r => r.Id).ToArray() });
         return rollouts.Select(r => r with { Targets = FleetRolloutOrder.Sort(targets.Where(t => t.RolloutId == r.Id)) }).ToList();
     }, ct);
 
