@@ -72,7 +72,7 @@ public enum FleetRolloutStatus
     Succeeded,
     /// <summary>A wave failed; the waves after it were never asked.</summary>
     Failed,
-    /// <summary>A wave failed and the nodes already done were put back on what they served before.</summary>
+    /// <summary>A wave failed and, with rollback on failure, every node that took the rollout serves what it served before again.</summary>
     RolledBack,
     /// <summary>Stopped by the session driving it (Ctrl+C) before it ended.</summary>
     Cancelled,
