@@ -17,7 +17,7 @@ public sealed class FleetRolloutTests
     public FleetRolloutTests(PostgresCluster pg) { _pg = pg; }
 
     /// <summary>Servers named a-…, b-…, c-… (the canary is the first by name), each hosting <paramref name="project"/> at v1 unless told otherwise.</summary>
-    private sealed class Fleet : IDisposable
+    internal sealed class Fleet : IDisposable
     {
         public readonly TestRepository Repo = new();
         public readonly List<ListenerNode> Nodes = new();
