@@ -22,6 +22,7 @@ internal static partial class Commands
         fleet.Add(FleetStatus());
         fleet.Add(FleetSyncCommand());
         fleet.Add(FleetWatch());
+        AddFleetActions(fleet);
         AddFleetOnce(fleet);
         return fleet;
     }

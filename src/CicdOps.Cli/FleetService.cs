@@ -34,7 +34,12 @@ internal static class FleetService
         var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
         log($"fleet: publishing {engine.GetNodeIdentity().Name} to {maskedRegistry}");
         var loop = Task.Run(() => sync.RunAsync(cts.Token), CancellationToken.None);
-        return new Running(registry, cts, loop);
+        // Fleet actions (deploy, pin, unpin, rollback asked through the registry) for this node's projects.
+        var requests = registry is IFleetRolloutStore store
+            ? Task.Run(() => new CicdOps.Fleet.Rollouts.FleetRequestRunner(engine, store, engine.GetNodeIdentity(), engine.GetFleetMembership()!.SyncInterval, log)
+                .RunAsync(cts.Token), CancellationToken.None)
+            : Task.CompletedTask;
+        return new Running(registry, cts, Task.WhenAll(loop, requests));
     }
 
     /// <summary>

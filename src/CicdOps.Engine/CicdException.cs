@@ -58,6 +58,10 @@ public enum CicdError
     FleetRegistryIncompatible,
     /// <summary>A fleet command needs this node to have joined a fleet first.</summary>
     NotInFleet,
+    /// <summary>No fleet rollout has that id.</summary>
+    FleetRolloutNotFound,
+    /// <summary>No node of the fleet hosts the project a fleet action names.</summary>
+    FleetProjectNotFound,
     /// <summary>No API token has that name or id.</summary>
     ApiTokenNotFound,
     /// <summary>An API token of that name exists already.</summary>
@@ -77,7 +81,7 @@ public static class CicdErrorKinds
     public static CicdErrorKind Kind(this CicdError e) => e switch
     {
         CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound
-            or CicdError.ApiTokenNotFound or CicdError.PipelineRunNotFound or CicdError.NotificationChannelNotFound => CicdErrorKind.NotFound,
+            or CicdError.ApiTokenNotFound or CicdError.PipelineRunNotFound or CicdError.FleetRolloutNotFound or CicdError.FleetProjectNotFound or CicdError.NotificationChannelNotFound => CicdErrorKind.NotFound,
         CicdError.ProjectExists or CicdError.ApiTokenExists or CicdError.NotificationChannelExists => CicdErrorKind.AlreadyExists,
         CicdError.RepositoryUnreachable or CicdError.FleetRegistryUnavailable => CicdErrorKind.ConnectionError,
         CicdError.NothingToCancel or CicdError.NoRollbackTarget or CicdError.CommitNeverDeployed or CicdError.ProjectPinned

@@ -12,7 +12,7 @@ namespace CicdOps.Fleet.Mongo;
 /// <see cref="InitializeAsync"/>. Watchers use a change stream where the server has one (replica sets, Atlas)
 /// and poll the updatedAt/storedAt/lastSeen indexes otherwise (a standalone mongod; removals are then not seen).
 /// </summary>
-public sealed class MongoRegistry : IFleetRegistry
+public sealed partial class MongoRegistry : IFleetRegistry, IFleetRolloutStore
 {
     private readonly MongoClient _client;
     private readonly IMongoDatabase _db;
@@ -53,6 +53,7 @@ public sealed class MongoRegistry : IFleetRegistry
         await Projects.Indexes.CreateManyAsync(MongoQueries.ProjectIndexes(), ct);
         await Deployments.Indexes.CreateManyAsync(MongoQueries.DeploymentIndexes(), ct);
         await Events.Indexes.CreateManyAsync(MongoQueries.EventIndexes(), ct);
+        await InitializeRolloutsAsync(ct);
     });
 
     public Task PublishNodeAsync(FleetNode node, CancellationToken ct) =>

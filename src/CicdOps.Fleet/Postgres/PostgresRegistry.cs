@@ -11,7 +11,7 @@ namespace CicdOps.Fleet.Postgres;
 /// Every write notifies <see cref="Channel"/> in its own transaction (delivered on commit), so watchers
 /// (LISTEN) learn of it at once and read the row by its key.
 /// </summary>
-public sealed class PostgresRegistry : IFleetRegistry
+public sealed partial class PostgresRegistry : IFleetRegistry, IFleetRolloutStore
 {
     public const string Channel = "cicdops_fleet";
     private readonly NpgsqlDataSource _source;

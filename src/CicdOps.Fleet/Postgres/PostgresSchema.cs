@@ -71,6 +71,46 @@ internal static class PostgresSchema
         );
         CREATE INDEX fleet_events_recent ON fleet_events (at DESC);
         """,
+        // 2: fleet actions: rollouts (who asked, waves) and each node's request and outcome. Not tied to fleet_nodes:
+        // a rollout's record outlives a node that leaves.
+        """
+        CREATE TABLE fleet_rollouts (
+            id TEXT PRIMARY KEY,
+            project TEXT NOT NULL,
+            action TEXT NOT NULL,
+            commit_sha TEXT,
+            requested_by TEXT NOT NULL,
+            requested_at TIMESTAMPTZ NOT NULL,
+            waves BOOLEAN NOT NULL,
+            wave_size INTEGER NOT NULL,
+            rollback_on_failure BOOLEAN NOT NULL,
+            wave_timeout_ms BIGINT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT,
+            finished_at TIMESTAMPTZ
+        );
+        CREATE INDEX fleet_rollouts_recent ON fleet_rollouts (requested_at DESC);
+        CREATE TABLE fleet_rollout_targets (
+            rollout_id TEXT NOT NULL REFERENCES fleet_rollouts(id) ON DELETE CASCADE,
+            node_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            node_name TEXT NOT NULL,
+            project TEXT NOT NULL,
+            action TEXT NOT NULL,
+            commit_sha TEXT,
+            wave INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            previous_commit TEXT,
+            result_commit TEXT,
+            deployment_id BIGINT,
+            reason TEXT,
+            requested_at TIMESTAMPTZ,
+            started_at TIMESTAMPTZ,
+            finished_at TIMESTAMPTZ,
+            PRIMARY KEY (rollout_id, node_id, kind)
+        );
+        CREATE INDEX fleet_rollout_targets_pending ON fleet_rollout_targets (node_id) WHERE status = 'Requested';
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

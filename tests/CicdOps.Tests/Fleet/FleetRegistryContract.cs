@@ -7,7 +7,7 @@ namespace CicdOps.Tests.Fleet;
 /// (PostgresRegistryContractTests here; MongoRegistryContractTests where CICDOPS_TEST_MONGODB_URI names a server).
 /// Each test gets a registry of its own (a fresh database).
 /// </summary>
-public abstract class FleetRegistryContract
+public abstract partial class FleetRegistryContract
 {
     /// <summary>A fresh, initialized registry no other test uses.</summary>
     protected abstract Task<IFleetRegistry> NewRegistryAsync();

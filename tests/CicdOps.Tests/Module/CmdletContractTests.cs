@@ -21,7 +21,7 @@ public sealed class CmdletContractTests
         "Use",
     };
 
-    private static readonly string[] HighImpact = { "Unregister-CicdProject", "Invoke-CicdRollback" };
+    private static readonly string[] HighImpact = { "Unregister-CicdProject", "Invoke-CicdRollback", "Invoke-CicdFleetRollback" };
 
     public static IEnumerable<object[]> Cmdlets() => CmdletCatalog.Names();
 
@@ -30,11 +30,11 @@ public sealed class CmdletContractTests
     {
         Assert.Equal(
             new[] { "Add-CicdNotificationChannel", "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDeployment",
-                "Get-CicdDeploymentLog", "Get-CicdEvent", "Get-CicdFleet", "Get-CicdNotification", "Get-CicdNotificationChannel", "Get-CicdPipelineRun",
+                "Get-CicdDeploymentLog", "Get-CicdEvent", "Get-CicdFleet", "Get-CicdFleetRollout", "Get-CicdNotification", "Get-CicdNotificationChannel", "Get-CicdPipelineRun",
                 "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery", "Install-CicdListenerService",
-                "Invoke-CicdRollback", "New-CicdApiToken", "Register-CicdProject", "Remove-CicdNotificationChannel", "Remove-CicdSecret", "Revoke-CicdApiToken",
-                "Set-CicdNotificationChannel", "Set-CicdPin", "Set-CicdProject", "Set-CicdProjectProxy", "Set-CicdSecret", "Start-CicdDeployment",
-                "Start-CicdListener", "Start-CicdPipeline", "Stop-CicdDeployment", "Stop-CicdPipelineRun", "Test-CicdNotificationChannel", "Test-CicdPipeline",
+                "Invoke-CicdFleetRollback", "Invoke-CicdRollback", "New-CicdApiToken", "Register-CicdProject", "Remove-CicdNotificationChannel", "Remove-CicdSecret", "Revoke-CicdApiToken",
+                "Set-CicdFleetPin", "Set-CicdNotificationChannel", "Set-CicdPin", "Set-CicdProject", "Set-CicdProjectProxy", "Set-CicdSecret", "Start-CicdDeployment",
+                "Start-CicdFleetDeployment", "Start-CicdListener", "Start-CicdPipeline", "Stop-CicdDeployment", "Stop-CicdPipelineRun", "Test-CicdNotificationChannel", "Test-CicdPipeline",
                 "Unregister-CicdProject", "Watch-CicdFleet" },
             CmdletCatalog.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
     }
