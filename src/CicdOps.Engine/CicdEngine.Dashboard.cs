@@ -15,6 +15,13 @@ public sealed partial class CicdEngine
     public static readonly TimeSpan DashboardSessionLifetime = TimeSpan.FromHours(12);
     private static readonly TimeSpan SessionTouchEvery = TimeSpan.FromMinutes(1);
 
+    /// <summary>Control characters out (a log line or table row stays one line), at most <paramref name="max"/> characters.</summary>
+    private static string OneLine(string s, int max)
+    {
+        var chars = s.Select(c => char.IsControl(c) ? '?' : c).Take(max).ToArray();
+        return new string(chars) + (s.Length > max ? "~" : "");
+    }
+
     /// <summary>A one-time login link for <paramref name="role"/>, valid <see cref="DashboardLoginValidity"/> (or <paramref name="validFor"/>, at most that).</summary>
     public DashboardLogin CreateDashboardLogin(DashboardRole role, TimeSpan? validFor = null)
     {
@@ -41,7 +48,7 @@ public sealed partial class CicdEngine
         {
             if (DashboardStore.GetLogin(c, id) is not { } l || !SecretTokenFormat.Matches(secret, l.Hash) || l.Used || l.ExpiresAt <= now) return null;
             if (!DashboardStore.UseLogin(c, id, now)) return null;
-            var clean = client is null ? null : Listener.ListenerLog.Clean(client.Length > 200 ? client[..200] : client);
+            var clean = client is null ? null : OneLine(client, 200);
             return DashboardStore.InsertSession(c, l.Role, ApiTokenFormat.Hash(cookieSecret), id, clean, now, now + DashboardSessionLifetime);
         });
         return session is null ? null : (session, SecretTokenFormat.Session.Compose(session.Id, cookieSecret));
@@ -80,7 +87,7 @@ public sealed partial class CicdEngine
     public CicdEvent RecordOperatorAction(string project, string actor, string what, long? deploymentId = null)
     {
         var name = GetProject(project).Name;
-        var message = Listener.ListenerLog.Clean($"{what} by {actor}");
+        var message = OneLine($"{what} by {actor}", 300);
         var id = _ctx.Db.Write(c => EventStore.Add(c, name, CicdEventKind.Operator, message, deploymentId));
         _ctx.Changes.Pulse();
         return GetEvents(name, id - 1, 1).Single();
