@@ -70,7 +70,7 @@
       plots.set(key, new uPlot({
         width: el.clientWidth || 130, height: el.clientHeight || 34, legend: { show: false }, cursor: { show: false },
         scales: { x: { time: true } }, axes: [{ show: false }, { show: false }],
-        series: [{}, { stroke, width: 1.5, fill: stroke + "33" }],
+        series: [{}, { stroke, width: 1.5, fill: stroke + "33", points: { show: false } }],
       }, data, el));
     });
   }
