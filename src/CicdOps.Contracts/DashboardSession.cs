@@ -34,4 +34,6 @@ public sealed record DashboardLogin
     public required string Token { get; init; }
     /// <summary>The path to open on the listener: /login/TOKEN.</summary>
     public string Path => "/login/" + Token;
+    /// <summary>The whole link (the dashboard's base URL and <see cref="Path"/>), when the front end knows the base.</summary>
+    public string? Url { get; init; }
 }
