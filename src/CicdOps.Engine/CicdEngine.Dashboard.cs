@@ -102,6 +102,13 @@ public sealed partial class CicdEngine
 
 public sealed partial class CicdEngine
 {
+    /// <summary>Each project's newest deployment (stages not loaded), by project name: one query for a whole fleet view.</summary>
+    public IReadOnlyDictionary<string, Deployment> GetLatestDeployments()
+    {
+        RecoverInterrupted();
+        return _ctx.Db.Read(DeploymentStore.LatestPerProject).ToDictionary(d => d.Project, StringComparer.Ordinal);
+    }
+
     /// <summary>The last <paramref name="maxBytes"/> (at most) of the app's log, from a line start.</summary>
     public string TailAppLog(string project, int maxBytes = 64 * 1024)
     {

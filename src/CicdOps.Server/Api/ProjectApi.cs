@@ -23,8 +23,8 @@ public sealed class ProjectApi(CicdEngine engine, TelemetryHistory history, ApiO
         Route? R(bool acts, Func<HttpContext, Caller, Task> run) => (acts ? post : get) ? new Route(acts, run) : new Route(acts, null);
         return s switch
         {
-            ["api", "projects"] => R(false, (c, _) => ApiReply.Json(c, 200, engine.GetProjects().Select(ProjectView).ToList())),
-            ["api", "projects", var p] => R(false, (c, _) => ApiReply.Json(c, 200, ProjectView(engine.GetProject(p)))),
+            ["api", "projects"] => R(false, (c, _) => ApiReply.Json(c, 200, engine.GetProjects().Select(ProjectView(engine.GetLatestDeployments())).ToList())),
+            ["api", "projects", var p] => R(false, (c, _) => ApiReply.Json(c, 200, ProjectView(engine.GetLatestDeployments())(engine.GetProject(p)))),
             ["api", "projects", var p, "deployments"] => R(false, (c, _) => ApiReply.Json(c, 200, engine.GetDeployments(p, Limit(c, 50)))),
             ["api", "projects", var p, "applog"] => R(false, (c, _) => ApiReply.Json(c, 200, new { project = p, text = engine.TailAppLog(p, Limit(c, 64 * 1024, "bytes", 1024 * 1024)) })),
             ["api", "projects", var p, "deliveries"] => R(false, (c, _) => ApiReply.Json(c, 200, DeliveriesFor(engine.GetProject(p).Name, Limit(c, 50)))),
@@ -80,12 +80,11 @@ public sealed class ProjectApi(CicdEngine engine, TelemetryHistory history, ApiO
     }
 
     /// <summary>A project with what the fleet view shows beside it: its live stats, last deployment and a forge link to its commit.</summary>
-    private object ProjectView(Project p)
+    private Func<Project, object> ProjectView(IReadOnlyDictionary<string, Deployment> latest) => p => new
     {
-        var stats = history.Latest(p.Name);
-        var last = engine.GetDeployments(p.Name, 1).FirstOrDefault();
-        return new { project = p, stats, lastDeployment = last, commitUrl = CicdEngine.CommitLink(p.Repository, p.CurrentCommit) };
-    }
+        project = p, stats = history.Latest(p.Name), lastDeployment = latest.GetValueOrDefault(p.Name),
+        commitUrl = CicdEngine.CommitLink(p.Repository, p.CurrentCommit),
+    };
 
     /// <summary>Deliveries whose per-project results name this project (the detail JSON lists them by name).</summary>
     internal IReadOnlyList<WebhookDelivery> DeliveriesFor(string project, int limit) =>

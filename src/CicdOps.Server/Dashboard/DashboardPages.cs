@@ -25,8 +25,8 @@ internal sealed class DashboardPages(CicdEngine engine, TelemetryHistory history
          .Append("<meta name=\"csrf-token\" content=\"").Append(E(v.Csrf)).Append("\"><meta name=\"htmx-config\" content='{\"includeIndicatorStyles\":false,\"allowEval\":false}'>")
          .Append("<title>").Append(E(title)).Append(" · CicdOps</title>")
          .Append("<link rel=\"stylesheet\" href=\"/static/dashboard.css\"><link rel=\"stylesheet\" href=\"/static/vendor/uplot/uPlot.min.css\">")
-         .Append("<script src=\"/static/vendor/htmx/htmx.min.js\"></script><script src=\"/static/vendor/htmx-ext-sse/sse.min.js\"></script>")
-         .Append("<script src=\"/static/vendor/uplot/uPlot.iife.min.js\"></script><script src=\"/static/dashboard.js\" defer></script></head>")
+         .Append("<script src=\"/static/vendor/htmx/htmx.min.js\" defer></script><script src=\"/static/vendor/htmx-ext-sse/sse.min.js\" defer></script>")
+         .Append("<script src=\"/static/vendor/uplot/uPlot.iife.min.js\" defer></script><script src=\"/static/dashboard.js\" defer></script></head>")
          .Append("<body hx-ext=\"sse\" hx-headers='{\"X-CSRF-Token\":\"").Append(E(v.Csrf)).Append("\"}'>")
          .Append("<header><span class=\"brand\">CicdOps</span><nav aria-label=\"Main\">");
         foreach (var (href, label) in new[] { ("/", "Fleet"), ("/activity", "Deliveries & events"), ("/pipelines", "Pipelines") })
@@ -66,10 +66,11 @@ internal sealed class DashboardPages(CicdEngine engine, TelemetryHistory history
     {
         var staleNodes = nodes.Where(u => u.Kind == FleetUpdateKind.Node && u.NodeState == FleetNodeState.Stale).Select(u => u.Node).ToHashSet();
         var node = nodes.FirstOrDefault(u => u.Kind == FleetUpdateKind.Node)?.Node ?? Environment.MachineName;
+        var latest = engine.GetLatestDeployments();
         var rows = engine.GetProjects().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p =>
         {
             var s = history.Latest(p.Name);
-            var last = engine.GetDeployments(p.Name, 1).FirstOrDefault();
+            var last = latest.GetValueOrDefault(p.Name);
             return (IEnumerable<string>)new[]
             {
                 $"<a href=\"/projects/{U(p.Name)}\" data-project-link=\"{E(p.Name)}\">{E(p.Name)}</a>",
