@@ -53,7 +53,7 @@ internal static partial class Commands
         ["listen"] = new[] { "CICDOPS_WEBHOOK_SECRET=... cicdops listen --bind 127.0.0.1", "cicdops listen --webhook-secret-file /etc/cicdops/secret --sample-interval 5", "cicdops listen --bind 127.0.0.1 --dashboard --webhook-secret-file /etc/cicdops/secret" },
         ["deliveries"] = new[] { "cicdops deliveries --provider github --limit 10" },
         ["service"] = new[] { "cicdops service install --dry-run" },
-        ["service install"] = new[] { "cicdops service install --port 9641", "cicdops service install --sample-interval 10 --no-watchdog --dry-run" },
+        ["service install"] = new[] { "cicdops service install --port 9641", "cicdops service install --sample-interval 10 --no-watchdog --dry-run", "cicdops service install --bind 127.0.0.1 --dashboard" },
         ["service uninstall"] = new[] { "cicdops service uninstall" },
         ["service status"] = new[] { "cicdops service status" },
         ["deliveries prune"] = new[] { "cicdops deliveries prune --older-than-days 7" },

@@ -283,10 +283,15 @@ internal static partial class Commands
         var sampleInterval = new Option<int?>("--sample-interval") { Description = "The unit's listener samples telemetry every S seconds [default: 3]", HelpName = "S" };
         var noWatchdog = new Option<bool>("--no-watchdog") { Description = "The unit's listener samples telemetry but never restarts apps" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the unit and what install would do; write nothing" };
+        var dashboard = new Option<bool>("--dashboard") { Description = "The unit's listener serves the web dashboard" };
+        var insecureDashboard = new Option<bool>("--allow-insecure-dashboard") { Description = "… over plain HTTP on a non-loopback address" };
         var install = new Command("install", "Write the systemd unit for the listener and say how to enable it")
-            { port, bind, path, exec, secretFile, gitlabFile, envFile, tlsCert, tlsKey, allowUnsigned, sampleInterval, noWatchdog, dryRun };
+            { port, bind, path, exec, secretFile, gitlabFile, envFile, tlsCert, tlsKey, allowUnsigned, sampleInterval, noWatchdog, dashboard, insecureDashboard, dryRun };
         Act(install, pr =>
         {
+            if (DashboardRefusal(new ListenerOptions { BindAddress = pr.GetValue(bind)!, TlsCertificateFile = pr.GetValue(tlsCert) },
+                    pr.GetValue(dashboard), pr.GetValue(insecureDashboard)) is { } no)
+                throw new CicdException(CicdError.InvalidArgument, no);
             CheckSampleInterval(pr.GetValue(sampleInterval));
             if ((pr.GetValue(tlsCert) is null) != (pr.GetValue(tlsKey) is null))
                 throw new CicdException(CicdError.InvalidArgument, "Give both --tls-cert and --tls-key, or neither.");
@@ -306,6 +311,8 @@ internal static partial class Commands
                 AllowUnsigned = pr.GetValue(allowUnsigned),
                 SampleIntervalSeconds = pr.GetValue(sampleInterval),
                 NoWatchdog = pr.GetValue(noWatchdog),
+                Dashboard = pr.GetValue(dashboard),
+                AllowInsecureDashboard = pr.GetValue(insecureDashboard),
             };
             var dry = pr.GetValue(dryRun);
             var plan = ListenerServiceInstall.Plan(settings, dry);
