@@ -65,7 +65,8 @@ internal sealed class DashboardPages(CicdEngine engine, TelemetryHistory history
     public string FleetRows()
     {
         var staleNodes = nodes.Where(u => u.Kind == FleetUpdateKind.Node && u.NodeState == FleetNodeState.Stale).Select(u => u.Node).ToHashSet();
-        var node = nodes.FirstOrDefault(u => u.Kind == FleetUpdateKind.Node)?.Node ?? Environment.MachineName;
+        var self = engine.GetNodeIdentity();
+        var node = self.Name;
         var latest = engine.GetLatestDeployments();
         var rows = engine.GetProjects().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p =>
         {
@@ -87,8 +88,19 @@ internal sealed class DashboardPages(CicdEngine engine, TelemetryHistory history
                     : $"<span data-f=\"last\">#{last.Id} {Status(last.Status)} {E(last.Trigger.ToString())} {Commit(p.Repository, last.Commit ?? last.RequestedCommit)}</span><br><span class=\"muted\">{Time(last.FinishedAt ?? last.StartedAt ?? last.QueuedAt)}</span>",
             };
         });
+        // With a registry, the other nodes' projects too (read-only: actions run on the node that hosts them).
+        var remote = nodes.Where(u => u.Kind == FleetUpdateKind.Project && u.NodeId != self.Id && u.Project is not null)
+            .OrderBy(u => u.Node, StringComparer.Ordinal).ThenBy(u => u.Project, StringComparer.Ordinal)
+            .Select(u => (IEnumerable<string>)new[]
+            {
+                E(u.Project), E(u.Node) + (u.NodeState == FleetNodeState.Stale ? " " + Badge("stale", "warn") : ""),
+                u.Status is { } st ? Status(st) : "—", Badge(u.Health.ToString(), u.Health.ToString() switch { "Healthy" => "ok", "Unhealthy" => "bad", _ => "muted" }),
+                $"<code>{E(Short(u.Commit))}</code>", "—", "—", Percent(u.CpuPercent), Html.Bytes(u.MemoryBytes), "—",
+                $"<span class=\"muted\">on {E(u.Node)}, {Time(u.At)}</span>",
+            });
+        rows = rows.Concat(remote);
         var b = new StringBuilder();
-        Table(b, "Projects on this server", "fleet",
+        Table(b, "Projects", "fleet",
             ["Project", "Node", "Status", "Health", "Commit serving", "Pinned", "Uptime", "CPU", "Memory", "Restarts", "Last deployment"], rows,
             "No projects yet: register one with `cicdops project add`.");
         return b.ToString();
