@@ -36,3 +36,14 @@ public sealed class FleetPageTests
         Assert.Contains("Stale: not reporting", pages.Nodes());
     }
 }
+
+/// <summary>The fleet sync forwards the watchdog's events only: an operator's action is not an unhealthy app.</summary>
+public sealed class OperatorEventForwardingTests
+{
+    [Fact]
+    public void Operator_events_are_not_forwarded_as_watchdog_events()
+    {
+        Assert.Null(CicdOps.Fleet.Sync.LocalState.EventKind(CicdEventKind.Operator));
+        Assert.Equal(FleetEventKind.AppUnhealthy, CicdOps.Fleet.Sync.LocalState.EventKind(CicdEventKind.Unhealthy));
+    }
+}
