@@ -53,8 +53,13 @@ internal static partial class Commands
         {
             Description = "Seconds between heartbeats on /api/stream/fleet", HelpName = "S", DefaultValueFactory = _ => 15,
         };
+        var dashboard = new Option<bool>("--dashboard") { Description = "Serve the web dashboard under / (sign in with `cicdops dashboard login`)" };
+        var insecureDashboard = new Option<bool>("--allow-insecure-dashboard")
+        {
+            Description = "Serve the dashboard over plain HTTP on a non-loopback address (its cookies and pages then cross the network in clear)",
+        };
         var cmd = new Command("listen", "Run the webhook listener in the foreground until Ctrl+C or SIGTERM (port 9641)")
-            { port, bind, secret, secretFile, gitlabFile, allowUnsigned, tlsCert, tlsKey, retentionDays, retentionRows, grace, sampleInterval, noWatchdog, stdinOwner, heartbeat };
+            { port, bind, secret, secretFile, gitlabFile, allowUnsigned, tlsCert, tlsKey, retentionDays, retentionRows, grace, sampleInterval, noWatchdog, stdinOwner, heartbeat, dashboard, insecureDashboard };
         Act(cmd, async pr =>
         {
             if (pr.GetValue(retentionDays) < 1 || pr.GetValue(retentionRows) < 1)
@@ -75,6 +80,8 @@ internal static partial class Commands
                 DeliveryRetentionRows = pr.GetValue(retentionRows),
             };
             if (options.Validate() is { } refusal) throw new CicdException(CicdError.InvalidArgument, CliWording(refusal));
+            if (DashboardRefusal(options, pr.GetValue(dashboard), pr.GetValue(insecureDashboard)) is { } no)
+                throw new CicdException(CicdError.InvalidArgument, no);
             if (!(pr.GetValue(heartbeat) is var beat && double.IsFinite(beat) && beat is >= 0.05 and <= 3600))
                 throw new CicdException(CicdError.InvalidArgument, "--api-heartbeat must be between 0.05 and 3600 seconds.");
             // The service runs its deployments itself, so a graceful stop can let them finish.
@@ -90,15 +97,33 @@ internal static partial class Commands
                 if (pr.GetValue(stdinOwner)) StopAtEndOfInput(stop);
                 Action<string> log = line => Console.Out.WriteLine(Output.OneLine(line));
                 await using var fleet = FleetService.StartIfJoined(engine, log, stop.Token);
-                // The API (fleet snapshot and stream, bearer tokens) opens its feed at the first /api request.
-                var api = new CicdOps.Server.Api.ApiEndpoints(engine.AuthenticateApiToken, () => FleetService.OpenFeed(engine, log),
-                    new CicdOps.Server.Api.ApiOptions { Heartbeat = TimeSpan.FromSeconds(pr.GetValue(heartbeat)) }, log);
-                await engine.RunListenerAsync(options with { Log = log }, new CicdOps.Server.KestrelHttpServer(options with { Log = log }, api), log, stop.Token,
+                // The API (fleet snapshot and stream, projects, logs, actions; bearer tokens, or the dashboard's session) opens
+                // its fleet feed at the first /api/…fleet request.
+                var apiOptions = new CicdOps.Server.Api.ApiOptions { Heartbeat = TimeSpan.FromSeconds(pr.GetValue(heartbeat)) };
+                await using var history = new CicdOps.Server.Api.TelemetryHistory(engine.GetTelemetry);
+                history.Start();
+                var withDashboard = pr.GetValue(dashboard);
+                var api = new CicdOps.Server.Api.ApiEndpoints(engine.AuthenticateApiToken, () => FleetService.OpenFeed(engine, log), apiOptions, log,
+                    new CicdOps.Server.Api.ProjectApi(engine, history, apiOptions, log), withDashboard ? engine.AuthenticateDashboardSession : null);
+                var pages = withDashboard
+                    ? new CicdOps.Server.Dashboard.DashboardEndpoints(engine, history, api.Hub, new CicdOps.Server.Dashboard.DashboardOptions { SecureCookie = options.UsesTls }, log)
+                    : null;
+                if (withDashboard) log($"dashboard on {options.Prefix.Replace("+", "localhost", StringComparison.Ordinal)} (sign in: cicdops dashboard login)");
+                await engine.RunListenerAsync(options with { Log = log }, new CicdOps.Server.KestrelHttpServer(options with { Log = log }, api, pages), log, stop.Token,
                     TimeSpan.FromSeconds(pr.GetValue(grace)));
             }
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>The dashboard is secure by default: over plain HTTP only on a loopback address, unless asked for.</summary>
+    internal static string? DashboardRefusal(ListenerOptions options, bool dashboard, bool allowInsecure)
+    {
+        if (!dashboard && allowInsecure) return "--allow-insecure-dashboard needs --dashboard.";
+        if (dashboard && !options.UsesTls && !options.IsLoopback && !allowInsecure)
+            return $"The dashboard on {options.BindAddress} without TLS would send its session cookie in clear: give --tls-cert and --tls-key, bind 127.0.0.1, or pass --allow-insecure-dashboard.";
+        return null;
     }
 
     private static void CheckSampleInterval(int? seconds)
@@ -258,10 +283,15 @@ internal static partial class Commands
         var sampleInterval = new Option<int?>("--sample-interval") { Description = "The unit's listener samples telemetry every S seconds [default: 3]", HelpName = "S" };
         var noWatchdog = new Option<bool>("--no-watchdog") { Description = "The unit's listener samples telemetry but never restarts apps" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the unit and what install would do; write nothing" };
+        var dashboard = new Option<bool>("--dashboard") { Description = "The unit's listener serves the web dashboard" };
+        var insecureDashboard = new Option<bool>("--allow-insecure-dashboard") { Description = "… over plain HTTP on a non-loopback address" };
         var install = new Command("install", "Write the systemd unit for the listener and say how to enable it")
-            { port, bind, path, exec, secretFile, gitlabFile, envFile, tlsCert, tlsKey, allowUnsigned, sampleInterval, noWatchdog, dryRun };
+            { port, bind, path, exec, secretFile, gitlabFile, envFile, tlsCert, tlsKey, allowUnsigned, sampleInterval, noWatchdog, dashboard, insecureDashboard, dryRun };
         Act(install, pr =>
         {
+            if (DashboardRefusal(new ListenerOptions { BindAddress = pr.GetValue(bind)!, TlsCertificateFile = pr.GetValue(tlsCert) },
+                    pr.GetValue(dashboard), pr.GetValue(insecureDashboard)) is { } no)
+                throw new CicdException(CicdError.InvalidArgument, no);
             CheckSampleInterval(pr.GetValue(sampleInterval));
             if ((pr.GetValue(tlsCert) is null) != (pr.GetValue(tlsKey) is null))
                 throw new CicdException(CicdError.InvalidArgument, "Give both --tls-cert and --tls-key, or neither.");
@@ -281,6 +311,8 @@ internal static partial class Commands
                 AllowUnsigned = pr.GetValue(allowUnsigned),
                 SampleIntervalSeconds = pr.GetValue(sampleInterval),
                 NoWatchdog = pr.GetValue(noWatchdog),
+                Dashboard = pr.GetValue(dashboard),
+                AllowInsecureDashboard = pr.GetValue(insecureDashboard),
             };
             var dry = pr.GetValue(dryRun);
             var plan = ListenerServiceInstall.Plan(settings, dry);

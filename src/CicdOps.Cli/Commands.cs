@@ -47,6 +47,7 @@ internal static partial class Commands
         root.Add(Backup());
         root.Add(Fleet());
         root.Add(Token());
+        root.Add(Dashboard());
         root.Add(Worker());
         root.Add(LogPumpCommand.Create(DataDir));
         AddExamples(root, "");

@@ -25,4 +25,6 @@ public enum CicdEventKind
     RestartFailed,
     /// <summary>Too many restarts failed in a row: the watchdog stopped trying; the project is Failed until deployed again.</summary>
     GaveUp,
+    /// <summary>Someone acted through the API or the dashboard (deploy, cancel, pin, unpin, rollback); the message names who.</summary>
+    Operator,
 }

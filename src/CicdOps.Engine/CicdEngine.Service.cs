@@ -119,6 +119,7 @@ public sealed partial class CicdEngine
         Periodic("event retention", log, () => _ctx.Db.Write(c => State.EventStore.Prune(c, State.EventStore.KeepRows)));
         Periodic("notification retention", log, () =>
             _ctx.Db.Write(c => NotificationRetention.Prune(c, DateTimeOffset.UtcNow - NotificationRetention.KeepFor)));
+        Periodic("dashboard session retention", log, () => _ctx.Db.Write(c => State.DashboardStore.Prune(c, DateTimeOffset.UtcNow.AddDays(-1))));
     }
 
     private static void Periodic(string name, Action<string> log, Action task)

@@ -19,13 +19,16 @@ public sealed class KestrelHttpServer : IHttpServer
     private readonly ListenerOptions _options;
     private readonly Action<string> _log;
     private readonly Api.ApiEndpoints? _api;
+    private readonly Dashboard.DashboardEndpoints? _dashboard;
     private WebApplication? _app;
 
     /// <param name="api">The /api endpoints (fleet snapshot and stream), or null to serve only the webhook paths.</param>
-    public KestrelHttpServer(ListenerOptions options, Api.ApiEndpoints? api = null)
+    /// <param name="dashboard">The dashboard (every path but /api, /webhook and /healthz), or null when it is off.</param>
+    public KestrelHttpServer(ListenerOptions options, Api.ApiEndpoints? api = null, Dashboard.DashboardEndpoints? dashboard = null)
     {
         _options = options;
         _api = api;
+        _dashboard = dashboard;
         _log = options.Log ?? Console.Out.WriteLine;
         Address = $"{(options.UsesTls ? "https" : "http")}://{HostForDisplay(options.BindAddress)}:{options.Port}";
     }
@@ -58,9 +61,14 @@ public sealed class KestrelHttpServer : IHttpServer
         });
         var app = builder.Build();
         // /api/… is the API's (bearer tokens, long-lived streams); everything else is the engine's webhook handler, as before.
+        // With the dashboard on, every other path but /webhook…, /healthz and a POST to / (deliveries sent to the root) is its.
         app.Run(context => _api is not null && context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal)
             ? _api.HandleAsync(context)
-            : handle(new KestrelExchange(context)));
+            : _dashboard is not null && !context.Request.Path.StartsWithSegments("/webhook", StringComparison.Ordinal)
+                && !context.Request.Path.Equals("/healthz", StringComparison.Ordinal)
+                && !(HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Value is "/" or "")
+                ? _dashboard.HandleAsync(context)
+                : handle(new KestrelExchange(context)));
         try
         {
             await app.StartAsync().ConfigureAwait(false);

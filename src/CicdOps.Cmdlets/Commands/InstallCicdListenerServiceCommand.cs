@@ -76,6 +76,14 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
     [Parameter]
     public SwitchParameter NoWatchdog { get; set; }
 
+    /// <summary>The unit's listener serves the web dashboard.</summary>
+    [Parameter]
+    public SwitchParameter Dashboard { get; set; }
+
+    /// <summary>The unit's dashboard may be served over plain HTTP on a non-loopback address.</summary>
+    [Parameter]
+    public SwitchParameter AllowInsecureDashboard { get; set; }
+
     /// <summary>Output the unit and print every hint the real install prints, writing nothing (as -WhatIf).</summary>
     [Parameter]
     public SwitchParameter DryRun { get; set; }
@@ -91,6 +99,12 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
         if ((TlsCertificateFile is null) != (TlsKeyFile is null))
             ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument,
                 "Give both -TlsCertificateFile and -TlsKeyFile, or neither.", TlsCertificateFile ?? TlsKeyFile));
+        if (AllowInsecureDashboard && !Dashboard)
+            ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument, "-AllowInsecureDashboard needs -Dashboard.", null));
+        if (Dashboard && TlsCertificateFile is null && !AllowInsecureDashboard && !new ListenerOptions { BindAddress = BindAddress }.IsLoopback)
+            ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument,
+                $"The dashboard on {BindAddress} without TLS would send its session cookie in clear: give -TlsCertificateFile and -TlsKeyFile, " +
+                "use -BindAddress 127.0.0.1, or pass -AllowInsecureDashboard.", BindAddress));
         string? Full(string? p) => p is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
         var unitPath = Full(Path)!;
         var executable = ResolveExecutable();
@@ -109,6 +123,8 @@ public sealed class InstallCicdListenerServiceCommand : CicdCmdlet
             AllowUnsigned = AllowUnsigned,
             SampleIntervalSeconds = sampleSeconds,
             NoWatchdog = NoWatchdog,
+            Dashboard = Dashboard,
+            AllowInsecureDashboard = AllowInsecureDashboard,
         };
         // -DryRun and -WhatIf write nothing and say what the install would do, hint for hint.
         var write = !DryRun && ShouldProcess(unitPath, "Write the CicdOps listener service unit");

@@ -73,6 +73,14 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
     [Parameter]
     public SwitchParameter NoWatchdog { get; set; }
 
+    /// <summary>Serve the web dashboard under / (sign in with New-CicdDashboardLogin).</summary>
+    [Parameter]
+    public SwitchParameter Dashboard { get; set; }
+
+    /// <summary>Serve the dashboard over plain HTTP on a non-loopback address (its cookie then crosses the network in clear).</summary>
+    [Parameter]
+    public SwitchParameter AllowInsecureDashboard { get; set; }
+
     private int? _sampleSeconds;
 
     protected override void ProcessRecord()
@@ -88,6 +96,12 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
         if ((TlsCertificateFile is null) != (TlsKeyFile is null))
             ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument,
                 "Give both -TlsCertificateFile and -TlsKeyFile, or neither.", TlsCertificateFile ?? TlsKeyFile));
+        if (AllowInsecureDashboard && !Dashboard)
+            ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument, "-AllowInsecureDashboard needs -Dashboard.", null));
+        if (Dashboard && TlsCertificateFile is null && !AllowInsecureDashboard && !new ListenerOptions { BindAddress = BindAddress }.IsLoopback)
+            ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument,
+                $"The dashboard on {BindAddress} without TLS would send its session cookie in clear: give -TlsCertificateFile and -TlsKeyFile, " +
+                "use -BindAddress 127.0.0.1, or pass -AllowInsecureDashboard.", BindAddress));
         var check = new ListenerOptions { Port = Port, BindAddress = BindAddress, AllowUnsigned = true }.Validate();
         if (check is not null)
             ThrowTerminatingError(CicdErrorRecords.Create("CicdInvalidArgument", ErrorCategory.InvalidArgument, check, BindAddress));
@@ -119,6 +133,8 @@ public sealed class StartCicdListenerCommand : CicdCmdlet
             arguments.AddRange(new[] { "--shutdown-grace", ((int)Math.Ceiling(grace.TotalSeconds)).ToString(CultureInfo.InvariantCulture) });
         if (_sampleSeconds is { } seconds) arguments.AddRange(new[] { "--sample-interval", seconds.ToString(CultureInfo.InvariantCulture) });
         if (NoWatchdog) arguments.Add("--no-watchdog");
+        if (Dashboard) arguments.Add("--dashboard");
+        if (AllowInsecureDashboard) arguments.Add("--allow-insecure-dashboard");
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         if (ParameterSetName == ParameterSets.BySecretFile)
             arguments.AddRange(new[] { "--webhook-secret-file", SessionState.Path.GetUnresolvedProviderPathFromPSPath(WebhookSecretFile) });

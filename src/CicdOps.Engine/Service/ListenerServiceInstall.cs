@@ -22,6 +22,10 @@ public sealed record ListenerServiceSettings
     public int? SampleIntervalSeconds { get; init; }
     /// <summary>The listener samples but never restarts apps (--no-watchdog).</summary>
     public bool NoWatchdog { get; init; }
+    /// <summary>The listener serves the web dashboard (--dashboard).</summary>
+    public bool Dashboard { get; init; }
+    /// <summary>… over plain HTTP on a non-loopback address (--allow-insecure-dashboard).</summary>
+    public bool AllowInsecureDashboard { get; init; }
 }
 
 /// <summary>The unit, and what installing it does and says: the same for a dry run as for the real install.</summary>
@@ -69,6 +73,8 @@ public static class ListenerServiceInstall
         if (s.SampleIntervalSeconds is { } interval)
             argv.AddRange(["--sample-interval", interval.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (s.NoWatchdog) argv.Add("--no-watchdog");
+        if (s.Dashboard) argv.Add("--dashboard");
+        if (s.AllowInsecureDashboard) argv.Add("--allow-insecure-dashboard");
         return argv;
     }
 
@@ -85,6 +91,11 @@ public static class ListenerServiceInstall
         if (s.SampleIntervalSeconds is < WatchdogOptions.MinSampleIntervalSeconds or > WatchdogOptions.MaxSampleIntervalSeconds)
             throw new CicdException(CicdError.InvalidArgument,
                 $"The sample interval must be {WatchdogOptions.MinSampleIntervalSeconds} to {WatchdogOptions.MaxSampleIntervalSeconds} seconds (got {s.SampleIntervalSeconds}).");
+        if (s.AllowInsecureDashboard && !s.Dashboard)
+            throw new CicdException(CicdError.InvalidArgument, "Allowing an insecure dashboard needs the dashboard on.");
+        if (s.Dashboard && s.TlsCertificateFile is null && !s.AllowInsecureDashboard && !new ListenerOptions { BindAddress = s.BindAddress }.IsLoopback)
+            throw new CicdException(CicdError.InvalidArgument,
+                $"The dashboard on {s.BindAddress} without TLS would send its session cookie in clear: give a TLS certificate and key, bind a loopback address, or allow the insecure dashboard explicitly.", s.BindAddress);
         var environmentFile = s.WebhookSecretFile is null ? s.EnvironmentFile : null;
         string unit;
         try { unit = SystemdUnit.Render(Command(s), s.DataPath, environmentFile); }
@@ -107,6 +118,9 @@ public static class ListenerServiceInstall
             hints.Add("UNSIGNED deliveries are accepted for projects without a secret (allow-unsigned): anyone who reaches the port can deploy them");
         if (s.NoWatchdog)
             hints.Add("the watchdog is off (no-watchdog): telemetry is sampled, but an app that dies stays down until its next deployment");
+        if (s.Dashboard)
+            hints.Add("the listener serves the web dashboard under / on its port; sign in with a link from: cicdops dashboard login --role operator"
+                + (s.AllowInsecureDashboard ? " (over plain HTTP off loopback: put TLS in front of it)" : ""));
         hints.Add($"{(dryRun ? "would write" : "wrote")} {s.UnitPath}; enable it with: systemctl daemon-reload && systemctl enable --now {name}");
         hints.Add($"the listener's log: journalctl -u {name} -f");
         return new ListenerServicePlan(s.UnitPath, unit, environmentFile, creates, hints);

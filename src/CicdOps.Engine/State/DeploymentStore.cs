@@ -23,6 +23,10 @@ internal static class DeploymentStore
         return list.Select(d => d with { Stages = Stages(c, d.Id) }).ToList();
     }
 
+    /// <summary>Each project's newest deployment (without stages), in one query: the dashboard's fleet view.</summary>
+    public static List<Deployment> LatestPerProject(SqliteConnection c) =>
+        c.Query("SELECT d.* FROM deployments d JOIN (SELECT MAX(id) AS id FROM deployments GROUP BY project) m ON d.id = m.id", Map);
+
     public static Deployment? FindByStatus(SqliteConnection c, string project, DeploymentStatus status) =>
         c.Query("SELECT * FROM deployments WHERE project=$p AND status=$s ORDER BY id LIMIT 1", Map,
             ("$p", project), ("$s", status.ToString())).FirstOrDefault();

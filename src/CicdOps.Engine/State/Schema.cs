@@ -289,6 +289,29 @@ internal static class Schema
         ALTER TABLE pipeline_runs ADD COLUMN context TEXT;
         ALTER TABLE pipeline_runs ADD COLUMN supersede_key TEXT;
         """,
+        // v13: the web dashboard (issue 14). One-time login links and the sessions they open; only SHA-256 of each
+        // secret is stored (the id is in the link/cookie, so a check is a lookup and a constant-time comparison).
+        """
+        CREATE TABLE dashboard_logins (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            role TEXT NOT NULL,
+            secret_sha256 BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER
+        );
+        CREATE TABLE dashboard_sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            role TEXT NOT NULL,
+            secret_sha256 BLOB NOT NULL,
+            login_id INTEGER,
+            client TEXT,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            last_seen_at INTEGER,
+            revoked_at INTEGER
+        );
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

@@ -182,7 +182,7 @@ public sealed class FleetSync
         }
         foreach (var e in _engine.GetEvents(afterId: after, limit: 1000))
         {
-            Add(e.Project, LocalState.EventKind(e.Kind), $"{e.Project}: {e.Message}");
+            if (LocalState.EventKind(e.Kind) is { } kind) Add(e.Project, kind, $"{e.Project}: {e.Message}");
             _eventCursor = e.Id;
         }
     }

@@ -33,12 +33,13 @@ internal static class LocalState
         Reason = d.Reason, QueuedAt = d.QueuedAt, StartedAt = d.StartedAt, FinishedAt = d.FinishedAt,
     };
 
-    /// <summary>The fleet's kind for a watchdog event of the node's log.</summary>
-    public static FleetEventKind EventKind(CicdEventKind kind) => kind switch
+    /// <summary>The fleet's kind for a watchdog event of the node's log; null for what is not the watchdog's (an operator's action).</summary>
+    public static FleetEventKind? EventKind(CicdEventKind kind) => kind switch
     {
         CicdEventKind.Recovered => FleetEventKind.AppRecovered,
         CicdEventKind.GaveUp => FleetEventKind.WatchdogGaveUp,
         CicdEventKind.Restarting => FleetEventKind.AppRestarting,
+        CicdEventKind.Operator => null,
         _ => FleetEventKind.AppUnhealthy,
     };
 

@@ -12,16 +12,21 @@ namespace CicdOps.Server.Api;
 /// </summary>
 public sealed class ApiEndpoints : IAsyncDisposable
 {
-    private readonly BearerAuthenticator _auth;
+    private readonly RequestAuthenticator _auth;
     private readonly FleetEventHub _hub;
     private readonly ApiOptions _options;
     private readonly Action<string> _log;
+    private readonly ProjectApi? _projects;
 
-    public ApiEndpoints(Func<string?, ApiToken?> authenticate, Func<IFleetFeed> openFeed, ApiOptions options, Action<string> log)
+    /// <param name="projects">The project API (everything but the fleet), or null to serve only the fleet.</param>
+    /// <param name="sessions">The dashboard's session check when the dashboard is on: its cookie is then accepted where a token is.</param>
+    public ApiEndpoints(Func<string?, ApiToken?> authenticate, Func<IFleetFeed> openFeed, ApiOptions options, Action<string> log,
+        ProjectApi? projects = null, Func<string?, DashboardSession?>? sessions = null)
     {
-        _auth = new BearerAuthenticator(authenticate);
+        _auth = new RequestAuthenticator(new BearerAuthenticator(authenticate), sessions);
         _options = options;
         _log = log;
+        _projects = projects;
         _hub = new FleetEventHub(openFeed, options, log);
     }
 
@@ -30,18 +35,22 @@ public sealed class ApiEndpoints : IAsyncDisposable
     public async Task HandleAsync(HttpContext context)
     {
         var path = (context.Request.Path.Value ?? "").TrimEnd('/');
-        if (path is not ("/api/fleet" or "/api/stream/fleet"))
+        var fleet = path is "/api/fleet" or "/api/stream/fleet";
+        var route = fleet ? null : _projects?.Match(context.Request.Method, path);
+        if (!fleet && route is null)
         {
-            await Reply(context, 404, "not found; the API has GET /api/fleet and GET /api/stream/fleet");
+            await Reply(context, 404, _projects is null
+                ? "not found; the API has GET /api/fleet and GET /api/stream/fleet"
+                : "not found; see the README's API section for the endpoints");
             return;
         }
-        if (!HttpMethods.IsGet(context.Request.Method))
+        if (fleet ? !HttpMethods.IsGet(context.Request.Method) : route!.Run is null)
         {
-            await Reply(context, 405, "use GET");
+            await Reply(context, 405, route?.Acts == true ? "use POST" : "use GET");
             return;
         }
-        var auth = _auth.Check(context, ApiTokenScope.Read);
-        if (!auth.Allowed)
+        var (caller, auth) = _auth.Check(context, route?.Acts == true ? ApiTokenScope.Operate : ApiTokenScope.Read);
+        if (caller is null)
         {
             _log($"api status={auth.StatusCode} path={path} refused={auth.Code}");
             if (auth.StatusCode == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -51,13 +60,18 @@ public sealed class ApiEndpoints : IAsyncDisposable
         var filter = Filter(context.Request.Query);
         try
         {
-            if (path == "/api/fleet") await SnapshotAsync(context, filter);
-            else await StreamAsync(context, filter, auth.Token!);
+            if (route is not null) await route.Run!(context, caller);
+            else if (path == "/api/fleet") await SnapshotAsync(context, filter);
+            else await StreamAsync(context, filter, caller);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { }
+        catch (BadRequest e) when (!context.Response.HasStarted)
+        {
+            await Reply(context, 400, e.Message);
+        }
         catch (CicdOps.Engine.CicdException e) when (!context.Response.HasStarted)
         {
-            await Reply(context, 503, e.Message);
+            await Reply(context, fleet ? 503 : ApiReply.StatusOf(e), e.Message);
         }
     }
 
@@ -72,7 +86,7 @@ public sealed class ApiEndpoints : IAsyncDisposable
         await context.Response.Body.WriteAsync(body, context.RequestAborted);
     }
 
-    private async Task StreamAsync(HttpContext context, Func<FleetUpdate, bool> filter, ApiToken token)
+    private async Task StreamAsync(HttpContext context, Func<FleetUpdate, bool> filter, Caller caller)
     {
         long? lastId = long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), System.Globalization.NumberStyles.None,
             System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null;
@@ -88,7 +102,7 @@ public sealed class ApiEndpoints : IAsyncDisposable
         r.Headers.CacheControl = "no-store";
         r.Headers["X-Accel-Buffering"] = "no"; // nginx in front must not hold events back
         var ct = context.RequestAborted;
-        _log($"api stream opened token={token.Name} resume={(lastId is null ? "-" : lastId.ToString())} clients={_hub.Clients}");
+        _log($"api stream opened by={caller.Actor} resume={(lastId is null ? "-" : lastId.ToString())} clients={_hub.Clients}");
         await Write(r, "retry: 2000\n\n", ct);
         foreach (var u in sub.Initial)
             if (filter(u.Update)) await Write(r, Event(u), ct);
@@ -112,7 +126,7 @@ public sealed class ApiEndpoints : IAsyncDisposable
             while (reader.TryRead(out var u))
                 if (filter(u.Update)) await Write(r, Event(u), ct);
         }
-        if (sub.Overflowed) _log($"api stream closed token={token.Name} reason=client_too_slow queue={_options.ClientQueue}");
+        if (sub.Overflowed) _log($"api stream closed by={caller.Actor} reason=client_too_slow queue={_options.ClientQueue}");
     }
 
     private static string Event(StreamedUpdate u) => $"id: {u.Id}\nevent: fleet\ndata: {FleetJson.Serialize(u.Update)}\n\n";
