@@ -17,7 +17,7 @@ internal static partial class Commands
         var nginx = new Option<string?>("--nginx") { Description = "The nginx program run for -t and -s reload [default: /usr/sbin/nginx]", HelpName = "PATH" };
         var config = new Option<string?>("--nginx-config") { Description = "nginx's main configuration, passed as -c [default: nginx's own]", HelpName = "PATH" };
         var privileged = new Option<bool>("--allow-privileged-port") { Description = "Allow --ports below 1024" };
-        var clear = new Option<bool>("--clear") { Description = "Remove the proxy: deploys stop the old app, then start the new one" };
+        var clear = new Option<bool>("--clear", "--off") { Description = "Remove the proxy: deploys stop the old app, then start the new one" };
         var json = JsonOption();
         var cmd = new Command("proxy", "Show or set a project's zero-downtime switch through nginx (the new release is health-checked on the idle port before nginx is pointed at it)")
             { name, ports, upstream, drain, nginx, config, privileged, clear, json };

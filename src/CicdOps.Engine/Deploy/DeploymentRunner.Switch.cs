@@ -22,7 +22,7 @@ internal sealed partial class DeploymentRunner
     {
         get
         {
-            if (!_proxyLoaded) { _proxy = ProxyStore.Load(_ctx.Layout, _p.Name); _proxyLoaded = true; }
+            if (!_proxyLoaded) { _proxy = ProxyStore.Load(_ctx, _p.Name); _proxyLoaded = true; }
             return _proxy;
         }
     }
@@ -72,7 +72,7 @@ internal sealed partial class DeploymentRunner
         finally { _p = _p with { Port = ownPort }; }
         // The proxy serves the new release now: whatever happens next never touches it.
         _proxy = proxy with { ActivePort = port };
-        ProxyStore.Save(_ctx.Layout, _proxy);
+        ProxyStore.Save(_ctx, _proxy);
         RecordServingApp();
         if (serving is not null) await DrainAsync(serving, proxy.DrainPeriod);
         return null;

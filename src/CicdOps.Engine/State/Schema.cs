@@ -278,6 +278,21 @@ internal static class Schema
             PRIMARY KEY (channel, kind, project)
         );
         """,
+        // v15: a project's zero-downtime proxy setting (issue 11), moved from the root-only file <data>/proxy/<project>;
+        // ProxyStore moves any such file into this table the first time it reads proxies.
+        """
+        CREATE TABLE project_proxies (
+            project TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            first_port INTEGER NOT NULL,
+            second_port INTEGER NOT NULL,
+            upstream_file TEXT NOT NULL,
+            nginx TEXT NOT NULL,
+            nginx_config TEXT,
+            drain_ms INTEGER NOT NULL,
+            active_port INTEGER
+        );
+        """,
     };
 
     public static int LatestVersion => Versions.Length;
