@@ -34,14 +34,15 @@ internal static class ProxyStore
     }
 
     private static void Upsert(SqliteConnection c, ProjectProxy p) => c.Execute("""
-        INSERT INTO project_proxies (project, kind, first_port, second_port, upstream_file, nginx, nginx_config, drain_ms, active_port)
-        VALUES ($p, $k, $a, $b, $u, $n, $nc, $d, $ap)
+        INSERT INTO project_proxies (project, kind, first_port, second_port, upstream_file, nginx, nginx_config, caddy_admin, caddy_route, drain_ms, active_port)
+        VALUES ($p, $k, $a, $b, $u, $n, $nc, $ca, $cr, $d, $ap)
         ON CONFLICT(project) DO UPDATE SET kind=excluded.kind, first_port=excluded.first_port, second_port=excluded.second_port,
             upstream_file=excluded.upstream_file, nginx=excluded.nginx, nginx_config=excluded.nginx_config,
-            drain_ms=excluded.drain_ms, active_port=excluded.active_port
+            caddy_admin=excluded.caddy_admin, caddy_route=excluded.caddy_route, drain_ms=excluded.drain_ms, active_port=excluded.active_port
         """,
         ("$p", p.Project), ("$k", p.Kind.ToString()), ("$a", p.FirstPort), ("$b", p.SecondPort), ("$u", p.UpstreamFile),
-        ("$n", p.Nginx), ("$nc", p.NginxConfig), ("$d", (long)p.DrainPeriod.TotalMilliseconds), ("$ap", p.ActivePort));
+        ("$n", p.Nginx), ("$nc", p.NginxConfig), ("$ca", p.CaddyAdmin), ("$cr", p.CaddyRoute), ("$d", (long)p.DrainPeriod.TotalMilliseconds),
+        ("$ap", p.ActivePort));
 
     private static ProjectProxy Map(SqliteDataReader r) => new()
     {
@@ -52,6 +53,8 @@ internal static class ProxyStore
         UpstreamFile = r.Str("upstream_file")!,
         Nginx = r.Str("nginx")!,
         NginxConfig = r.Str("nginx_config"),
+        CaddyAdmin = r.Str("caddy_admin"),
+        CaddyRoute = r.Str("caddy_route"),
         DrainPeriod = TimeSpan.FromMilliseconds(r.Long("drain_ms")!.Value),
         ActivePort = r.Long("active_port") is { } active ? (int)active : null,
     };

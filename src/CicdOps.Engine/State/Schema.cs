@@ -289,6 +289,8 @@ internal static class Schema
             upstream_file TEXT NOT NULL,
             nginx TEXT NOT NULL,
             nginx_config TEXT,
+            caddy_admin TEXT,
+            caddy_route TEXT,
             drain_ms INTEGER NOT NULL,
             active_port INTEGER
         );
