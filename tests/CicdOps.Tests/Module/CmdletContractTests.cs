@@ -31,7 +31,7 @@ public sealed class CmdletContractTests
         Assert.Equal(
             new[] { "Add-CicdNotificationChannel", "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDeployment",
                 "Get-CicdDeploymentLog", "Get-CicdEvent", "Get-CicdFleet", "Get-CicdNotification", "Get-CicdNotificationChannel", "Get-CicdPipelineRun",
-                "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery", "Install-CicdListenerService",
+                "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdProjectProxy", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery", "Install-CicdListenerService",
                 "Invoke-CicdRollback", "New-CicdApiToken", "Register-CicdProject", "Remove-CicdNotificationChannel", "Remove-CicdSecret", "Revoke-CicdApiToken",
                 "Set-CicdNotificationChannel", "Set-CicdPin", "Set-CicdProject", "Set-CicdProjectProxy", "Set-CicdSecret", "Start-CicdDeployment",
                 "Start-CicdListener", "Start-CicdPipeline", "Stop-CicdDeployment", "Stop-CicdPipelineRun", "Test-CicdNotificationChannel", "Test-CicdPipeline",
