@@ -48,6 +48,12 @@ public sealed class AccountFileSystemTests
         File.WriteAllText(Path.Combine(layout.Release("theirs"), "f"), "x");
         Run.Command("chown", null, "-R", "65534:65534", root);
         Run.Command("chown", null, "-R", "0:0", layout.Release("theirs")); // not the account's: it cannot remove it
+        // A release links shared paths into shared/: removing it removes the links, never what they lead to.
+        Directory.CreateDirectory(Path.Combine(root, "shared", "storage"));
+        File.WriteAllText(Path.Combine(root, "shared", "storage", "kept"), "x");
+        Directory.CreateSymbolicLink(Path.Combine(layout.Release("r1"), "storage"), Path.Combine(root, "shared", "storage"));
+        Run.Command("chown", null, "-R", "-h", "65534:65534", root);
+        Run.Command("chown", null, "-R", "0:0", layout.Release("theirs"));
         File.CreateSymbolicLink(layout.Current, "releases/r1");
 
         var allGone = ReleaseFiles.Switch(Nobody, layout, "r2", new[] { "r1", "theirs" });
@@ -55,6 +61,7 @@ public sealed class AccountFileSystemTests
         Assert.Equal("releases/r2", new FileInfo(layout.Current).LinkTarget);
         Assert.Equal("65534", Run.Command("stat", null, "-c", "%u", layout.Current).Trim());
         Assert.False(Directory.Exists(layout.Release("r1")));
+        Assert.True(File.Exists(Path.Combine(root, "shared", "storage", "kept")), "a linked shared directory is not followed");
         Assert.False(allGone);
         Assert.True(File.Exists(Path.Combine(layout.Release("theirs"), "f")), "root's files are not removed as the account");
     }
