@@ -28,6 +28,7 @@
         'Invoke-CicdRollback'
         'Get-CicdRelease'
         'Set-CicdProjectProxy'
+        'Get-CicdProjectProxy'
         'Start-CicdListener'
         'Get-CicdWebhookDelivery'
         'Install-CicdListenerService'

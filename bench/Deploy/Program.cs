@@ -67,6 +67,8 @@ try
         foreach (var s in d.Stages) Phase("stage " + s.Stage, ((s.FinishedAt ?? s.StartedAt) - s.StartedAt).TotalMilliseconds);
         Phase("after health (switch, prune, finish)", (d.FinishedAt!.Value - (d.Stages[^1].FinishedAt ?? d.Stages[^1].StartedAt)).TotalMilliseconds);
     }
+    if (Environment.GetEnvironmentVariable("BENCH_SHOW_LOG") == "1")
+        Console.WriteLine(engine.ReadDeploymentLog(engine.GetDeployments("bench").First().Id).Text);
     var overhead = total.Select((t, i) => t - git[i] - scripts[i]).ToList();
 
     // Baselines: the same git work and a bare run.sh start, done directly — as the project's user when the engine

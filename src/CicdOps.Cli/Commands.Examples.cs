@@ -29,7 +29,8 @@ internal static partial class Commands
         ["project proxy"] = new[]
         {
             "cicdops project proxy shop --ports 8001,8002 --upstream-file /etc/nginx/cicdops/shop.conf",
-            "cicdops project proxy shop --clear",
+            "cicdops project proxy shop --ports 8001,8002 --caddy-admin http://127.0.0.1:2019 --caddy-route shop",
+            "cicdops project proxy shop --off",
         },
         ["project webhook-secret"] = new[] { "cicdops project webhook-secret shop < shop-webhook-secret.txt" },
         ["deploy"] = new[] { "cicdops deploy shop", "cicdops deploy shop --commit 3f2a9c1 --no-wait" },

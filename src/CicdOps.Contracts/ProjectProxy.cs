@@ -2,7 +2,8 @@ namespace CicdOps;
 
 /// <summary>
 /// A project's zero-downtime switch: the app alternates between two ports, and the reverse proxy in front is
-/// pointed at the new one (an upstream file CicdOps owns, then `nginx -t` and `nginx -s reload`) only once the
+/// pointed at the new one (nginx: an upstream file CicdOps owns, then `nginx -t` and `nginx -s reload`; Caddy: the
+/// upstreams of a named reverse_proxy handler through its admin API) only once the
 /// new release is healthy; the old app drains for <see cref="DrainPeriod"/> and is stopped.
 /// </summary>
 public sealed record ProjectProxy
@@ -11,8 +12,12 @@ public sealed record ProjectProxy
     public ProxyKind Kind { get; init; } = ProxyKind.Nginx;
     public required int FirstPort { get; init; }
     public required int SecondPort { get; init; }
-    /// <summary>The file CicdOps writes (`server 127.0.0.1:PORT;`), included by an upstream block of the nginx configuration.</summary>
-    public required string UpstreamFile { get; init; }
+    /// <summary>nginx: the file CicdOps writes (`server 127.0.0.1:PORT;`), included by an upstream block of the nginx configuration; "" with Caddy.</summary>
+    public string UpstreamFile { get; init; } = "";
+    /// <summary>Caddy: its admin API (loopback only, e.g. http://127.0.0.1:2019); null with nginx.</summary>
+    public string? CaddyAdmin { get; init; }
+    /// <summary>Caddy: the `@id` of the reverse_proxy handler whose upstreams CicdOps replaces at each switch.</summary>
+    public string? CaddyRoute { get; init; }
     /// <summary>The nginx program CicdOps runs (as root) for `-t` and `-s reload`.</summary>
     public string Nginx { get; init; } = ProxyDefaults.Nginx;
     /// <summary>nginx's main configuration (`-c`); null: nginx's compiled-in default.</summary>
@@ -26,7 +31,7 @@ public sealed record ProjectProxy
     public int IdlePort => ActivePort == FirstPort ? SecondPort : FirstPort;
 }
 
-public enum ProxyKind { Nginx }
+public enum ProxyKind { Nginx, Caddy }
 
 public static class ProxyDefaults
 {

@@ -166,7 +166,7 @@ public sealed partial class CicdEngine
                 project.Name, $"Cancel it: Stop-CicdDeployment -Name {project.Name} / cicdops cancel {project.Name}.");
         StopApp(project);
         _ctx.Db.Write(c => ProjectStore.Delete(c, project.Name));
-        Proxy.ProxyStore.Delete(_ctx.Layout, project.Name);
+        Proxy.ProxyStore.Delete(_ctx, project.Name);
         var retired = Sandbox.RetiredProjectPaths.Take(DataPath, project.Name);
         if (_ctx.Db.Read(ProjectStore.All).Count == 0) _ctx.Tracker.RemoveAll(); // no project left: no cgroup either
         if (removeServiceUser && project.ServiceUser is { } user && _ctx.Sandbox.IsSandboxed

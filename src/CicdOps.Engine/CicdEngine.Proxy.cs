@@ -14,14 +14,14 @@ public sealed partial class CicdEngine
     {
         var p = _ctx.Db.Read(c => ProjectStore.Get(c, Validation.Names.ProjectName(project)));
         var projects = _ctx.Db.Read(ProjectStore.All);
-        var proxy = ProxySettings.Validate(p, spec, projects, ProxyStore.All(_ctx.Layout), DataPath, _ctx.Sandbox.IsSandboxed);
-        ProxyStore.Save(_ctx.Layout, proxy);
+        var proxy = ProxySettings.Validate(p, spec, projects, ProxyStore.All(_ctx), DataPath, _ctx.Sandbox.IsSandboxed);
+        ProxyStore.Save(_ctx, proxy);
         return proxy;
     }
 
     /// <summary>The project's proxy setting, or null (stop-then-start deploys).</summary>
     public ProjectProxy? GetProxy(string project) =>
-        ProxyStore.Load(_ctx.Layout, _ctx.Db.Read(c => ProjectStore.Get(c, Validation.Names.ProjectName(project))).Name);
+        ProxyStore.Load(_ctx, _ctx.Db.Read(c => ProjectStore.Get(c, Validation.Names.ProjectName(project))).Name);
 
     /// <summary>
     /// Back to stop-then-start deploys. The upstream file stays as it is (nginx's configuration includes it); the
@@ -30,14 +30,14 @@ public sealed partial class CicdEngine
     public ProjectProxy? ClearProxy(string project)
     {
         var proxy = GetProxy(project);
-        if (proxy is not null) ProxyStore.Delete(_ctx.Layout, proxy.Project);
+        if (proxy is not null) ProxyStore.Delete(_ctx, proxy.Project);
         return proxy;
     }
 
     /// <summary>Settings a proxy relies on: its project keeps releases and no port of its own, and other projects stay off its ports.</summary>
     private void CheckProxyRules(Project next)
     {
-        var proxies = ProxyStore.All(_ctx.Layout);
+        var proxies = ProxyStore.All(_ctx);
         if (proxies.FirstOrDefault(x => x.Project == next.Name) is { } own)
         {
             if (next.KeepReleases == 0)

@@ -52,6 +52,7 @@ Describe 'Importing the module' {
         @{ Command = 'Get-CicdSecret'; Type = 'CicdOps.SecretInfo' }
         @{ Command = 'Get-CicdRelease'; Type = 'CicdOps.Release' }
         @{ Command = 'Set-CicdProjectProxy'; Type = 'CicdOps.ProjectProxy' }
+        @{ Command = 'Get-CicdProjectProxy'; Type = 'CicdOps.ProjectProxy' }
         @{ Command = 'Get-CicdWebhookDelivery'; Type = 'CicdOps.WebhookDelivery' }
     ) {
         (Get-Command $Command).OutputType.Type | Should -Contain ($Type -as [type])

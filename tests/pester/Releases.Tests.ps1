@@ -101,7 +101,12 @@ Describe 'Set-CicdProjectProxy' {
         $proxy.FirstPort | Should -Be $script:Ports[0]
         $proxy.DrainPeriod | Should -Be (New-TimeSpan -Seconds 2)
         $proxy.ActivePort | Should -BeNullOrEmpty
+        $shown = Get-CicdProjectProxy -Name $script:App.Name
+        $shown | Should -BeOfType ([CicdOps.ProjectProxy])
+        $shown.UpstreamFile | Should -Be $up
+        $shown.Kind | Should -Be ([CicdOps.ProxyKind]::Nginx)
         Set-CicdProjectProxy -Name $script:App.Name -Clear -Confirm:$false
+        Get-CicdProjectProxy -Name $script:App.Name | Should -BeNullOrEmpty
         Set-CicdProjectProxy -Name $script:App.Name -Clear -Confirm:$false -ErrorAction Stop
     }
 }

@@ -60,12 +60,10 @@ internal sealed partial class DeploymentRunner
     {
         var repo = new Checkout(_git, _layout!.Repository);
         _checkout = repo;
-        await repo.FetchAsync(_p.Repository, _p.Branch, ct);
-        // The branch tip's scripts are listed while its SHA is resolved: both name the fetched ref, which nothing moves
-        // meanwhile (this deployment holds the project's lease). Used only once the stale and kept checks are passed.
-        Task<GitResult>? listing = null;
-        if (commit is null) side.Add(listing = ScriptTree.ListAsync(_git, _layout.Repository, Checkout.FetchedTip(_p.Branch), ct));
-        var target = await repo.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
+        await repo.FetchAsync(_p.Repository, _p.Branch, ct, AutoMaintenance);
+        // The fetched tip is read from its ref file in this process, as the account (no rev-parse process); a packed or
+        // unreadable ref, and a given commit, are resolved by git.
+        var target = commit is null && FetchedTipInProcess() is { } tip ? tip : await repo.ResolveAsync(_p.Repository, _p.Branch, commit, ct);
         resolved(target);
         if (!rollback && (_stale = await StaleDeliveryAsync(target, ct)) is not null)
         {
@@ -87,20 +85,78 @@ internal sealed partial class DeploymentRunner
             _log.Write("sync", $"at {target}, in its kept release {existing.Name}");
             return (StageOutcome.Succeeded, null, target);
         }
-        // The commit's scripts, read from git's tree before a release is made (see ScriptTree).
-        _scripts = listing is null ? await ScriptTree.ReadAsync(_git, _layout.Repository, target, ct) : ScriptTree.Parse(await listing, target);
-        await SaveServingModificationsAsync(await serving, ct);
+        // The commit's scripts are read from git's tree (see ScriptTree) while its release is checked out: the checkout
+        // runs nothing of the commit's, and no script runs until the listing has passed.
+        var listing = ScriptTree.ListAsync(_git, _layout.Repository, target, ct);
+        side.Add(listing);
         var release = new ReleaseRecord(_p.Name, ReleaseLayout.NameFor(target, DateTimeOffset.UtcNow), target, DateTimeOffset.UtcNow, null,
-            _scripts.InstallObject, _scripts.HasRun, _scripts.HasHealth);
+            null, false, false);
         // Recorded first: a deploy cancelled or killed mid-checkout leaves a directory pruning knows about.
         Update(c => ReleaseStore.Insert(c, release));
-        var add = await _git.RunAsync(_layout.Repository, new[] { "worktree", "add", "--quiet", "--detach", _layout.Release(release.Name), target }, ct);
-        if (!add.Ok) throw new CicdException(CicdError.CheckoutFailed, $"git worktree add failed: {add.Error}", release.Name);
+        var add = await AddWorktreeAsync(release.Name, target, ct);
+        try
+        {
+            _scripts = ScriptTree.Parse(await listing, target);
+            if (!add.Ok) throw new CicdException(CicdError.CheckoutFailed, $"git worktree add failed: {add.Error}", release.Name);
+            if (WorktreeHead(release.Name) is { } head && head != target)
+                throw new CicdException(CicdError.CheckoutFailed, $"{target} is not a commit (it checks out as {head}); nothing deployed", target);
+        }
+        catch (CicdException)
+        {
+            // Never kept as the commit's release: a later deploy of it must not find a half-made or refused tree.
+            if (ReleaseFiles.InProcess && ReleaseFiles.Remove(_account, _layout, new[] { release.Name }))
+                Update(c => ReleaseStore.Delete(c, _p.Name, release.Name));
+            throw;
+        }
+        release = release with { InstallObject = _scripts.InstallObject, HasRun = _scripts.HasRun, HasHealth = _scripts.HasHealth };
+        Update(c => ReleaseStore.SetScripts(c, _p.Name, release.Name, release.InstallObject, release.HasRun, release.HasHealth));
+        await SaveServingModificationsAsync(await serving, ct);
         if (_p.SharedPaths.Count > 0)
             await RunAsAccountAsync(ReleaseScripts.LinkShared, new[] { _p.Path, release.Name }.Concat(_p.SharedPaths).ToArray(), "linking shared paths", ct);
         _release = release;
         _log.Write("sync", $"at {target}, in the new release {release.Name}");
         return (StageOutcome.Succeeded, null, target);
+    }
+
+    /// <summary>
+    /// The release as a worktree of repo/ at <paramref name="sha"/>: made in this process as the account and checked out
+    /// by one `git reset --hard` in it where that is possible, otherwise `git worktree add --detach`.
+    /// </summary>
+    private async Task<GitResult> AddWorktreeAsync(string name, string sha, CancellationToken ct)
+    {
+        if (!ReleaseFiles.InProcess)
+            return await _git.RunAsync(_layout!.Repository, new[] { "worktree", "add", "--quiet", "--detach", _layout.Release(name), sha }, ct);
+        try { ReleaseFiles.MakeWorktree(_account, _layout!, name, sha); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return new GitResult(1, "", e.Message); }
+        return await _git.RunAsync(_layout.Release(name), new[] { "reset", "--quiet", "--hard", "--no-recurse-submodules" }, ct);
+    }
+
+    /// <summary>
+    /// git's automatic maintenance (gc of loose objects) after a fetch is a git process of its own on every deploy;
+    /// it runs at every 10th deployment of the engine's numbering instead, which bounds loose objects the same way.
+    /// </summary>
+    private bool AutoMaintenance => _d.Id % 10 == 0;
+
+    /// <summary>The SHA the fetched branch's ref file names, read as the account; null when git must say (packed, missing, odd).</summary>
+    private string? FetchedTipInProcess()
+    {
+        if (!ReleaseFiles.InProcess) return null;
+        var file = Path.Combine(_layout!.Repository, "refs", "remotes", "origin", Validation.Names.Branch(_p.Branch));
+        return ReadHexLine(file);
+    }
+
+    /// <summary>The commit git checked the new release out at (repo/worktrees/ID/HEAD, ID being the release's name).</summary>
+    private string? WorktreeHead(string name) =>
+        ReleaseFiles.InProcess ? ReadHexLine(Path.Combine(_layout!.Repository, "worktrees", name, "HEAD")) : null;
+
+    private string? ReadHexLine(string file)
+    {
+        try
+        {
+            var line = Sandbox.AccountFileSystem.Run(_account, () => File.Exists(file) ? File.ReadLines(file).FirstOrDefault() : null);
+            return line is { Length: 40 or 64 } && line.All(Uri.IsHexDigit) && !line.Any(char.IsUpper) ? line : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>The kept release of a commit whose directory is still there.</summary>
@@ -169,6 +225,15 @@ internal sealed partial class DeploymentRunner
         if (_release is not { } next || _layout is null) return;
         if (_layout.CurrentName() == next.Name) return;
         var gone = prune ? PrunedOnceServing(next) : new List<ReleaseRecord>();
+        if (ReleaseFiles.InProcess)
+        {
+            bool allGone;
+            try { allGone = ReleaseFiles.Switch(_account, _layout, next.Name, gone.Select(g => g.Name).ToList()); }
+            catch (IOException e) { throw new CicdException(CicdError.CheckoutFailed, $"switching current failed as {_account.Name}: {e.Message}", _p.Path); }
+            _log.Write("deploy", $"current → releases/{next.Name}");
+            Pruned(gone, allGone, _p.KeepReleases);
+            return;
+        }
         var argv = new List<string> { "/bin/sh", "-c", ReleaseScripts.Switch, "cicdops-release", _p.Path, next.Name };
         argv.AddRange(gone.Select(r => r.Name));
         var r = await RunTrackedAsync(new LaunchSpec(argv, _ctx.Sandbox.PlanLaunch(_account, Marker(), null)), "/", TimeSpan.FromMinutes(10),
@@ -207,6 +272,7 @@ internal sealed partial class DeploymentRunner
         var protect = new[] { p.LastGoodCommit, p.PinnedCommit, p.CurrentCommit };
         var gone = all.Where(r => !keep.Contains(r.Name) && r.Name != current && r.Name != _release?.Name && !protect.Contains(r.Commit)).ToList();
         if (gone.Count == 0) return;
+        if (ReleaseFiles.InProcess) { Pruned(gone, ReleaseFiles.Remove(_account, _layout, gone.Select(g => g.Name).ToList()), p.KeepReleases); return; }
         try
         {
             await RunAsAccountAsync(ReleaseScripts.Remove, new[] { _p.Path }.Concat(gone.Select(r => r.Name)).ToArray(), "pruning releases", CancellationToken.None);
@@ -214,6 +280,15 @@ internal sealed partial class DeploymentRunner
             _log.Write("deploy", $"pruned {string.Join(", ", gone.Select(r => r.Name))} (keeping {p.KeepReleases})");
         }
         catch (CicdException e) { _log.Write("deploy", "pruning releases failed: " + e.Message); }
+    }
+
+    /// <summary>Records what pruning removed, or logs that it failed (the records stay for the next prune).</summary>
+    private void Pruned(List<ReleaseRecord> gone, bool allGone, int keep)
+    {
+        if (gone.Count == 0) return;
+        if (!allGone) { _log.Write("deploy", $"pruning releases failed: not all of {string.Join(", ", gone.Select(g => g.Name))} could be removed"); return; }
+        Update(c => { foreach (var g in gone) ReleaseStore.Delete(c, _p.Name, g.Name); });
+        _log.Write("deploy", $"pruned {string.Join(", ", gone.Select(g => g.Name))} (keeping {keep})");
     }
 
     private void MarkInstalled()

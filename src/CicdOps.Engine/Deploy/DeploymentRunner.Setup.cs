@@ -45,11 +45,28 @@ internal sealed partial class DeploymentRunner
             // not this project's checkout, is refused), then realigned: git and the engine may have left
             // root-owned files behind.
             var placed = _ctx.Sandbox.CheckProjectPath(new ProjectPathCheck(_p.Path, _p.Name, _p.Repository, _p.ServiceUser, AtDeploy: true, _account));
-            if (Directory.Exists(_p.Path)) _ctx.Sandbox.PrepareCheckedProjectPath(placed, _account);
+            if (Directory.Exists(_p.Path) && NeedsRealign(placed)) _ctx.Sandbox.PrepareCheckedProjectPath(placed, _account);
             _pidFile = PidFilePath();
             return null;
         }
         catch (Exception e) when (e is CicdException or IOException or UnauthorizedAccessException) { return e.Message; }
+    }
+
+    /// <summary>
+    /// Whether the tree must be given to the account again (chown -R) before this deploy. An in-place tree: always
+    /// (older engines wrote there as root). A release layout only as it is made or migrated, or when its root is not
+    /// the account's with mode 0750: once established, everything in it is made as the account (git, the scripts,
+    /// `current` and pruning through <see cref="AccountFileSystem"/>), so nothing needs giving back, and a deploy no
+    /// longer walks every file of every kept release.
+    /// </summary>
+    private bool NeedsRealign(string placed)
+    {
+        if (!_ctx.Sandbox.IsSandboxed || !UsesReleases) return true;
+        var layout = new ReleaseLayout(placed);
+        if (!layout.HasRepository || layout.IsPlainCheckout) return true;
+        return Statx.Owner(placed) is not { } root || root.Uid != _account.Uid || root.Gid != _account.Gid
+            || root.Mode != (int)ProjectPathPermissions.RootMode
+            || Statx.Owner(layout.Repository) is not { } repo || repo.Uid != _account.Uid;
     }
 
     /// <summary>
@@ -81,10 +98,28 @@ internal sealed partial class DeploymentRunner
     {
         var dir = Path.GetDirectoryName(_pidFile)!;
         if (_ctx.Sandbox.IsSandboxed)
-            return new[] { "/bin/sh", "-c", PreparePidFileThenExec, "cicdops-run", dir, _pidFile, "bash", ScriptNames.Run };
+            return PidFileReady(dir) ? new[] { "bash", ScriptNames.Run }
+                : new[] { "/bin/sh", "-c", PreparePidFileThenExec, "cicdops-run", dir, _pidFile, "bash", ScriptNames.Run };
         Directory.CreateDirectory(dir);
         File.Delete(_pidFile);
         return new[] { "bash", ScriptNames.Run };
+    }
+
+    /// <summary>
+    /// The PID file's directory is there and no file is in the way, as the account sees it (read in this process with
+    /// its rights): run.sh then starts with no shell in front of it. Anything else, or no way to look as the account,
+    /// goes through <see cref="PreparePidFileThenExec"/>.
+    /// </summary>
+    private bool PidFileReady(string dir)
+    {
+        if (!ReleaseFiles.InProcess) return false;
+        try
+        {
+            return AccountFileSystem.Run(_account, () =>
+                new DirectoryInfo(dir) is { Exists: true, LinkTarget: null } && new FileInfo(_pidFile) is { Exists: false, LinkTarget: null }
+                && !Directory.Exists(_pidFile));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>The variables that mark a process as this deployment's (found by recovery without cgroups).</summary>

@@ -22,7 +22,7 @@ internal sealed partial class DeploymentRunner
     {
         get
         {
-            if (!_proxyLoaded) { _proxy = ProxyStore.Load(_ctx.Layout, _p.Name); _proxyLoaded = true; }
+            if (!_proxyLoaded) { _proxy = ProxyStore.Load(_ctx, _p.Name); _proxyLoaded = true; }
             return _proxy;
         }
     }
@@ -72,13 +72,13 @@ internal sealed partial class DeploymentRunner
         finally { _p = _p with { Port = ownPort }; }
         // The proxy serves the new release now: whatever happens next never touches it.
         _proxy = proxy with { ActivePort = port };
-        ProxyStore.Save(_ctx.Layout, _proxy);
+        ProxyStore.Save(_ctx, _proxy);
         RecordServingApp();
         if (serving is not null) await DrainAsync(serving, proxy.DrainPeriod);
         return null;
     }
 
-    /// <summary>Switch: current names the new release, then nginx points at its port; a refusal puts current back.</summary>
+    /// <summary>Switch: current names the new release, then nginx or Caddy points at its port; a refusal puts current back.</summary>
     private async Task<string?> SwitchProxyAsync(ProjectProxy proxy, int port, bool rollback)
     {
         string? failure = null;
@@ -86,10 +86,12 @@ internal sealed partial class DeploymentRunner
         {
             var before = _layout?.CurrentName();
             await SwitchCurrentAsync(prune: false); // the old release still drains: pruned after, once the deploy succeeded
-            failure = await NginxSwitch.PointAtAsync(proxy, port, line => _log.Write("switch", line));
+            failure = proxy.Kind == ProxyKind.Caddy
+                ? await CaddySwitch.PointAtAsync(proxy, port, line => _log.Write("switch", line))
+                : await NginxSwitch.PointAtAsync(proxy, port, line => _log.Write("switch", line));
             if (failure is not null && before is not null && before != _release?.Name)
                 await RunAsAccountAsync(ReleaseScripts.Switch, new[] { _p.Path, before }, "switching current back", CancellationToken.None);
-            return failure is null ? (StageOutcome.Succeeded, null, $"nginx → port {port}") : (StageOutcome.Failed, null, failure);
+            return failure is null ? (StageOutcome.Succeeded, null, $"{(proxy.Kind == ProxyKind.Caddy ? "caddy" : "nginx")} → port {port}") : (StageOutcome.Failed, null, failure);
         });
         return failure;
     }

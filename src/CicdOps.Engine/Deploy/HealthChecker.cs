@@ -48,7 +48,7 @@ internal sealed class HealthChecker
         _started = started;
         var clock = Stopwatch.StartNew();
         var hasHealthScript = File.Exists(Path.Combine(_project.Path, ScriptNames.Health));
-        var poll = TimeSpan.FromMilliseconds(10); // then 20, 40… up to MaxPoll: a fast app is seen within ~10 ms of ready
+        var poll = TimeSpan.FromMilliseconds(5); // then 10, 20… up to MaxPoll: a fast app is seen within ~5 ms of ready
         var lastFailure = "";
         string? realFailure = null;
         var attempts = 0;

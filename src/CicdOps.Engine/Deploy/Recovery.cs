@@ -45,5 +45,24 @@ internal static class Recovery
         own.StopDeploymentAsync(d.Id, DeploymentStore.ChildGroup(c, d.Id), TimeSpan.Zero, includeMarked: true, app: ProjectStore.GetApp(c, p.Name))
             .GetAwaiter().GetResult();
         ctx.Tracker.Remove(AppUnits.Deployment(d.Id));
+        StopStaleDrain(ctx, c, d, own);
+    }
+
+    /// <summary>
+    /// A runner killed while the old app drained (behind a proxy, after the proxy was pointed at the new release)
+    /// leaves two apps running: the old one, in the draining unit, is what nobody would stop. It goes now (the next
+    /// deploy's runner and the listener's start both recover dead runners first). Before the Switch stage succeeded
+    /// the draining unit holds the app the proxy still serves from, so it is left alone. Needs cgroups: with process
+    /// groups the draining app is not a unit of its own (the next deploy's port claim stops it).
+    /// </summary>
+    private static void StopStaleDrain(EngineContext ctx, SqliteConnection c, Deployment d, ProjectProcesses own)
+    {
+        if (!ctx.Tracker.IsAuthoritative) return;
+        var drain = AppUnits.Draining(d.Project);
+        if (ctx.Tracker.Members(drain, null).Count == 0) return;
+        var switched = DeploymentStore.Get(c, d.Id).Stages.Any(s => s.Stage == DeploymentStage.Switch && s.Outcome == StageOutcome.Succeeded);
+        if (!switched) return;
+        own.StopAppAsync(null, TimeSpan.Zero, null, drain).GetAwaiter().GetResult();
+        ctx.Tracker.Remove(drain);
     }
 }

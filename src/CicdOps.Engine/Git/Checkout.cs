@@ -65,12 +65,13 @@ internal sealed class Checkout
     /// Fetches the branch from the project's repository URL into refs/remotes/origin/&lt;branch&gt;. Fetching
     /// from the URL itself (not a configured remote) means a changed repository needs no config rewrite.
     /// </summary>
-    public async Task FetchAsync(string repository, string branch, CancellationToken ct)
+    /// <param name="autoMaintenance">False: no `git maintenance run --auto` process after the fetch (the caller runs it now and then).</param>
+    public async Task FetchAsync(string repository, string branch, CancellationToken ct, bool autoMaintenance = true)
     {
         Names.Branch(branch);
         var r = await _git.RunAsync(_path, new[]
         {
-            "fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--end-of-options", repository,
+            "-c", "maintenance.auto=" + (autoMaintenance ? "true" : "false"), "fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--end-of-options", repository,
             $"+refs/heads/{branch}:refs/remotes/origin/{branch}",
         }, ct);
         if (!r.Ok) throw new CicdException(CicdError.RepositoryUnreachable, $"git fetch failed: {RepositoryUrl.RedactIn(r.Error, repository)}", branch);

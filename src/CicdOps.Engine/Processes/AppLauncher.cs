@@ -50,6 +50,14 @@ internal static class AppLauncher
             outer.Add(pump.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
             outer.AddRange(pump);
         }
+        else if (join is { Count: > 3 } && join[0] == "/bin/sh" && join[2] == CgroupTracker.JoinScript)
+        {
+            // The cgroup join is a shell already: it redirects too, one process fewer before the app.
+            outer = new List<string> { "/bin/sh", "-c", CgroupTracker.JoinThenAppendToLog };
+            outer.AddRange(join.Skip(3));
+            outer.Add(logPath);
+            join = null;
+        }
         else outer = new List<string> { "/bin/sh", "-c", RedirectAndExec, "cicdops-run", logPath };
         outer.AddRange(inner);
 

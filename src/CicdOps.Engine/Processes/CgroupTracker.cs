@@ -12,8 +12,16 @@ internal abstract class CgroupTracker : IAppTracker
 {
     // Constant script run as the engine: each argument up to "--" is a cgroup.procs file to join, the rest is
     // the command. $$ is this shell's pid, which exec hands to the command unchanged.
-    private const string JoinScript =
-        "while [ \"$1\" != -- ]; do echo $$ >\"$1\" || { echo \"cicdops: cannot join cgroup $1\" >&2; exit 125; }; shift; done; shift; exec \"$@\"";
+    internal const string JoinScript = JoinLoop + "exec \"$@\"";
+
+    private const string JoinLoop =
+        "while [ \"$1\" != -- ]; do echo $$ >\"$1\" || { echo \"cicdops: cannot join cgroup $1\" >&2; exit 125; }; shift; done; shift; ";
+
+    /// <summary>
+    /// <see cref="JoinScript"/> that then takes the first argument after "--" as a log file and execs the rest with
+    /// stdin from /dev/null and its output appended to the log: an app's join and redirect in one shell (AppLauncher).
+    /// </summary>
+    internal const string JoinThenAppendToLog = JoinLoop + "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null";
 
     private readonly IReadOnlyList<string> _bases;
 

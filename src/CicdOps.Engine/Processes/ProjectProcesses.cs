@@ -150,7 +150,7 @@ internal sealed class ProjectProcesses
         log?.Invoke($"stopping {string.Join(", ", first.OrderBy(p => p))}");
         foreach (var p in first) Posix.Kill(p, Posix.SIGTERM);
         var until = DateTime.UtcNow + grace;
-        var delay = 5;
+        var delay = 1; // most apps are gone within a few ms of SIGTERM: look again soon, then back off
         while (targets().Count > 0 && DateTime.UtcNow < until)
         {
             await Task.Delay(delay);

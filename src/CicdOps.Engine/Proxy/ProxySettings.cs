@@ -32,11 +32,23 @@ internal static class ProxySettings
         var drain = spec.DrainPeriod ?? ProxyDefaults.DrainPeriod;
         if (drain < TimeSpan.Zero || drain > ProxyDefaults.MaxDrainPeriod)
             throw Bad(CicdError.InvalidTimeout, $"Invalid drain period {drain}: use 0 to {ProxyDefaults.MaxDrainPeriod.TotalMinutes:0} minutes.", drain);
+        var previous = proxies.FirstOrDefault(o => o.Project == project.Name);
+        var ports = spec.Ports.ToArray();
+        if (spec.CaddyAdmin is not null || spec.CaddyRoute is not null)
+        {
+            if (spec.UpstreamFile is not null || spec.Nginx is not null || spec.NginxConfig is not null)
+                throw Bad(CicdError.InvalidArgument, "Give either nginx's upstream file or Caddy's admin API and route, not both.", project.Name);
+            var (admin, route) = CaddySwitch.Validate(spec.CaddyAdmin, spec.CaddyRoute);
+            return new ProjectProxy
+            {
+                Project = project.Name, Kind = ProxyKind.Caddy, FirstPort = ports[0], SecondPort = ports[1], CaddyAdmin = admin, CaddyRoute = route,
+                Nginx = "", DrainPeriod = drain,
+                ActivePort = previous?.ActivePort is { } p && ports.Contains(p) && previous.CaddyAdmin == admin && previous.CaddyRoute == route ? p : null,
+            };
+        }
         var upstream = UpstreamFile(spec.UpstreamFile, project, projects, proxies, dataPath, sandboxed);
         var nginx = RootProgram(spec.Nginx ?? ProxyDefaults.Nginx, sandboxed);
         var config = spec.NginxConfig is null ? null : ExistingFile(spec.NginxConfig, "nginx configuration");
-        var previous = proxies.FirstOrDefault(o => o.Project == project.Name);
-        var ports = spec.Ports.ToArray();
         return new ProjectProxy
         {
             Project = project.Name, Kind = ProxyKind.Nginx, FirstPort = ports[0], SecondPort = ports[1], UpstreamFile = upstream,
@@ -53,7 +65,7 @@ internal static class ProxySettings
             throw Bad(CicdError.InvalidPath, $"Invalid upstream file '{file}': it is inside the tree of project '{inTree.Name}', which its user may change; put it in nginx's configuration, e.g. /etc/nginx/cicdops/{project.Name}.conf.", file);
         if (PathOverlap.Between(file, dataPath))
             throw Bad(CicdError.InvalidPath, $"Invalid upstream file '{file}': it is inside the data directory {dataPath}.", file);
-        if (proxies.FirstOrDefault(o => o.Project != project.Name && o.UpstreamFile == file) is { } other)
+        if (proxies.FirstOrDefault(o => o.Project != project.Name && o.Kind == ProxyKind.Nginx && o.UpstreamFile == file) is { } other)
             throw Bad(CicdError.InvalidPath, $"Invalid upstream file '{file}': it is the upstream file of project '{other.Project}'.", file);
         var dir = Path.GetDirectoryName(file)!;
         var info = new DirectoryInfo(dir);

@@ -47,15 +47,21 @@ internal static class SystemPaths
     /// </summary>
     public static string? HomeRefusalOf(string full)
     {
-        var r = ToolRunner.Run("getent", new[] { "passwd" });
-        if (r.ExitCode != 0) return null;
-        foreach (var line in r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        IEnumerable<(string Name, string Home)> entries;
+        if (PasswdEntries.Available) entries = PasswdEntries.All();
+        else
         {
-            var f = line.Split(':');
-            if (f.Length < 7 || f[5].Length < 2 || !f[5].StartsWith('/')) continue; // "/" as a home: only "/" is above it
-            var home = Normalize(f[5]);
+            var r = ToolRunner.Run("getent", new[] { "passwd" });
+            if (r.ExitCode != 0) return null;
+            entries = r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(':'))
+                .Where(f => f.Length >= 7).Select(f => (f[0], f[5]));
+        }
+        foreach (var (name, dir) in entries)
+        {
+            if (dir.Length < 2 || !dir.StartsWith('/')) continue; // "/" as a home: only "/" is above it
+            var home = Normalize(dir);
             if (IsSameOrUnder(home, full))
-                return $"'{full}' {(home == full ? "is" : "holds")} the home directory of account '{f[0]}' ({home}); give the project a directory of its own.";
+                return $"'{full}' {(home == full ? "is" : "holds")} the home directory of account '{name}' ({home}); give the project a directory of its own.";
         }
         return null;
     }

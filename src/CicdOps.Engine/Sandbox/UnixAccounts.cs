@@ -23,6 +23,7 @@ internal sealed class UnixAccounts
     public ServiceAccount? Find(string name)
     {
         ServiceUserName.Validate(name);
+        if (PasswdEntries.Available) return PasswdEntries.Lookup(name);
         var r = ToolRunner.Run("getent", new[] { "passwd", name });
         if (r.ExitCode == 2) return null; // getent: key not found
         if (r.ExitCode != 0)

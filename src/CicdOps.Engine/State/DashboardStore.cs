@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace CicdOps.Engine.State;
 
-/// <summary>dashboard_logins and dashboard_sessions (schema v14). Static functions over a connection: callers own the transaction.</summary>
+/// <summary>dashboard_logins and dashboard_sessions (schema v13). Static functions over a connection: callers own the transaction.</summary>
 internal static class DashboardStore
 {
     private const string SessionColumns = "id, role, login_id, client, created_at, expires_at, last_seen_at, revoked_at";

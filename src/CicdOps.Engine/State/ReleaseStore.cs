@@ -34,6 +34,11 @@ internal static class ReleaseStore
     public static void SetInstalled(SqliteConnection c, string project, string name, DateTimeOffset at) =>
         c.Execute("UPDATE releases SET installed_at=$t WHERE project=$p AND name=$n", ("$t", at.ToMs()), ("$p", project), ("$n", name));
 
+    /// <summary>What the commit records for the scripts, once its listing (run beside the checkout) is read.</summary>
+    public static void SetScripts(SqliteConnection c, string project, string name, string? installObject, bool hasRun, bool hasHealth) =>
+        c.Execute("UPDATE releases SET install_object=$o, has_run=$r, has_health=$h WHERE project=$p AND name=$n",
+            ("$o", installObject), ("$r", hasRun ? 1 : 0), ("$h", hasHealth ? 1 : 0), ("$p", project), ("$n", name));
+
     public static void Delete(SqliteConnection c, string project, string name) =>
         c.Execute("DELETE FROM releases WHERE project=$p AND name=$n", ("$p", project), ("$n", name));
 

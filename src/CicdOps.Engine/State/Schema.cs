@@ -312,6 +312,23 @@ internal static class Schema
             revoked_at INTEGER
         );
         """,
+        // v14: a project's zero-downtime proxy setting (issue 11), moved from the root-only file <data>/proxy/<project>;
+        // ProxyStore moves any such file into this table the first time it reads proxies.
+        """
+        CREATE TABLE project_proxies (
+            project TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            first_port INTEGER NOT NULL,
+            second_port INTEGER NOT NULL,
+            upstream_file TEXT NOT NULL,
+            nginx TEXT NOT NULL,
+            nginx_config TEXT,
+            caddy_admin TEXT,
+            caddy_route TEXT,
+            drain_ms INTEGER NOT NULL,
+            active_port INTEGER
+        );
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

@@ -47,7 +47,7 @@ public sealed class DeployPathTests
     }
 
     [Fact]
-    public void A_new_release_starts_five_git_processes_and_pruning_starts_none_yet_git_forgets_the_pruned_worktree()
+    public void A_new_release_starts_four_git_processes_and_pruning_starts_none_yet_git_knows_the_new_worktree_and_forgets_the_pruned_one()
     {
         using var repo = new TestRepository();
         using var h = new EngineHarness();
@@ -60,8 +60,10 @@ public sealed class DeployPathTests
 
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, d);
         Assert.Contains("pruned", h.Log(d));
-        // fetch, rev-parse, ls-tree, status of the serving release, worktree add; pruning v1's release starts no git.
-        Assert.Equal(5, ReleaseHarness.GitCalls(h, d));
+        // fetch, status of the serving release, ls-tree, and one reset that checks the new release out. The fetched tip
+        // is read from its ref file and the worktree's records are written by the engine as the account (no rev-parse,
+        // no `worktree add` with its own two children); pruning v1's release starts no git.
+        Assert.Equal(4, ReleaseHarness.GitCalls(h, d));
         Assert.Equal(new[] { ReleaseHarness.ReleaseOf(p, v2) }, ReleaseHarness.ReleaseDirectories(p));
         var worktrees = Run.Command("git", null, "-c", "safe.directory=*", "-C", Path.Combine(p.Path, "repo"), "worktree", "list", "--porcelain");
         Assert.DoesNotContain(v1[..12], worktrees);

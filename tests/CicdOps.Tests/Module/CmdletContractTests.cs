@@ -31,8 +31,8 @@ public sealed class CmdletContractTests
         Assert.Equal(
             new[] { "Add-CicdNotificationChannel", "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDashboardSession",
                 "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdEvent", "Get-CicdFleet", "Get-CicdFleetRollout", "Get-CicdNotification",
-                "Get-CicdNotificationChannel", "Get-CicdPipelineRun", "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret",
-                "Get-CicdWebhookDelivery", "Install-CicdListenerService", "Invoke-CicdFleetRollback", "Invoke-CicdRollback", "New-CicdApiToken",
+                "Get-CicdNotificationChannel", "Get-CicdPipelineRun", "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdProjectProxy", "Get-CicdRelease",
+                "Get-CicdSecret", "Get-CicdWebhookDelivery", "Install-CicdListenerService", "Invoke-CicdFleetRollback", "Invoke-CicdRollback", "New-CicdApiToken",
                 "New-CicdDashboardLogin", "Register-CicdProject", "Remove-CicdNotificationChannel", "Remove-CicdSecret", "Revoke-CicdApiToken",
                 "Revoke-CicdDashboardSession", "Set-CicdFleetPin", "Set-CicdNotificationChannel", "Set-CicdPin", "Set-CicdProject", "Set-CicdProjectProxy",
                 "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdFleetDeployment", "Start-CicdListener", "Start-CicdPipeline", "Stop-CicdDeployment",

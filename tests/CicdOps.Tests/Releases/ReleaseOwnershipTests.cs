@@ -16,9 +16,15 @@ public sealed class ReleaseOwnershipTests
         h.Deploy("app");
         h.Engine.UpdateProject("app", new ProjectUpdate { KeepReleases = 5, SharedPaths = new[] { ".env", "data/" } });
         repo.WriteSleeper("v2", h.StateDir).CommitAndPush("v2");
-        // The last deploy made everything checked below after its realignment of the tree (chown -R at the start):
-        // the migration, repo/, the new release, shared/ and the links are what it created, as the project's user.
+        // The migration realigns the tree once (chown -R); after it, deploys give nothing back: v3 and v4's releases,
+        // their checkout, `current` (switched in the engine's process as the account) and the pruning are made as the
+        // project's user from the start, so a root-made file would show below.
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        repo.WriteSleeper("v3", h.StateDir).CommitAndPush("v3");
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+        repo.WriteSleeper("v4", h.StateDir).CommitAndPush("v4");
+        var last = h.Deploy("app");
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, last);
         p = h.Engine.GetProject("app");
 
         var uid = CicdOps.Tests.LeastPrivilege.LeastPrivilegeTests.Account(p.ServiceUser!).Uid;
@@ -28,5 +34,6 @@ public sealed class ReleaseOwnershipTests
         Assert.All(owners, line => Assert.StartsWith(uid + " ", line));
         Assert.Contains(owners, l => l.EndsWith("/current", StringComparison.Ordinal));
         Assert.Contains(owners, l => l.EndsWith("/shared/.env", StringComparison.Ordinal));
+        Assert.Contains(owners, l => l.EndsWith("/repo/worktrees/" + new FileInfo(Path.Combine(p.Path, "current")).LinkTarget!["releases/".Length..] + "/HEAD", StringComparison.Ordinal));
     }
 }

@@ -183,6 +183,36 @@ public sealed class ZeroDowntimeTests
         Assert.Contains("proxy ports of project 'app'", Assert.Throws<CicdException>(() => h.Engine.UpdateProject("other", new ProjectUpdate { Port = b })).Message);
     }
 
+    [RootFact]
+    public void A_worker_killed_while_the_old_app_drains_leaves_the_new_one_serving_and_recovery_stops_the_drained_one()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness(detachedWorkers: true);
+        var (a, b) = (FreePort.Next(), FreePort.Next());
+        using var nginx = new NginxServer(a);
+        repo.WriteWebApp("v1").CommitAndPush("v1");
+        h.Register(repo);
+        h.Engine.SetProxy("app", Spec(nginx, a, b, drain: TimeSpan.FromMinutes(10)));
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+
+        repo.WriteWebApp("v2").CommitAndPush("v2");
+        var d = h.Engine.RequestDeployment(new DeploymentRequest { Project = "app" });
+        CicdOps.Tests.Engine.QueueTests.WaitFor(() => h.Log(d).Contains("draining the old app"));
+        var worker = CicdOps.Engine.State.RunnerIdentity.Pid(h.Engine.Context.Db.Read(c => CicdOps.Engine.State.DeploymentStore.Runner(c, d.Id))!)!.Value;
+        Assert.True(Listening(a) && Listening(b), "both apps run while the old one drains");
+        Assert.Equal(0, Run.Try("kill", null, "-9", worker.ToString()).Code);
+        Assert.True(Processes.IsGone(worker));
+
+        // What the next deploy's runner and the listener's start do first.
+        var recovered = h.Engine.RecoverInterrupted();
+
+        Assert.Contains(recovered, r => r.Id == d.Id && r.Status == DeploymentStatus.Interrupted);
+        Assert.False(Listening(a), "the app left draining by the killed worker was stopped");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal("v2", Get(http, nginx.Url("/VERSION")));
+        Assert.True(Listening(b), "the app the proxy points at keeps running");
+    }
+
     private static ProjectStatus HealthyStatus(EngineHarness h) => h.Engine.GetProject("app").Status;
 
     private static bool Listening(int port)
