@@ -67,6 +67,8 @@ public enum CicdError
     NotificationChannelNotFound,
     /// <summary>A notification channel with that name exists already.</summary>
     NotificationChannelExists,
+    /// <summary>No pipeline artifact or cache matches (or it expired).</summary>
+    ArtifactNotFound,
 }
 
 /// <summary>What kind of failure, so front ends can pick the right category (ErrorCategory, exit code).</summary>
@@ -77,7 +79,8 @@ public static class CicdErrorKinds
     public static CicdErrorKind Kind(this CicdError e) => e switch
     {
         CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound
-            or CicdError.ApiTokenNotFound or CicdError.PipelineRunNotFound or CicdError.NotificationChannelNotFound => CicdErrorKind.NotFound,
+            or CicdError.ApiTokenNotFound or CicdError.PipelineRunNotFound or CicdError.NotificationChannelNotFound
+            or CicdError.ArtifactNotFound => CicdErrorKind.NotFound,
         CicdError.ProjectExists or CicdError.ApiTokenExists or CicdError.NotificationChannelExists => CicdErrorKind.AlreadyExists,
         CicdError.RepositoryUnreachable or CicdError.FleetRegistryUnavailable => CicdErrorKind.ConnectionError,
         CicdError.NothingToCancel or CicdError.NoRollbackTarget or CicdError.CommitNeverDeployed or CicdError.ProjectPinned

@@ -13,6 +13,8 @@ internal static class PipelineRuns
         if (!System.Text.RegularExpressions.Regex.IsMatch(eventName, "^(push|pull_request|tag|manual)$"))
             throw new CicdException(CicdError.InvalidArgument, $"Event '{eventName}' is not one of push, pull_request, tag, manual.", eventName);
         var startedAt = DateTimeOffset.UtcNow;
+        try { PipelineHousekeeping.Run(ctx, startedAt); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CicdException) { /* tidying up never stops a run */ }
         var runId = startedAt.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..8];
         var logDirectory = Path.Combine(ctx.Layout.ProjectLogs(p.Name), "pipelines", runId);
         Directory.CreateDirectory(logDirectory);
@@ -89,7 +91,33 @@ internal static class PipelineRuns
         var started = System.Diagnostics.Stopwatch.StartNew();
         var root = PipelineWorkspace.RootFor(ctx.Sandbox, account, ctx.Layout, p.Name);
         var (workspace, sha) = await PipelineWorkspace.CreateAsync(ctx.Sandbox, account, root, runId, p.Repository, p.Branch, commit, cancellationToken);
-        using (workspace)
+        // Recorded before anything runs in it, so the workspace of a runner that dies is found and removed in time.
+        ctx.Db.Write(c => PipelineWorkspaceRows.Record(c, runId, workspace.Path));
+        var kept = false;
+        try
+        {
+            var run = await RunInWorkspaceAsync(ctx, p, account, secrets, workspace, sha, runId, logDirectory, eventName, started, cancellationToken);
+            // A failed run's workspace stays for debugging (FailedWorkspaceRetention); a succeeded or cancelled one goes now.
+            var retention = ctx.Options.FailedWorkspaceRetention;
+            if (run.Status is PipelineRunStatus.Failed or PipelineRunStatus.TimedOut && retention > TimeSpan.Zero)
+            {
+                workspace.Keep();
+                kept = true;
+                ctx.Db.Write(c => PipelineWorkspaceRows.Keep(c, runId, DateTimeOffset.UtcNow + retention));
+            }
+            return run;
+        }
+        finally
+        {
+            workspace.Dispose();
+            if (!kept) ctx.Db.Write(c => PipelineWorkspaceRows.Keep(c, runId, null));
+        }
+    }
+
+    private static async Task<PipelineRun> RunInWorkspaceAsync(EngineContext ctx, Project p, Sandbox.ServiceAccount account,
+        IReadOnlyDictionary<string, string> secrets, PipelineWorkspace workspace, string sha, string runId, string logDirectory, string eventName,
+        System.Diagnostics.Stopwatch started, CancellationToken cancellationToken)
+    {
         {
             PipelineRun Failed(string reason) => new(runId, p.Name, sha, eventName, PipelineRunStatus.Failed, reason, started.Elapsed,
                 Array.Empty<PipelineStepResult>(), logDirectory);
@@ -122,6 +150,7 @@ internal static class PipelineRuns
                 vars => ctx.Sandbox.PlanLaunch(account, vars, secrets), secrets)
             {
                 Tier = tier, TierName = tierName, Tracker = ctx.Tracker, Unit = Processes.AppUnits.PipelineRun(runId),
+                Files = new RunFiles(PipelineFileStore.For(ctx), p.Name, runId, ctx.Options.PipelineFileExpiry),
             };
             var result = await PipelineRunner.RunAsync(request, cancellationToken);
             var failed = result.Steps.FirstOrDefault(s => s.Status is PipelineStepStatus.Failed or PipelineStepStatus.TimedOut or PipelineStepStatus.Cancelled
