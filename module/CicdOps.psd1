@@ -42,6 +42,7 @@
         'Watch-CicdFleet'
         'New-CicdApiToken'
         'Get-CicdApiToken'
+        'Get-CicdArtifact'
         'Revoke-CicdApiToken'
         'Start-CicdPipeline'
         'Get-CicdPipelineRun'

@@ -29,7 +29,7 @@ public sealed class CmdletContractTests
     public void The_module_has_the_cmdlets_of_the_issues()
     {
         Assert.Equal(
-            new[] { "Add-CicdNotificationChannel", "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDeployment",
+            new[] { "Add-CicdNotificationChannel", "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdArtifact", "Get-CicdDeployment",
                 "Get-CicdDeploymentLog", "Get-CicdEvent", "Get-CicdFleet", "Get-CicdNotification", "Get-CicdNotificationChannel", "Get-CicdPipelineRun",
                 "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery", "Install-CicdListenerService",
                 "Invoke-CicdRollback", "New-CicdApiToken", "Register-CicdProject", "Remove-CicdNotificationChannel", "Remove-CicdSecret", "Revoke-CicdApiToken",
