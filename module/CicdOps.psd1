@@ -47,6 +47,7 @@
         'Get-CicdFleetRollout'
         'New-CicdApiToken'
         'Get-CicdApiToken'
+        'Get-CicdArtifact'
         'Revoke-CicdApiToken'
         'New-CicdDashboardLogin'
         'Get-CicdDashboardSession'

@@ -92,6 +92,11 @@ internal static partial class Commands
         ["pipeline runs"] = new[] { "cicdops pipeline runs shop --json" },
         ["pipeline logs"] = new[] { "cicdops pipeline logs 20261130151200-3f2a9c1b --follow", "cicdops pipeline logs 20261130151200-3f2a9c1b --step 1" },
         ["pipeline cancel"] = new[] { "cicdops pipeline cancel 20261130151200-3f2a9c1b" },
+        ["artifacts"] = new[]
+        {
+            "cicdops artifacts shop", "cicdops artifacts shop --run 20261130151200-3f2a9c1b --json",
+            "cicdops artifacts shop --run 20261130151200-3f2a9c1b --key dist-main --out dist.tar", "cicdops artifacts shop --cache",
+        },
     };
 
     /// <summary>Appends each command's examples to its description; hidden commands have none.</summary>

@@ -43,6 +43,7 @@ internal static partial class Commands
         root.Add(Events());
         root.Add(Stats());
         root.Add(Pipeline());
+        root.Add(Artifacts());
         root.Add(Service());
         root.Add(Backup());
         root.Add(Fleet());

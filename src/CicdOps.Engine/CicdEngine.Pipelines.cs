@@ -114,4 +114,46 @@ public sealed partial class CicdEngine
         if (step is < 0) throw new CicdException(CicdError.InvalidArgument, $"Step {step} does not exist: steps are numbered from 0.", step);
         return PipelineLogReader.ReadAsync(run.LogDirectory, step, follow, () => GetPipelineRun(runId), line, cancellationToken);
     }
+
+    /// <summary>
+    /// Pipeline artifacts (`store-files`) and caches (`cache-files`) that have not expired, newest first: every
+    /// project's, or one project's; with <paramref name="runId"/> only what that run kept.
+    /// </summary>
+    public IReadOnlyList<PipelineArtifact> GetPipelineArtifacts(string? project = null, string? runId = null, PipelineFileKind? kind = null)
+    {
+        if (project is not null) project = GetProject(project).Name;
+        if (runId is not null) GetPipelineRun(runId);
+        return PipelineFileStore.For(_ctx).List(project, runId, kind, DateTimeOffset.UtcNow).Select(x => x.Entry).ToList();
+    }
+
+    /// <summary>
+    /// Writes one artifact's (or cache's) tar archive to <paramref name="destination"/> (a file path; an existing file
+    /// only with <paramref name="force"/>). An artifact is chosen by key and run (without a run: the project's newest
+    /// of that key); a cache by key. Fetching counts as a use for the least-recently-used eviction.
+    /// </summary>
+    public PipelineArtifact SavePipelineArtifact(string project, string key, string destination, string? runId = null,
+        PipelineFileKind kind = PipelineFileKind.Artifact, bool force = false, string forceFlag = "--force")
+    {
+        var name = GetProject(project).Name;
+        if (kind == PipelineFileKind.Cache && runId is not null)
+            throw new CicdException(CicdError.InvalidArgument, "A cache belongs to its project and key, not to a run: leave the run out.", runId);
+        var store = PipelineFileStore.For(_ctx);
+        var match = store.List(name, runId, kind, DateTimeOffset.UtcNow).FirstOrDefault(x => x.Entry.Key == key);
+        if (match.Entry is null || !File.Exists(match.File))
+            throw new CicdException(CicdError.ArtifactNotFound,
+                $"Project '{name}' has no {(kind == PipelineFileKind.Cache ? "cache" : "artifact")} '{key}'{(runId is null ? "" : $" from run {runId}")} (or it expired).", key);
+        var full = Path.GetFullPath(destination);
+        if (Directory.Exists(full))
+            throw new CicdException(CicdError.InvalidPath, $"'{full}' is a directory; give the archive's file name (e.g. {Path.Combine(full, "artifact.tar")}).", full);
+        if (File.Exists(full) && !force)
+            throw new CicdException(CicdError.InvalidPath, $"'{full}' exists; use {forceFlag} to replace it.", full);
+        if (Path.GetDirectoryName(full) is { } dir && !Directory.Exists(dir))
+            throw new CicdException(CicdError.InvalidPath, $"Directory '{dir}' does not exist.", dir);
+        File.Copy(match.File, full, overwrite: force);
+        store.Touch(match.Entry);
+        return match.Entry;
+    }
+
+    /// <summary>For tests: what a later run's start would tidy, as of <paramref name="now"/> (expired files, old failed workspaces, dead runs).</summary>
+    internal void PipelineHousekeepingAt(DateTimeOffset now) => PipelineHousekeeping.Run(_ctx, now);
 }

@@ -73,6 +73,8 @@ public enum CicdError
     NotificationChannelExists,
     /// <summary>No dashboard session has that id.</summary>
     DashboardSessionNotFound,
+    /// <summary>No pipeline artifact or cache matches (or it expired).</summary>
+    ArtifactNotFound,
 }
 
 /// <summary>What kind of failure, so front ends can pick the right category (ErrorCategory, exit code).</summary>
@@ -84,7 +86,7 @@ public static class CicdErrorKinds
     {
         CicdError.ProjectNotFound or CicdError.DeploymentNotFound or CicdError.CommitNotFound or CicdError.SecretNotFound
             or CicdError.ApiTokenNotFound or CicdError.PipelineRunNotFound or CicdError.FleetRolloutNotFound or CicdError.FleetProjectNotFound
-            or CicdError.NotificationChannelNotFound or CicdError.DashboardSessionNotFound => CicdErrorKind.NotFound,
+            or CicdError.NotificationChannelNotFound or CicdError.DashboardSessionNotFound or CicdError.ArtifactNotFound => CicdErrorKind.NotFound,
         CicdError.ProjectExists or CicdError.ApiTokenExists or CicdError.NotificationChannelExists => CicdErrorKind.AlreadyExists,
         CicdError.RepositoryUnreachable or CicdError.FleetRegistryUnavailable => CicdErrorKind.ConnectionError,
         CicdError.NothingToCancel or CicdError.NoRollbackTarget or CicdError.CommitNeverDeployed or CicdError.ProjectPinned

@@ -67,6 +67,24 @@ public sealed record EngineOptions
     /// </summary>
     public int? MaxPipelineRuns { get; init; }
 
+    /// <summary>
+    /// The most the `cache-files` archives of every project may take together under the data directory; going over
+    /// evicts the least recently used (a restore is a use). One archive larger than this is not saved.
+    /// </summary>
+    public long PipelineCacheCapBytes { get; init; } = 5L << 30;
+
+    /// <summary>As <see cref="PipelineCacheCapBytes"/> for `store-files` artifacts (a fetch is a use).</summary>
+    public long PipelineArtifactCapBytes { get; init; } = 5L << 30;
+
+    /// <summary>How long a cache or artifact whose step gives no `expiry` is kept.</summary>
+    public TimeSpan PipelineFileExpiry { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long the workspace of a run that failed or timed out is kept for debugging (a succeeded or cancelled run's
+    /// is removed at once); removed when a later run starts after that. Zero: never kept.
+    /// </summary>
+    public TimeSpan FailedWorkspaceRetention { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>The listener's telemetry sampler and watchdog (they run only inside the listener service).</summary>
     public WatchdogOptions Watchdog { get; init; } = new();
 }

@@ -190,3 +190,57 @@ Describe 'Start-CicdPipeline, Get-CicdPipelineRun, Get-CicdPipelineRunLog and St
         $completions.CompletionMatches.CompletionText | Should -Contain $run.RunId
     }
 }
+
+Describe 'Get-CicdArtifact' {
+    BeforeAll {
+        $script:Context = New-TestContext -Root $TestDrive
+        $script:Arts = New-TestProject -Context $script:Context -Name arts
+        $work = $script:Arts.Repository.Work
+        New-Item -ItemType Directory -Path (Join-Path $work '.cicd') -Force | Out-Null
+        Set-Content -Path (Join-Path $work '.cicd/pipeline.json') -Value @'
+{"steps": [
+  {"name": "deps", "type": "cache-files", "key": "deps", "fileNames": ["deps"]},
+  {"name": "build", "run": "mkdir -p dist deps && echo app > dist/app.txt && echo d > deps/d"},
+  {"name": "keep", "type": "store-files", "key": "dist-{{context.branch}}", "fileNames": ["dist/*"], "expiry": 3600}
+]}
+'@
+        $script:Commit = Save-TestCommit -Work $work -Message 'artifacts'
+        $result = Invoke-Bounded -ArgumentList $script:Arts.Name, $script:Context.DataPath -ScriptBlock {
+            param($Name, $DataPath) Start-CicdPipeline -Name $Name -DataPath $DataPath
+        }
+        $script:Run = $result.Output[0]
+    }
+    AfterAll { Remove-TestContext $script:Context }
+
+    It 'lists what a run kept as typed objects, with a table view' {
+        $script:Run.Status | Should -Be ([CicdOps.PipelineRunStatus]::Succeeded)
+        $all = @(Get-CicdArtifact -Name $script:Arts.Name)
+        $all | Should -HaveCount 2
+        $all[0] | Should -BeOfType ([CicdOps.PipelineArtifact])
+        ($all | Where-Object Kind -eq 'Artifact').Key | Should -Be 'dist-main'
+        ($all | Where-Object Kind -eq 'Cache').Key | Should -Be 'deps'
+        @($script:Run | Get-CicdArtifact).Count | Should -Be 2
+        @(Get-CicdArtifact -Kind Cache).Key | Should -Contain 'deps'
+        $table = $all | Format-Table | Out-String -Width 300
+        $table | Should -Match 'ExpiresAt'
+        $table | Should -Match 'dist-main'
+    }
+
+    It 'writes one to -Destination, refuses to overwrite without -Force, and reports what is missing' {
+        $tar = Join-Path $TestDrive 'dist.tar'
+        $saved = Get-CicdArtifact -Name $script:Arts.Name -Artifact dist-main -Destination $tar
+        $saved.Key | Should -Be 'dist-main'
+        (& tar -tf $tar) | Should -Contain 'dist/app.txt'
+        { Get-CicdArtifact -Name $script:Arts.Name -Artifact dist-main -Destination $tar -ErrorAction Stop } |
+            Should -Throw '*use -Force*'
+        (Get-CicdArtifact -Name $script:Arts.Name -Artifact dist-main -Destination $tar -Force).Key | Should -Be 'dist-main'
+        { Get-CicdArtifact -Name $script:Arts.Name -Artifact nope -Destination (Join-Path $TestDrive 'n.tar') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CicdArtifactNotFound,CicdOps.Cmdlets.Commands.GetCicdArtifactCommand'
+    }
+
+    It 'completes artifact keys' {
+        $line = "Get-CicdArtifact -Name $($script:Arts.Name) -Artifact dist"
+        $completions = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $completions.CompletionMatches.CompletionText | Should -Contain 'dist-main'
+    }
+}

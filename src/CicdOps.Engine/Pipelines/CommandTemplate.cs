@@ -33,6 +33,21 @@ public static partial class CommandTemplate
     public static RenderedCommand Render(string template, JsonObject env, JsonObject context) =>
         Render(template, ToData(env), ToData(context));
 
+    /// <summary>
+    /// A template rendered to plain text (a cache or artifact `key`): the same checks as <see cref="Render(string, JsonObject, JsonObject)"/>,
+    /// each value then put in place of its reference. The text is only ever a name (hashed into a file name), never a
+    /// command or a path.
+    /// </summary>
+    public static string RenderText(string template, JsonObject env, JsonObject context)
+    {
+        var rendered = Render(template, env, context);
+        // One pass, so a value that itself looks like a reference stays as it is.
+        return References().Replace(rendered.Command, m => rendered.Values.TryGetValue(m.Groups[1].Value, out var v) ? v : m.Value);
+    }
+
+    [GeneratedRegex("\"\\$\\{(" + ValueReferenceEncoder.Prefix + "[0-9]+)\\}\"")]
+    private static partial Regex References();
+
     private static RenderedCommand Render(string template, object env, object context)
     {
         if (RawOutput().IsMatch(template))

@@ -59,9 +59,30 @@ public static class PipelineReader
             }
             if (step.Key is { } key && CommandTemplate.Problem(key) is { } keyProblem)
                 problems.Add(new PipelineProblem(step.Pointer + "/key", keyProblem));
+            CheckFileStep(step, problems);
         }
         return problems;
     }
+
+    /// <summary>
+    /// `fileNames` and `downloadPath` name places inside the workspace: relative, without a `..` part (a link the
+    /// pipeline makes could still point out; the files are moved by the project's account, see WorkspaceArchive).
+    /// `expiry` as text must be an ISO 8601 time (the schema's "format" is only an annotation).
+    /// </summary>
+    private static void CheckFileStep(PipelineStep step, List<PipelineProblem> problems)
+    {
+        for (var i = 0; i < step.FileNames.Count; i++)
+            if (WorkspacePathProblem(step.FileNames[i]) is { } p) problems.Add(new PipelineProblem($"{step.Pointer}/fileNames/{i}", p));
+        if (step.DownloadPath is { } d && WorkspacePathProblem(d) is { } dp) problems.Add(new PipelineProblem(step.Pointer + "/downloadPath", dp));
+        if (step.Expiry is { } e && !PipelineFileStore.TryExpiresAt(e, DateTimeOffset.UtcNow, TimeSpan.Zero, out _))
+            problems.Add(new PipelineProblem(step.Pointer + "/expiry", $"'{e}' is neither a number of seconds nor an ISO 8601 time (2026-12-31T00:00:00Z)"));
+    }
+
+    private static string? WorkspacePathProblem(string path) =>
+        path.StartsWith('/') ? $"'{path}' is absolute; paths are relative to the workspace"
+        : path.Split('/').Contains("..") ? $"'{path}' has a '..' part; paths stay inside the workspace"
+        : path.Contains('\0') ? "a path cannot contain a NUL character"
+        : null;
 
     /// <summary>
     /// Names the engine or the program loader owns (PATH, HOME, LD_*, CICD_*, BASH_ENV, ...) cannot be set: the

@@ -29,6 +29,9 @@ internal sealed record PipelineRunRequest(
     /// </summary>
     public IAppTracker? Tracker { get; init; }
     public string? Unit { get; init; }
+
+    /// <summary>Where `cache-files` and `store-files` steps keep their archives (null: those steps are Skipped).</summary>
+    public RunFiles? Files { get; init; }
 }
 
 /// <summary>How a run ended, with each step's result in file order.</summary>

@@ -31,6 +31,7 @@ internal static class PipelineRunner
         Directory.CreateDirectory(request.LogDirectory);
 
         using var unit = new RunUnit(request.Tracker, request.Unit, request.Tier);
+        var files = request.Files is { } store ? new FileSteps(request, store, unit, masker) : null;
         var results = new List<PipelineStepResult>();
         PipelineStepStatus? ended = null;
         foreach (var step in pipeline.Steps)
@@ -41,7 +42,7 @@ internal static class PipelineRunner
                 continue;
             }
             var remaining = stopAt - total.Elapsed;
-            var result = await RunStepAsync(request, step, context, masker, unit, remaining, pipelineLimit, cancellationToken);
+            var result = await RunStepAsync(request, step, context, masker, unit, files, remaining, pipelineLimit, cancellationToken);
             results.Add(result);
             if (result.Status is PipelineStepStatus.Failed or PipelineStepStatus.TimedOut or PipelineStepStatus.Cancelled)
             {
@@ -50,6 +51,8 @@ internal static class PipelineRunner
                 if (!step.ContinueOnError || pipelineOver) ended = result.Status;
             }
         }
+        // Caches are saved only from a run that succeeded (a failed build's files are no better than none).
+        if (ended is null && files is not null) await files.SaveCachesAsync(stopAt - total.Elapsed, cancellationToken);
         await unit.StopAllAsync();
         return new PipelineRunResult(ended switch
         {
@@ -61,7 +64,7 @@ internal static class PipelineRunner
     }
 
     private static async Task<PipelineStepResult> RunStepAsync(PipelineRunRequest request, PipelineStep step, JsonObject context,
-        SecretMasker masker, RunUnit unit, TimeSpan remaining, TimeSpan pipelineLimit, CancellationToken cancellationToken)
+        SecretMasker masker, RunUnit unit, FileSteps? files, TimeSpan remaining, TimeSpan pipelineLimit, CancellationToken cancellationToken)
     {
         var sw = Stopwatch.StartNew();
         var variables = StepVariables(request, step);
@@ -79,12 +82,18 @@ internal static class PipelineRunner
             }
             catch (ConditionException e) { return Done(PipelineStepStatus.Failed, null, e.Message, null); }
         }
-        if (step.Type != PipelineStepType.Run)
-            return Done(PipelineStepStatus.Skipped, null, $"{(step.Type == PipelineStepType.CacheFiles ? "cache-files" : "store-files")} steps are not run by this version", null);
-
         var stepLimit = step.TimeoutSeconds is { } t ? TimeSpan.FromSeconds(t) : remaining;
         var limitIsPipelines = stepLimit >= remaining;
         if (limitIsPipelines) stepLimit = remaining;
+        if (step.Type != PipelineStepType.Run)
+        {
+            if (files is null)
+                return Done(PipelineStepStatus.Skipped, null, $"{(step.Type == PipelineStepType.CacheFiles ? "cache-files" : "store-files")} steps need the engine's file store", null);
+            var outcome = await files.RunAsync(step, env, context, variables, stepLimit, cancellationToken);
+            // A timeout reports the limit that applied, as a command's does.
+            var reason = outcome.Status == PipelineStepStatus.TimedOut ? $"timed out after {(limitIsPipelines ? pipelineLimit : stepLimit).TotalSeconds:0} s" : outcome.Reason;
+            return Done(outcome.Status, null, reason, outcome.LogPath);
+        }
         var logPath = Path.Combine(request.LogDirectory, $"step-{step.Index}.log");
         using var log = new StepLog(logPath, masker);
         log.Runner(unit.Describe(request.TierName));

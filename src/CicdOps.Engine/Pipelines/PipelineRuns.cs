@@ -12,6 +12,7 @@ internal static class PipelineRuns
     {
         if (!System.Text.RegularExpressions.Regex.IsMatch(eventName, "^(push|pull_request|tag|manual)$"))
             throw new CicdException(CicdError.InvalidArgument, $"Event '{eventName}' is not one of push, pull_request, tag, manual.", eventName);
+        Housekeep(ctx);
         var (runId, logDirectory, startedAt) = NewRun(ctx.Layout, p.Name);
         var key = eventName == PipelineEventNames.Push ? "push:refs/heads/" + p.Branch : null;
         ctx.Db.Write(c =>
@@ -43,10 +44,18 @@ internal static class PipelineRuns
     {
         var (row, trigger) = ctx.Db.Read(c => (PipelineRunStore.Get(c, runId), PipelineTrigger.FromJson(PipelineRunStore.Context(c, runId))));
         if (row is null || trigger is null) return;
+        Housekeep(ctx);
         var p = ctx.Db.Read(c => ProjectStore.Find(c, row.Project));
         if (p is null) return; // removed meanwhile: its runs went with it
         await ExecuteAsync(ctx, p, runId, row.LogDirectory, row.StartedAt ?? DateTimeOffset.UtcNow, trigger.Commit, trigger.Event, trigger,
             waitForRunner: false, log, cancellationToken);
+    }
+
+    /// <summary>Before a run starts: expired caches/artifacts, failed workspaces past their time, runs of runners that died.</summary>
+    private static void Housekeep(EngineContext ctx)
+    {
+        try { PipelineHousekeeping.Run(ctx, DateTimeOffset.UtcNow); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CicdException) { /* tidying up never stops a run */ }
     }
 
     private static (string RunId, string LogDirectory, DateTimeOffset StartedAt) NewRun(DataLayout layout, string project)
@@ -148,7 +157,34 @@ internal static class PipelineRuns
         // A pull request's head may be on its source branch only (fetched too, best effort: a fork's is not there).
         var (workspace, sha) = await PipelineWorkspace.CreateAsync(ctx.Sandbox, account, root, runId, Git.RepositoryCredentials.ForGit(ctx, p), p.Branch, commit,
             cancellationToken, alsoFetch: trigger?.PullRequest?.SourceBranch);
-        using (workspace)
+        // Recorded before anything runs in it, so the workspace of a runner that dies is found and removed in time.
+        ctx.Db.Write(c => PipelineWorkspaceRows.Record(c, runId, workspace.Path));
+        var kept = false;
+        try
+        {
+            var run = await RunInWorkspaceAsync(ctx, p, account, secrets, workspace, sha, runId, logDirectory, eventName, trigger, statuses, started,
+                cancellationToken);
+            // A failed run's workspace stays for debugging (FailedWorkspaceRetention); a succeeded or cancelled one goes now.
+            var retention = ctx.Options.FailedWorkspaceRetention;
+            if (run.Status is PipelineRunStatus.Failed or PipelineRunStatus.TimedOut && retention > TimeSpan.Zero)
+            {
+                workspace.Keep();
+                kept = true;
+                ctx.Db.Write(c => PipelineWorkspaceRows.Keep(c, runId, DateTimeOffset.UtcNow + retention));
+            }
+            return run;
+        }
+        finally
+        {
+            workspace.Dispose();
+            if (!kept) ctx.Db.Write(c => PipelineWorkspaceRows.Keep(c, runId, null));
+        }
+    }
+
+    private static async Task<PipelineRun> RunInWorkspaceAsync(EngineContext ctx, Project p, Sandbox.ServiceAccount account,
+        IReadOnlyDictionary<string, string> secrets, PipelineWorkspace workspace, string sha, string runId, string logDirectory, string eventName,
+        PipelineTrigger? trigger, Statuses.CommitStatusReporter? statuses, System.Diagnostics.Stopwatch started, CancellationToken cancellationToken)
+    {
         {
             PipelineRun Failed(string reason) => new(runId, p.Name, sha, eventName, PipelineRunStatus.Failed, reason, started.Elapsed,
                 Array.Empty<PipelineStepResult>(), logDirectory);
@@ -186,6 +222,7 @@ internal static class PipelineRuns
                 vars => ctx.Sandbox.PlanLaunch(account, vars, secrets), secrets)
             {
                 Tier = tier, TierName = tierName, Tracker = ctx.Tracker, Unit = Processes.AppUnits.PipelineRun(runId),
+                Files = new RunFiles(PipelineFileStore.For(ctx), p.Name, runId, ctx.Options.PipelineFileExpiry),
             };
             var result = await PipelineRunner.RunAsync(request, cancellationToken);
             var failed = result.Steps.FirstOrDefault(s => s.Status is PipelineStepStatus.Failed or PipelineStepStatus.TimedOut or PipelineStepStatus.Cancelled

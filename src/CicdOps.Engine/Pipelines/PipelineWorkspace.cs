@@ -92,13 +92,26 @@ internal sealed class PipelineWorkspace : IDisposable
                 throw new CicdException(CicdError.ServiceUserFailed, $"Workspace path '{dir.FullName}' is a symbolic link or missing; refusing to use it.", dir.FullName);
     }
 
+    private bool _kept;
+
+    /// <summary>Leaves the workspace in place for debugging (a failed run's); <see cref="Remove"/> deletes it later.</summary>
+    public void Keep() => _kept = true;
+
     public void Dispose()
+    {
+        if (!_kept) Remove(_sandbox, _account, Path);
+    }
+
+    /// <summary>
+    /// Deletes a workspace: as the account when sandboxed (its home is the account's to fill with links; rm does not
+    /// follow them), else directly (Directory.Delete removes links without following them).
+    /// </summary>
+    public static void Remove(IProjectSandbox sandbox, ServiceAccount account, string path)
     {
         try
         {
-            if (_sandbox.IsSandboxed) AsAccountAsync(_sandbox, _account, CancellationToken.None, "/bin/rm", "-rf", "--", Path).GetAwaiter().GetResult();
-            // Directory.Delete removes symbolic links without following them.
-            else if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+            if (sandbox.IsSandboxed) AsAccountAsync(sandbox, account, CancellationToken.None, "/bin/rm", "-rf", "--", path).GetAwaiter().GetResult();
+            else if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CicdException) { }
     }

@@ -58,6 +58,29 @@ internal sealed class RunUnit : IDisposable
 
     private List<int> Targets() => _tracker!.Members(_unit!, null).Where(p => !_protected.Contains(p)).ToList();
 
+    /// <summary>
+    /// Kills what is left in the unit of a run whose runner died, and removes the unit. Only with a tracker the kernel
+    /// keeps (cgroups): without one, membership of a dead run cannot be shown, so nothing is killed.
+    /// </summary>
+    public static void StopLeftovers(IAppTracker tracker, string unit)
+    {
+        if (!tracker.IsAuthoritative) return;
+        var protectedPids = OperatingSystem.IsLinux() ? ProcFs.SelfAndAncestors() : new() { Environment.ProcessId };
+        List<int> Left() => tracker.Members(unit, null).Where(p => !protectedPids.Contains(p)).ToList();
+        if (Left().Count > 0)
+        {
+            tracker.BlockForks(unit);
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            List<int> left;
+            while ((left = Left()).Count > 0 && DateTime.UtcNow < until)
+            {
+                foreach (var pid in left) Posix.Kill(pid, Posix.SIGKILL);
+                Thread.Sleep(10);
+            }
+        }
+        tracker.Remove(unit);
+    }
+
     public void Dispose()
     {
         if (_tracker is null || _unit is null) return;

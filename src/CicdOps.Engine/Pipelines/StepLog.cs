@@ -15,11 +15,12 @@ internal sealed class StepLog : IDisposable
     private readonly object _lock = new();
     private bool _closed;
 
-    public StepLog(string path, SecretMasker masker)
+    /// <param name="append">Add to an existing log (a cache step's log gets the save at the end of the run).</param>
+    public StepLog(string path, SecretMasker masker, bool append = false)
     {
         Path = path;
         _masker = masker;
-        _writer = new StreamWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        _writer = new StreamWriter(new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
     }
 
     public string Path { get; }

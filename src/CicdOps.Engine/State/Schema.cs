@@ -329,6 +329,40 @@ internal static class Schema
             active_port INTEGER
         );
         """,
+        // v15: pipeline caches (one per project and key) and artifacts (one per run and key), each a tar archive under
+        // the data directory named by a hash of its key; last_used_at orders the least-recently-used eviction. A failed
+        // run's workspace is kept until workspace_until for debugging.
+        """
+        CREATE TABLE pipeline_caches (
+            project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            file TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            step_idx INTEGER NOT NULL,
+            size_bytes INTEGER NOT NULL,
+            file_count INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (project, key)
+        );
+        CREATE TABLE pipeline_artifacts (
+            project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+            run_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            file TEXT NOT NULL,
+            step_idx INTEGER NOT NULL,
+            size_bytes INTEGER NOT NULL,
+            file_count INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (run_id, key)
+        );
+        CREATE INDEX pipeline_artifacts_by_project ON pipeline_artifacts(project, created_at);
+        ALTER TABLE pipeline_runs ADD COLUMN workspace TEXT;
+        ALTER TABLE pipeline_runs ADD COLUMN workspace_until INTEGER;
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

@@ -29,11 +29,11 @@ public sealed class CmdletContractTests
     public void The_module_has_the_cmdlets_of_the_issues()
     {
         Assert.Equal(
-            new[] { "Add-CicdNotificationChannel", "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdDashboardSession",
-                "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdEvent", "Get-CicdFleet", "Get-CicdFleetRollout", "Get-CicdNotification",
-                "Get-CicdNotificationChannel", "Get-CicdPipelineRun", "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdProjectProxy", "Get-CicdRelease",
-                "Get-CicdSecret", "Get-CicdWebhookDelivery", "Install-CicdListenerService", "Invoke-CicdFleetRollback", "Invoke-CicdRollback", "New-CicdApiToken",
-                "New-CicdDashboardLogin", "Register-CicdProject", "Remove-CicdNotificationChannel", "Remove-CicdSecret", "Revoke-CicdApiToken",
+            new[] { "Add-CicdNotificationChannel", "Backup-CicdState", "Connect-CicdFleet", "Disconnect-CicdFleet", "Get-CicdApiToken", "Get-CicdArtifact",
+                "Get-CicdDashboardSession", "Get-CicdDeployment", "Get-CicdDeploymentLog", "Get-CicdEvent", "Get-CicdFleet", "Get-CicdFleetRollout",
+                "Get-CicdNotification", "Get-CicdNotificationChannel", "Get-CicdPipelineRun", "Get-CicdPipelineRunLog", "Get-CicdProject", "Get-CicdProjectProxy",
+                "Get-CicdRelease", "Get-CicdSecret", "Get-CicdWebhookDelivery", "Install-CicdListenerService", "Invoke-CicdFleetRollback", "Invoke-CicdRollback",
+                "New-CicdApiToken", "New-CicdDashboardLogin", "Register-CicdProject", "Remove-CicdNotificationChannel", "Remove-CicdSecret", "Revoke-CicdApiToken",
                 "Revoke-CicdDashboardSession", "Set-CicdFleetPin", "Set-CicdNotificationChannel", "Set-CicdPin", "Set-CicdProject", "Set-CicdProjectProxy",
                 "Set-CicdSecret", "Start-CicdDeployment", "Start-CicdFleetDeployment", "Start-CicdListener", "Start-CicdPipeline", "Stop-CicdDeployment",
                 "Stop-CicdPipelineRun", "Test-CicdNotificationChannel", "Test-CicdPipeline", "Unregister-CicdProject", "Watch-CicdFleet" },

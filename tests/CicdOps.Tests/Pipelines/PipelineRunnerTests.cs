@@ -92,6 +92,22 @@ public sealed class PipelineRunnerTests : IClassFixture<RunnerAccount>
     }
 
     [RootFact]
+    public async Task A_condition_looping_forever_fails_the_run_at_a_limit_naming_the_step()
+    {
+        var run = await Run("""
+            {"steps": [
+               {"name": "spins", "condition": "(() => { while (true) {} })()", "run": "touch should-not-exist"},
+               {"name": "after", "run": "touch after"}
+             ]}
+            """);
+        Assert.Equal(PipelineStepStatus.Failed, run.Status);
+        Assert.Equal(new[] { PipelineStepStatus.Failed, PipelineStepStatus.NotRun }, run.Steps.Select(s => s.Status));
+        Assert.Contains("condition of step 'spins'", run.Steps[0].Reason);
+        Assert.Contains("failed: ran more than", run.Steps[0].Reason);
+        Assert.False(File.Exists(Path.Combine(_workspace, "should-not-exist")));
+    }
+
+    [RootFact]
     public async Task The_first_failing_command_fails_the_step_and_later_steps_are_not_run_unless_continueOnError()
     {
         var run = await Run("""

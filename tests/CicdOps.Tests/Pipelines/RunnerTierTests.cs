@@ -95,6 +95,18 @@ public sealed class RunnerTierTests : IClassFixture<RunnerAccount>, IDisposable
     }
 
     [RootFact]
+    public async Task A_process_allocating_3_GB_under_the_standard_tier_is_stopped_at_2_GB()
+    {
+        var unit = "pipeline-3gb-" + Guid.NewGuid().ToString("N")[..6];
+        // The issue's case with the real default tier: 3 GB wanted, 2 GB allowed (no swap to spill into).
+        var run = await Run("""{"steps": [{"name": "hungry", "run": "head -c 3G /dev/zero | tail > /dev/null"}]}""",
+            RunnerTiers.Defaults[RunnerTiers.Default], unit);
+        Assert.Equal(PipelineStepStatus.Failed, run.Status);
+        Assert.Equal("memory limit (2 GB) exceeded", run.Steps[0].Reason);
+        Assert.Empty(AccountProcesses());
+    }
+
+    [RootFact]
     public async Task A_fork_bomb_is_contained_by_the_pids_limit_and_nothing_of_it_survives()
     {
         // The step then waits without forking (a read from a pipe opened beforehand) until its timeout.
