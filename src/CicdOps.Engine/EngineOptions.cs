@@ -85,6 +85,12 @@ public sealed record EngineOptions
     /// </summary>
     public TimeSpan FailedWorkspaceRetention { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Finished pipeline runs kept per project (rows, step rows and log directories); older ones are removed when a
+    /// later run starts. A run whose failed workspace is still kept is kept with it.
+    /// </summary>
+    public int PipelineRunsKept { get; init; } = 200;
+
     /// <summary>The listener's telemetry sampler and watchdog (they run only inside the listener service).</summary>
     public WatchdogOptions Watchdog { get; init; } = new();
 }

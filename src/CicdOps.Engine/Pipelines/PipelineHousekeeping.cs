@@ -6,7 +6,7 @@ namespace CicdOps.Engine.Pipelines;
 /// <summary>
 /// What runs before each pipeline run starts: runs whose runner died are marked Failed ("runner died") and what they
 /// left running is stopped with their cgroup; failed runs' workspaces past their keeping time are removed; expired
-/// caches and artifacts are deleted. Each step is cheap when there is nothing to do (one query each).
+/// caches and artifacts are deleted; finished runs beyond the number kept per project are removed with their logs. Each step is cheap when there is nothing to do (one query each).
 /// </summary>
 internal static class PipelineHousekeeping
 {
@@ -15,6 +15,7 @@ internal static class PipelineHousekeeping
         RecoverDeadRuns(ctx, now);
         RemoveDueWorkspaces(ctx, now);
         PipelineFileStore.For(ctx).Sweep(now);
+        PipelineRunRetention.Prune(ctx, ctx.Options.PipelineRunsKept);
     }
 
     /// <summary>
