@@ -36,10 +36,13 @@ public sealed class QueueTests
     {
         using var repo = new TestRepository();
         using var h = new EngineHarness();
-        var commits = Enumerable.Range(1, 12).Select(i => repo.WriteSleeper($"v{i}", h.StateDir).CommitAndPush($"v{i}")).ToList();
+        // Each deploy's health check takes 2.5 s, so the ~1.8 s burst stays inside the first deploy however fast the
+        // rest of the deploy path gets: the first request runs, the others wait and supersede each other.
+        var commits = Enumerable.Range(1, 12).Select(i => repo.WriteSleeper($"v{i}", h.StateDir)
+            .Write(".cicd/health.sh", $"#!/bin/bash\nsleep 2.5\ngrep -qx 'v{i}' \"{h.StateDir}/serving\"\n").CommitAndPush($"v{i}")).ToList();
         h.Register(repo);
 
-        // One request every 150 ms for ~1.8 s: several deploys' worth of time.
+        // One request every 150 ms for ~1.8 s.
         var requests = new List<Deployment>();
         foreach (var sha in commits)
         {
