@@ -52,6 +52,9 @@ public static partial class CommandTemplate
     {
         if (RawOutput().IsMatch(template))
             throw new TemplateException("'{{{' and '{{&' print a value unquoted; use '{{...}}' (values are passed to the command as environment variables)");
+        // Without a mustache Handlebars has nothing to do (it would return the text as it is): most commands have none,
+        // and building a Handlebars environment per command was most of a step's rendering cost.
+        if (!template.Contains("{{", StringComparison.Ordinal)) return new RenderedCommand(template, new Dictionary<string, string>());
         var encoder = new ValueReferenceEncoder();
         var handlebars = Handlebars.Create(new HandlebarsConfiguration
         {

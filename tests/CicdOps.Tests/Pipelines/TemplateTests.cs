@@ -74,6 +74,17 @@ public sealed class TemplateTests : IDisposable
         Assert.Equal(message, output);
     }
 
+    [Theory]
+    [InlineData("npm ci && npm test")]
+    [InlineData("echo '$HOME' \"a\\b\" } }} {x} ${VAR:-d}")]
+    [InlineData("printf '%s\\n' \"{\" \"}\"")]
+    public void A_command_without_a_mustache_is_run_exactly_as_written(string command)
+    {
+        var rendered = Render(command, new PipelineContext { Message = "m" });
+        Assert.Equal(command, rendered.Command);
+        Assert.Empty(rendered.Values);
+    }
+
     [Fact]
     public void SimpleCI_style_path_template()
     {
