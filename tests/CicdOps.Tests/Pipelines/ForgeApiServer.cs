@@ -91,8 +91,9 @@ public sealed class ForgeApiServer : IDisposable
 
     public void Dispose()
     {
-        _http.Stop();
-        _http.Close();
+        // The managed HttpListener looks its endpoint up again while closing and can throw EADDRINUSE when another
+        // test's socket took the port meanwhile; this server stops serving either way.
+        try { _http.Stop(); _http.Close(); } catch (System.Net.HttpListenerException) { }
         try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
     }
 }
