@@ -27,6 +27,12 @@ public sealed class ZeroDowntimeTests
         return response.Content.ReadAsStringAsync().GetAwaiter().GetResult().Trim();
     }
 
+    private static string? TryGet(HttpClient http, string url)
+    {
+        try { return Get(http, url); }
+        catch (HttpRequestException) { return null; }
+    }
+
     /// <summary>Polls the proxy until stopped: every answer, and every failure with what it was.</summary>
     private sealed class Poller : IDisposable
     {
@@ -200,6 +206,10 @@ public sealed class ZeroDowntimeTests
         CicdOps.Tests.Engine.QueueTests.WaitFor(() => h.Log(d).Contains("draining the old app"));
         var worker = CicdOps.Engine.State.RunnerIdentity.Pid(h.Engine.Context.Db.Read(c => CicdOps.Engine.State.DeploymentStore.Runner(c, d.Id))!)!.Value;
         Assert.True(Listening(a) && Listening(b), "both apps run while the old one drains");
+        // `nginx -s reload` is asynchronous: until its old workers stop accepting, a new connection may still reach the
+        // old app. The drain covers that in real use; here the old app goes at once, so wait for the new workers first.
+        using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+            CicdOps.Tests.Engine.QueueTests.WaitFor(() => Enumerable.Range(0, 5).All(_ => TryGet(probe, nginx.Url("/VERSION")) == "v2"));
         Assert.Equal(0, Run.Try("kill", null, "-9", worker.ToString()).Code);
         Assert.True(Processes.IsGone(worker));
 
