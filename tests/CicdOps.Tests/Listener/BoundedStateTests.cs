@@ -57,8 +57,8 @@ public class BoundedStateTests
         var until = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < until && Length(wal) > limit) await Task.Delay(50);
         Assert.True(Length(wal) <= limit, $"WAL is {Length(wal)} bytes after the load (peak {peak}), over its {limit}-byte limit");
-        // The bound came from the writer resetting the log between group commits, not only from the idle truncation.
-        Assert.True(t.Listener.WalRestarts > 0, $"the writer never reset the WAL (peak {peak} bytes)");
+        // (Whether the writer reset the log during this load depends on when the checkpoint passes caught up; that the
+        // writer resets it between group commits is checked on its own by A_reader_holding_an_old_snapshot_….)
 
         // The service prunes by its retention settings (at start, then every minute).
         await t.Listener.StopAsync();
