@@ -12,6 +12,14 @@ internal static class AccountProcesses
         for (var pass = 0; pass < 2; pass++)
             foreach (var pid in Of(uid))
                 if (Posix.Kill(pid, Posix.SIGKILL)) killed++;
+        // A killed process stays in /proc until it is reaped, and userdel refuses the account while it does: wait
+        // (bounded) until none is left, killing again whatever a late fork brought.
+        var until = DateTime.UtcNow.AddSeconds(5);
+        for (var left = Of(uid); left.Count > 0 && DateTime.UtcNow < until; left = Of(uid))
+        {
+            foreach (var pid in left) Posix.Kill(pid, Posix.SIGKILL);
+            Thread.Sleep(10);
+        }
         return killed;
     }
 
