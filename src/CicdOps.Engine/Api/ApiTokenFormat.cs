@@ -13,24 +13,15 @@ public static class ApiTokenFormat
 
     public static string NewSecret() => Base64Url(RandomNumberGenerator.GetBytes(32));
 
-    public static string Compose(long id, string secret) => $"{Prefix}{id}_{secret}";
+    /// <summary>The parsing shared with the dashboard's login links and session cookies (other prefixes, same shape).</summary>
+    private static readonly SecretTokenFormat Shape = new(Prefix);
+
+    public static string Compose(long id, string secret) => Shape.Compose(id, secret);
 
     public static byte[] Hash(string secret) => SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(secret));
 
     /// <summary>Splits a presented token; false for anything not shaped like one (no lookup happens then).</summary>
-    public static bool TryParse(string? token, out long id, out string secret)
-    {
-        id = 0; secret = "";
-        if (token is null || !token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > 128) return false;
-        var rest = token.AsSpan(Prefix.Length);
-        var sep = rest.IndexOf('_');
-        if (sep <= 0 || !long.TryParse(rest[..sep], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out id)) return false;
-        secret = rest[(sep + 1)..].ToString();
-        if (secret.Length != 43) return false;
-        foreach (var ch in secret)
-            if (!(char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_')) return false;
-        return true;
-    }
+    public static bool TryParse(string? token, out long id, out string secret) => Shape.TryParse(token, out id, out secret);
 
     /// <summary>Whether the presented secret's hash equals the stored one, in time independent of where they differ.</summary>
     public static bool Matches(string secret, byte[] storedHash) => CryptographicOperations.FixedTimeEquals(Hash(secret), storedHash);
