@@ -70,6 +70,25 @@ internal static class AppLauncher
         }
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         process.Start();
+        AwaitBecameProjects(process, app.Plan?.Account.Uid);
         return process;
+    }
+
+    /// <summary>
+    /// Returns once the launch is the project's (leads its own process group, runs as the account after the privilege
+    /// drop) or has ended, at most 2 s. Until then it is a root process in the engine's group, which no stop counts as
+    /// the project's: a removal or deploy right after a launch would miss the app, and it would outlive its account.
+    /// </summary>
+    private static void AwaitBecameProjects(Process process, uint? uid)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var until = DateTime.UtcNow.AddSeconds(2);
+        var pid = process.Id;
+        while (DateTime.UtcNow < until && !process.HasExited)
+        {
+            var grouped = !ProcessLaunch.HasOwnGroups || Posix.ProcessGroupOf(pid) == pid;
+            if (grouped && (uid is null || ProcFs.Uid(pid) == uid)) return;
+            Thread.Sleep(1);
+        }
     }
 }

@@ -14,10 +14,16 @@ internal sealed class ProcessGroupTracker : IAppTracker
 
     public IReadOnlyList<int> Members(string unit, int? processGroup)
     {
-        if (processGroup is not { } pgid || pgid <= 1 || pgid == Posix.OwnProcessGroup || !Posix.Exists(-pgid)) return Array.Empty<int>();
+        if (processGroup is not { } pgid || pgid <= 1 || pgid == Posix.OwnProcessGroup) return Array.Empty<int>();
+        // Just launched, setsid not run yet: the group does not exist, but the process is our own child (still
+        // root, about to become the app), and a stop must not miss it.
+        if (!Posix.Exists(-pgid)) return LaunchingChild(pgid) ? new[] { pgid } : Array.Empty<int>();
         if (!OperatingSystem.IsLinux()) return new[] { pgid };
         return ProcFs.AllPids().Where(pid => Posix.ProcessGroupOf(pid) == pgid && !ProcFs.IsZombie(pid)).ToList();
     }
+
+    private static bool LaunchingChild(int pid) =>
+        OperatingSystem.IsLinux() && ProcFs.ParentPid(pid) == Environment.ProcessId && !ProcFs.IsZombie(pid);
 
     public bool Contains(string unit, int? processGroup, int pid) =>
         processGroup is { } pgid && pgid > 1 && pgid != Posix.OwnProcessGroup && Posix.ProcessGroupOf(pid) == pgid;

@@ -57,6 +57,9 @@ public sealed class TrackingTests
         h.Register(repo);
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
         var first = FirstDeployTests.AppPid(h);
+        // A new version, so the deploy is healthy only once the new app runs (v1's file would pass at once, and the
+        // cleanup could then race the app's launch).
+        repo.WriteSleeper("v2", h.StateDir).CommitAndPush();
 
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
 

@@ -69,4 +69,26 @@ public class SandboxedLaunchTests
         using var s = new SandboxScratch();
         Assert.Throws<CicdOps.Engine.CicdException>(() => s.Sandbox.PlanLaunch(new ServiceAccount("root", 0, 0, "/root"), null, null));
     }
+
+    [RootFact]
+    public void An_app_launch_returns_only_once_the_app_leads_its_own_group_as_the_account_so_an_immediate_stop_sees_it()
+    {
+        using var s = new SandboxScratch();
+        var a = s.CreateAccount("launchwait");
+        using var dir = new CicdOps.Tests.Support.TempDirectory("launchwait");
+        var plan = s.Sandbox.PlanLaunch(a, null, null);
+        using var app = CicdOps.Engine.Processes.AppLauncher.Start(
+            new CicdOps.Engine.Processes.LaunchSpec(new[] { "/bin/sleep", "300" }, plan), "/", dir.Combine("app.log"));
+        try
+        {
+            // Checked at once: before the wait, the launch was still a root process in the test's own group here.
+            Assert.Equal(app.Id, CicdOps.Engine.Processes.Posix.ProcessGroupOf(app.Id));
+            Assert.Equal(a.Uid, CicdOps.Engine.Processes.ProcFs.Uid(app.Id));
+        }
+        finally
+        {
+            app.Kill();
+            app.WaitForExit();
+        }
+    }
 }
