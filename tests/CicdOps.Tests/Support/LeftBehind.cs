@@ -17,11 +17,18 @@ public static class LeftBehind
                 problems.Add($"account {name} still exists");
             var dropIn = Path.Combine(sudoersDirectory, "cicdops-" + name);
             if (File.Exists(dropIn)) problems.Add($"sudoers drop-in {dropIn} still exists");
-            if (uid is { } u && u != 0 && LiveProcesses(u) is { Count: > 0 } pids)
+            if (uid is { } u && u != 0 && LiveProcesses(u) is { Count: > 0 } pids && !ReassignedUid(u))
                 problems.Add($"processes of {name} (uid {u}) still run: {string.Join(", ", pids.Select(Describe))}");
         }
         return problems;
     }
+
+    /// <summary>
+    /// Whether another account holds the uid now: tests run in parallel, and useradd hands a freed uid to the next
+    /// account at once, so that account's processes (another test's) are not this account's leftovers.
+    /// </summary>
+    private static bool ReassignedUid(uint uid) =>
+        File.ReadLines("/etc/passwd").Select(l => l.Split(':')).Any(f => f.Length > 2 && f[2] == uid.ToString());
 
     /// <summary>Live (non-zombie) processes of the uid, after a short grace for ones being killed right now.</summary>
     private static List<int> LiveProcesses(uint uid)
