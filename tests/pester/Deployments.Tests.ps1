@@ -234,13 +234,16 @@ Describe 'Stop-CicdDeployment and Ctrl+C' {
     }
 
     It 'Ctrl+C returns from Start-CicdDeployment within 2 s; the deployment goes on; the next one in that session completes' {
+        # The deployment this test starts is the first one after $before (an earlier test's may still be finishing).
+        $before = [long](Get-CicdDeployment -Name $script:Slow.Name -Last 1 | ForEach-Object Id)
         $handle = Start-Bounded -ArgumentList $script:Slow.Name -ScriptBlock { param($Name) Start-CicdDeployment -Name $Name }
         try {
-            Wait-Running $script:Slow.Name | Should -BeTrue
+            Wait-Until { Get-CicdDeployment -Name $script:Slow.Name | Where-Object { $_.Id -gt $before -and $_.Status -eq 'Running' } } -TimeoutSeconds 60 |
+                Should -BeTrue
             $handle.Async.IsCompleted | Should -BeFalse -Because 'Start-CicdDeployment waits for the deployment'
             Stop-Bounded $handle -TimeoutMilliseconds 2000 | Should -BeTrue
-            $running = Get-CicdDeployment -Name $script:Slow.Name -Last 1
-            $running.IsFinished | Should -BeFalse -Because 'Ctrl+C stops the wait, not the deployment'
+            $running = Get-CicdDeployment -Name $script:Slow.Name | Where-Object Id -gt $before | Select-Object -First 1
+            $running.IsFinished | Should -BeFalse -Because "Ctrl+C stops the wait, not the deployment (deployment $($running.Id) is $($running.Status): $($running.Reason))"
 
             # Stop it (a piped project: its active deployment), make the project healthy, and deploy again in the
             # same session (runspace).
