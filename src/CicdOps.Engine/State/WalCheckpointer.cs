@@ -10,8 +10,13 @@ namespace CicdOps.Engine.State;
 /// <item>a background thread runs PASSIVE checkpoints (never blocks the writer) at most every <see cref="Interval"/>
 /// after writes, copying the log back into the database;</item>
 /// <item>once the log has grown past a quarter of the bound, the writer itself resets it between two group commits
-/// (<see cref="RestartIfDue"/>): a RESTART that does not wait for anyone (busy timeout 0), so it costs only what the
+/// (<see cref="AfterCommit"/>): a RESTART that does not wait for anyone (busy timeout 0), so it costs only what the
 /// PASSIVE pass has not copied yet; if a reader or the PASSIVE pass is in the way it simply tries after the next commit;</item>
+/// <item>once the log reaches half the bound (those resets kept failing or the passes fell behind), the writer resets
+/// it <em>before its next group commit</em>, waiting up to <see cref="HardResetWait"/> for the pass and for readers:
+/// one stall, so the file never passes the bound (half of it is headroom for the commit that crossed the half).
+/// A reader that holds its snapshot longer than that wait can still keep the log from being reset; the writer then
+/// waits again only after <see cref="HardResetBackoff"/>, so such a reader slows acknowledgements, never stops them;</item>
 /// <item>TRUNCATE (the file back to 0 bytes) only when writes have stopped for <see cref="IdleTruncateAfter"/>, and on
 /// a clean shutdown.</item>
 /// </list>
@@ -26,8 +31,16 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
     private const int SqliteCheckpointRestart = 2;
     private const int WriterBusyTimeoutMs = 30_000;
     private const int IdleTruncateBusyMs = 20;
+    /// <summary>How long a hard reset waits for the PASSIVE pass and for readers before giving up for now.</summary>
+    public static readonly TimeSpan HardResetWait = TimeSpan.FromMilliseconds(500);
+    /// <summary>After a hard reset that a reader refused, how long the writer goes on with non-blocking tries only.</summary>
+    public static readonly TimeSpan HardResetBackoff = TimeSpan.FromSeconds(1);
     private readonly AutoResetEvent _wake = new(false);
     private readonly object _gate = new();
+    // Held by the PASSIVE pass and by the writer's hard reset: SQLite answers a second checkpoint BUSY at once
+    // (without calling the busy handler), so in this process they take turns here instead.
+    private readonly object _checkpointLock = new();
+    private long _hardBackoffUntil;
     private Thread? _thread;
     private bool _pending, _disposed;
     private volatile bool _restartDue;
@@ -41,9 +54,20 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
     /// </summary>
     public long RestartBytes { get; } = Math.Clamp(maxWalBytes / 4, 64 * 1024, 4 * 1024 * 1024);
 
-    /// <summary>Times the writer reset the log (tests and the benchmark read it).</summary>
+    /// <summary>The bound this checkpointer keeps the WAL file under (while no reader holds an old snapshot longer than <see cref="HardResetWait"/>).</summary>
+    public long MaxWalBytes => maxWalBytes;
+
+    /// <summary>From this size on the writer resets the log before its next commit, waiting if it must (half the bound).</summary>
+    public long HardResetBytes { get; } = Math.Max(maxWalBytes / 2, 64 * 1024);
+
+    /// <summary>Times the writer reset the log (tests and the benchmark read it), hard resets included.</summary>
     public long Restarts => Interlocked.Read(ref _restarts);
     private long _restarts;
+
+    /// <summary>Times the writer waited to reset the log (it had reached <see cref="HardResetBytes"/>), and the longest wait.</summary>
+    public long HardResets => Interlocked.Read(ref _hardResets);
+    public TimeSpan LongestHardReset => TimeSpan.FromTicks(Interlocked.Read(ref _longestHardTicks));
+    private long _hardResets, _longestHardTicks;
 
     public void DisableAutomatic(SqliteConnection c)
     {
@@ -118,17 +142,48 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
 
     /// <summary>
     /// Called by the writer between group commits, outside any transaction, after the last batch was acknowledged.
-    /// When the log is past <see cref="RestartBytes"/>, resets it without waiting: true when it was reset.
+    /// Past <see cref="HardResetBytes"/> resets the log, waiting for it (see the class comment); past
+    /// <see cref="RestartBytes"/>, once a PASSIVE pass caught up, resets it without waiting. True when it was reset.
     /// </summary>
-    public bool RestartIfDue(SqliteConnection writer)
+    public bool AfterCommit(SqliteConnection writer)
     {
-        if (!_restartDue) return false;
+        if (WalBytes() >= HardResetBytes && Environment.TickCount64 >= Interlocked.Read(ref _hardBackoffUntil)) return HardReset(writer);
+        return _restartDue && RestartWithin(writer, 0);
+    }
+
+    private bool HardReset(SqliteConnection writer)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var reset = false;
+        if (Monitor.TryEnter(_checkpointLock, HardResetWait))
+        {
+            try
+            {
+                var left = HardResetWait - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                // Another process's checkpoint (a CLI command's automatic one) is answered BUSY at once: try again briefly.
+                while (!(reset = RestartWithin(writer, (int)Math.Max(1, left.TotalMilliseconds))) &&
+                       (left = HardResetWait - System.Diagnostics.Stopwatch.GetElapsedTime(started)) > TimeSpan.Zero)
+                    Thread.Sleep(1);
+            }
+            finally { Monitor.Exit(_checkpointLock); }
+        }
+        var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        Interlocked.Increment(ref _hardResets);
+        if (took.Ticks > Interlocked.Read(ref _longestHardTicks)) Interlocked.Exchange(ref _longestHardTicks, took.Ticks);
+        // A reader held the log past the wait: do not stall every commit for it; non-blocking tries go on meanwhile.
+        if (!reset) Interlocked.Exchange(ref _hardBackoffUntil, Environment.TickCount64 + (long)HardResetBackoff.TotalMilliseconds);
+        return reset;
+    }
+
+    /// <summary>A RESTART checkpoint on the writer's connection, waiting at most <paramref name="busyMs"/> for readers.</summary>
+    private bool RestartWithin(SqliteConnection writer, int busyMs)
+    {
         var handle = writer.Handle!;
-        SQLitePCL.raw.sqlite3_busy_timeout(handle, 0);
+        SQLitePCL.raw.sqlite3_busy_timeout(handle, busyMs);
         try
         {
             var rc = SQLitePCL.raw.sqlite3_wal_checkpoint_v2(handle, "main", SqliteCheckpointRestart, out _, out _);
-            // SQLITE_BUSY: a reader still uses the log or the PASSIVE pass is running; the next commit tries again.
+            // SQLITE_BUSY: a reader still uses the log or a PASSIVE pass is running; the next commit tries again.
             if (rc != SQLitePCL.raw.SQLITE_OK) return false;
             _restartDue = false;
             Interlocked.Increment(ref _restarts);
@@ -175,17 +230,12 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
                     if (pass)
                     {
                         // PASSIVE copies but never resets: under sustained load the file only grows. Past the
-                        // threshold the writer resets it between two commits (RestartIfDue), as soon as a pass has
+                        // threshold the writer resets it between two commits (AfterCommit), as soon as a pass has
                         // copied everything, so the reset itself has only the last few commits left to copy.
-                        // Past the bound itself (the passes could not keep up: a starved machine) no pass runs, so
-                        // the writer's reset is not refused for the checkpoint lock; it copies the rest itself.
-                        if (WalBytes() > maxWalBytes)
-                        {
-                            (_restartDue, behind) = (true, false);
-                            continue;
-                        }
+                        // Past HardResetBytes the writer resets it whatever it costs (it takes turns with this pass).
                         c ??= db.Open();
-                        var caughtUp = Passive(c);
+                        bool caughtUp;
+                        lock (_checkpointLock) caughtUp = Passive(c);
                         behind = !caughtUp;
                         if (caughtUp && WalBytes() > RestartBytes) _restartDue = true;
                     }
@@ -194,7 +244,7 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
                         // No writes for a while: nobody waits on the write lock, so the file can go back to 0 bytes.
                         c ??= db.Open();
                         // A short busy timeout: a delivery arriving now waits at most that long for the write lock.
-                        truncated = TruncateWithin(c, IdleTruncateBusyMs);
+                        lock (_checkpointLock) truncated = TruncateWithin(c, IdleTruncateBusyMs);
                         if (truncated) _restartDue = false;
                     }
                 }

@@ -27,6 +27,9 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
     /// <summary>Times the writer reset the WAL between group commits.</summary>
     public long WalRestarts => _checkpointer.Restarts;
 
+    /// <summary>The WAL checkpointer of this writer (its counters, for tests and the benchmark).</summary>
+    internal WalCheckpointer Checkpointer => _checkpointer;
+
     public Task<T> Enqueue<T>(Func<Statements, T> write)
     {
         var work = new Work<T>(write);
@@ -127,7 +130,7 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
         _checkpointer.Wrote();
         for (var i = 0; i < batch.Count; i++) if (!failed[i]) batch[i].Publish();
         // After the acknowledgements: resetting a long WAL here costs the next batch a moment, never this one.
-        try { _checkpointer.RestartIfDue(_connection.Connection); }
+        try { _checkpointer.AfterCommit(_connection.Connection); }
         catch (SqliteException) { /* the next commit tries again */ }
     }
 
