@@ -35,6 +35,8 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
     public static readonly TimeSpan HardResetWait = TimeSpan.FromMilliseconds(500);
     /// <summary>After a hard reset that a reader refused, how long the writer goes on with non-blocking tries only.</summary>
     public static readonly TimeSpan HardResetBackoff = TimeSpan.FromSeconds(1);
+    // What a non-blocking reset may have left to copy (~1 MB of 4 KB pages): about a millisecond between two commits.
+    private const long ResetCopiesAtMostFrames = 256;
     private readonly AutoResetEvent _wake = new(false);
     private readonly object _gate = new();
     // Held by the PASSIVE pass and by the writer's hard reset: SQLite answers a second checkpoint BUSY at once
@@ -43,7 +45,7 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
     private long _hardBackoffUntil;
     private Thread? _thread;
     private bool _pending, _disposed;
-    private volatile bool _restartDue;
+    private volatile bool _restartDue, _kicked;
 
     /// <summary>The bound on the WAL file under sustained load (a reader that never ends can still hold it longer).</summary>
     public const long DefaultMaxWalBytes = 64L * 1024 * 1024;
@@ -101,14 +103,15 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
         cmd.ExecuteNonQuery();
     }
 
-    /// <summary>A PASSIVE checkpoint; true when it copied every frame the log held when it began.</summary>
-    private static bool Passive(SqliteConnection c)
+    /// <summary>A PASSIVE checkpoint; how many frames of the log it left uncopied (readers or new commits hold them back).</summary>
+    private static long Passive(SqliteConnection c)
     {
         using var cmd = c.CreateCommand();
         cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
         using var r = cmd.ExecuteReader();
         // busy, frames in the log, frames checkpointed
-        return r.Read() && r.GetInt64(0) == 0 && r.GetInt64(2) >= r.GetInt64(1);
+        if (!r.Read()) return long.MaxValue;
+        return r.GetInt64(0) != 0 ? long.MaxValue : Math.Max(0, r.GetInt64(1) - r.GetInt64(2));
     }
 
     /// <summary>TRUNCATE waiting at most <paramref name="busyMs"/> for readers and writer; true when the log was reset.</summary>
@@ -143,13 +146,42 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
     /// <summary>
     /// Called by the writer between group commits, outside any transaction, after the last batch was acknowledged.
     /// Past <see cref="HardResetBytes"/> resets the log, waiting for it (see the class comment); past
-    /// <see cref="RestartBytes"/>, once a PASSIVE pass caught up, resets it without waiting. True when it was reset.
+    /// <see cref="RestartBytes"/>, once a PASSIVE pass (nearly) caught up, resets it without waiting. True when it was reset.
     /// </summary>
     public bool AfterCommit(SqliteConnection writer)
     {
-        if (WalBytes() >= HardResetBytes && Environment.TickCount64 >= Interlocked.Read(ref _hardBackoffUntil)) return HardReset(writer);
-        return _restartDue && RestartWithin(writer, 0);
+        var size = WalBytes();
+        if (size >= HardResetBytes && Environment.TickCount64 >= Interlocked.Read(ref _hardBackoffUntil)) return HardReset(writer);
+        if (!_restartDue)
+        {
+            // Past the threshold with no pass asked for yet: wake the background thread now rather than at its next
+            // interval (at full rate a quarter second of commits is tens of megabytes).
+            if (size > RestartBytes && !_kicked)
+            {
+                _kicked = true;
+                lock (_gate) if (!_disposed) _wake.Set();
+            }
+            return false;
+        }
+        Interlocked.Increment(ref _softTries);
+        // The PASSIVE pass holds the checkpoint lock: SQLite would answer BUSY at once; the next commit tries again.
+        if (!Monitor.TryEnter(_checkpointLock))
+        {
+            Interlocked.Increment(ref _softBusyPass);
+            return false;
+        }
+        try
+        {
+            if (RestartWithin(writer, 0)) return true;
+            Interlocked.Increment(ref _softBusyReaders);
+            return false;
+        }
+        finally { Monitor.Exit(_checkpointLock); }
     }
+
+    /// <summary>Non-blocking resets tried, and how many a running PASSIVE pass or a reader refused (for the benchmark).</summary>
+    public (long Tried, long BusyPass, long BusyReaders) SoftResets => (Interlocked.Read(ref _softTries), Interlocked.Read(ref _softBusyPass), Interlocked.Read(ref _softBusyReaders));
+    private long _softTries, _softBusyPass, _softBusyReaders;
 
     private bool HardReset(SqliteConnection writer)
     {
@@ -234,10 +266,13 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
                         // copied everything, so the reset itself has only the last few commits left to copy.
                         // Past HardResetBytes the writer resets it whatever it costs (it takes turns with this pass).
                         c ??= db.Open();
-                        bool caughtUp;
-                        lock (_checkpointLock) caughtUp = Passive(c);
-                        behind = !caughtUp;
-                        if (caughtUp && WalBytes() > RestartBytes) _restartDue = true;
+                        long left;
+                        lock (_checkpointLock) left = Passive(c);
+                        _kicked = false;
+                        behind = left > 0;
+                        // Nearly caught up is enough: the writer's reset copies the few frames left itself. Waiting for a
+                        // pass that copied everything left the log growing whenever a reader held the last frames back.
+                        if (left <= ResetCopiesAtMostFrames && WalBytes() > RestartBytes) _restartDue = true;
                     }
                     else if (!truncated && idle * Interval >= IdleTruncateAfter)
                     {
