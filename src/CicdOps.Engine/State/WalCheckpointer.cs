@@ -42,7 +42,8 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
     // Held by the PASSIVE pass and by the writer's hard reset: SQLite answers a second checkpoint BUSY at once
     // (without calling the busy handler), so in this process they take turns here instead.
     private readonly object _checkpointLock = new();
-    private long _hardBackoffUntil;
+    private long _hardBackoffUntil, _softBackoffUntil;
+    private const int SoftResetBackoffMs = 25;
     private Thread? _thread;
     private bool _pending, _disposed;
     private volatile bool _restartDue, _kicked;
@@ -51,10 +52,11 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
     public const long DefaultMaxWalBytes = 64L * 1024 * 1024;
 
     /// <summary>
-    /// Past this size the writer resets the log at its next chance; also what the file is cut back to then. Small (at most
-    /// 4 MB): a log that is reset often is rewritten in the page cache instead of growing the file block by block.
+    /// Past this size the writer resets the log at its next chance; also what the file is cut back to then: a quarter of
+    /// the bound (16 MB by default). Each reset costs the writer the copy of the last commits and two fsyncs (WAL, then
+    /// database); resetting from 4 MB on (five to six times as often) measured 15–25% fewer deliveries/s under load.
     /// </summary>
-    public long RestartBytes { get; } = Math.Clamp(maxWalBytes / 4, 64 * 1024, 4 * 1024 * 1024);
+    public long RestartBytes { get; } = Math.Max(maxWalBytes / 4, 64 * 1024);
 
     /// <summary>The bound this checkpointer keeps the WAL file under (while no reader holds an old snapshot longer than <see cref="HardResetWait"/>).</summary>
     public long MaxWalBytes => maxWalBytes;
@@ -152,7 +154,7 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
     {
         var size = WalBytes();
         if (size >= HardResetBytes && Environment.TickCount64 >= Interlocked.Read(ref _hardBackoffUntil)) return HardReset(writer);
-        if (!_restartDue)
+        if (!_restartDue || Environment.TickCount64 < Interlocked.Read(ref _softBackoffUntil))
         {
             // Past the threshold with no pass asked for yet: wake the background thread now rather than at its next
             // interval (at full rate a quarter second of commits is tens of megabytes).
@@ -174,6 +176,9 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
         {
             if (RestartWithin(writer, 0)) return true;
             Interlocked.Increment(ref _softBusyReaders);
+            // A refused RESTART still copied and synced what it could: do not pay that after every commit while a
+            // reader stays; try again a moment later.
+            Interlocked.Exchange(ref _softBackoffUntil, Environment.TickCount64 + SoftResetBackoffMs);
             return false;
         }
         finally { Monitor.Exit(_checkpointLock); }
