@@ -39,6 +39,9 @@ internal static class EngineScenario
         // The WAL's size while the load runs (sampled every 20 ms): what the writer's resets keep it to.
         var walPeak = 0L;
         var restarts0 = f.Listener.WalRestarts;
+        var hard0 = f.Listener.WalCheckpointer.HardResets;
+        var soft0 = f.Listener.WalCheckpointer.SoftResets;
+        var writer0 = f.Listener.WriterStats;
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
@@ -55,6 +58,13 @@ internal static class EngineScenario
         sampling.Cancel();
         await sampler;
         var walRestarts = f.Listener.WalRestarts - restarts0;
+        var ckpt = f.Listener.WalCheckpointer;
+        var hardResets = ckpt.HardResets - hard0;
+        var soft = ckpt.SoftResets;
+        var (softTried, softBusy) = (soft.Tried - soft0.Tried, soft.BusyPass - soft0.BusyPass + soft.BusyReaders - soft0.BusyReaders);
+        var walBound = ckpt.MaxWalBytes;
+        var writer1 = f.Listener.WriterStats;
+        var (batches, writes, busy) = (writer1.Batches - writer0.Batches, writer1.Writes - writer0.Writes, writer1.Busy - writer0.Busy);
         // This process only (client, listener, engine, runner threads); git and the app are child processes, not counted.
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / Math.Max(1, results.Count);
         var (alloc, gcs) = ((GC.GetTotalAllocatedBytes() - alloc0) / Math.Max(1, results.Count) / 1024.0, GC.CollectionCount(0) - gcs0);
@@ -72,7 +82,8 @@ internal static class EngineScenario
             $"engine projects={projectCount,-4} deliveries={results.Count,-6} deliveries/s={results.Count / elapsed,6:0} " +
             $"p50={Scenario.Percentile(latencies, 0.50):0.00}ms p99={Scenario.Percentile(latencies, 0.99):0.00}ms max={latencies.LastOrDefault():0.0}ms " +
             $"202={accepted.Count} other={results.Count - accepted.Count} lost-acks={lost} deploy-requests={requests} deploys-run={runs} " +
-            $"[{byStatus}] idle-after={idle.TotalSeconds:0.0}s wal-peak={walPeak / 1048576.0:0.0}MB wal-resets={walRestarts} cpu/delivery={cpu:0.00}ms alloc/delivery={alloc:0.0}KB gen0-gcs={gcs} load={load}");
+            $"[{byStatus}] idle-after={idle.TotalSeconds:0.0}s wal-peak={walPeak / 1048576.0:0.0}MB/bound {walBound / 1048576.0:0}MB ({(walPeak <= walBound ? "held" : "NOT held")}) wal-resets={walRestarts} (non-blocking tries {softTried}, {softBusy} refused; waited {hardResets}, longest {ckpt.LongestHardReset.TotalMilliseconds:0}ms) cpu/delivery={cpu:0.00}ms alloc/delivery={alloc:0.0}KB gen0-gcs={gcs} " +
+            $"writer: busy={busy.TotalSeconds / elapsed:P0} batch={writes / (double)Math.Max(1, batches):0.0} writes per={busy.TotalMilliseconds * 1000 / Math.Max(1, writes):0}us load={load}");
     }
 
     /// <summary>

@@ -50,7 +50,7 @@ public sealed record ListenerOptions
     public TimeSpan? DeliveryRetention { get; init; } = TimeSpan.FromDays(30);
     /// <summary>At most this many recorded deliveries are kept, newest first (null: no row limit).</summary>
     public int? DeliveryRetentionRows { get; init; } = 100_000;
-    /// <summary>The bound on the WAL under sustained load; the writer resets it from a quarter of this (at most 4 MB) on (tests make it small).</summary>
+    /// <summary>The bound on the WAL under sustained load; the writer resets it from a quarter of this on, waiting if it must from half (tests make it small).</summary>
     internal long MaxWalBytes { get; init; } = State.WalCheckpointer.DefaultMaxWalBytes;
     /// <summary>Where one-line log events go; null writes them to stdout.</summary>
     public Action<string>? Log { get; init; }

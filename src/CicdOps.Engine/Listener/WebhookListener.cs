@@ -48,6 +48,12 @@ public sealed class WebhookListener : IAsyncDisposable
     /// <summary>Times the delivery writer reset the WAL under load (tests read it).</summary>
     internal long WalRestarts => _store.WalRestarts;
 
+    /// <summary>The delivery writer's WAL checkpointer (bound, hard resets, longest stall).</summary>
+    internal State.WalCheckpointer WalCheckpointer => _store.Checkpointer;
+
+    /// <summary>The delivery writer's group commits so far (count, writes, time inside them).</summary>
+    internal (long Batches, long Writes, TimeSpan Busy) WriterStats => _store.WriterStats;
+
     /// <summary>Binds and starts serving. Throws <see cref="CicdException"/> on bad options or a busy port.</summary>
     public void Start() => StartAsync().GetAwaiter().GetResult();
 

@@ -30,6 +30,12 @@ public sealed class WebhookDeliveryStore : IDisposable
     /// <summary>Times the writer reset the WAL between group commits (the bound under sustained load).</summary>
     internal long WalRestarts => _writes.WalRestarts;
 
+    /// <summary>The writer's WAL checkpointer (its bound and counters, for tests and the benchmark).</summary>
+    internal WalCheckpointer Checkpointer => _writes.Checkpointer;
+
+    /// <summary>The writer's group commits so far (count, writes, time inside them).</summary>
+    internal (long Batches, long Writes, TimeSpan Busy) WriterStats => _writes.Stats;
+
     /// <summary>Opens the store in <paramref name="dataPath"/>, creating or upgrading the database as needed.</summary>
     public static WebhookDeliveryStore Open(string dataPath)
     {

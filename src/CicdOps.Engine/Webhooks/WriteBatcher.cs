@@ -27,6 +27,13 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
     /// <summary>Times the writer reset the WAL between group commits.</summary>
     public long WalRestarts => _checkpointer.Restarts;
 
+    /// <summary>Group commits run, writes they carried, and the time spent in them (BEGIN to the acknowledgements), for the benchmark.</summary>
+    internal (long Batches, long Writes, TimeSpan Busy) Stats => (Interlocked.Read(ref _batches), Interlocked.Read(ref _writes), TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks) * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency));
+    private long _batches, _writes, _busyTicks;
+
+    /// <summary>The WAL checkpointer of this writer (its counters, for tests and the benchmark).</summary>
+    internal WalCheckpointer Checkpointer => _checkpointer;
+
     public Task<T> Enqueue<T>(Func<Statements, T> write)
     {
         var work = new Work<T>(write);
@@ -67,7 +74,11 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
                 if (_pending.Count <= MaxBatch) { batch = _pending; _pending = new List<IWork>(); }
                 else { batch = _pending.GetRange(0, MaxBatch); _pending.RemoveRange(0, MaxBatch); }
             }
+            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             Commit(batch);
+            Interlocked.Add(ref _busyTicks, System.Diagnostics.Stopwatch.GetTimestamp() - t0);
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _writes, batch.Count);
             batchesRun++;
         }
     }
@@ -127,7 +138,7 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
         _checkpointer.Wrote();
         for (var i = 0; i < batch.Count; i++) if (!failed[i]) batch[i].Publish();
         // After the acknowledgements: resetting a long WAL here costs the next batch a moment, never this one.
-        try { _checkpointer.RestartIfDue(_connection.Connection); }
+        try { _checkpointer.AfterCommit(_connection.Connection); }
         catch (SqliteException) { /* the next commit tries again */ }
     }
 
