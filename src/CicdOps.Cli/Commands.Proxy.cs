@@ -7,7 +7,7 @@ namespace CicdOps.Cli;
 
 internal static partial class Commands
 {
-    /// <summary>`cicdops project proxy NAME`: show, set or clear a project's zero-downtime switch through nginx.</summary>
+    /// <summary>`cicdops project proxy NAME`: show, set or clear a project's zero-downtime switch through nginx or Caddy.</summary>
     private static Command ProjectProxy()
     {
         var name = NameArgument();

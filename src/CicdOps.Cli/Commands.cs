@@ -24,33 +24,43 @@ internal static partial class Commands
 
     private static Argument<string> NameArgument(string description = "The project name") => new("NAME") { Description = description };
 
-    public static RootCommand Build()
+    /// <summary>The top-level commands in help order, each with the name it is built under (checked when used).</summary>
+    private static readonly (string Name, Func<Command> Create)[] TopLevel =
+    {
+        ("project", Project), ("deploy", Deploy), ("deployments", DeploymentsCommand), ("logs", Logs), ("cancel", Cancel), ("pin", Pin),
+        ("unpin", Unpin), ("rollback", Rollback), ("releases", Releases), ("secret", Secret), ("notify", Notify), ("listen", Listen),
+        ("deliveries", Deliveries), ("events", Events), ("stats", Stats), ("pipeline", Pipeline), ("artifacts", Artifacts),
+        ("service", Service), ("backup", Backup), ("fleet", Fleet), ("token", Token), ("dashboard", Dashboard), ("worker", Worker),
+        (LogPumpCommand.Name, () => LogPumpCommand.Create(DataDir)),
+    };
+
+    /// <summary>Every command (help, suggestions for a mistyped command, the examples test).</summary>
+    public static RootCommand Build() => Root(TopLevel.Select(c => c.Create()));
+
+    /// <summary>
+    /// The tree <paramref name="args"/> needs: when they name a top-level command (after any --data-dir), that command
+    /// alone, which parses, validates and helps exactly as in the whole tree; otherwise every command. Building all of
+    /// them (hundreds of options) was a sizeable part of a quick command's start-up (`project list`).
+    /// </summary>
+    public static RootCommand BuildFor(IReadOnlyList<string> args)
+    {
+        var i = 0;
+        while (i < args.Count)
+        {
+            if (args[i] == DataDir.Name) i += 2;
+            else if (args[i].StartsWith(DataDir.Name + "=", StringComparison.Ordinal)) i++;
+            else break;
+        }
+        if (i < args.Count)
+            foreach (var (name, create) in TopLevel)
+                if (name == args[i] && create() is { } only && only.Name == name) return Root(new[] { only });
+        return Build();
+    }
+
+    private static RootCommand Root(IEnumerable<Command> commands)
     {
         var root = new RootCommand("cicdops — push-to-deploy for your own servers.\n\n" + ExitCodes.Help) { DataDir };
-        root.Add(Project());
-        root.Add(Deploy());
-        root.Add(DeploymentsCommand());
-        root.Add(Logs());
-        root.Add(Cancel());
-        root.Add(Pin());
-        root.Add(Unpin());
-        root.Add(Rollback());
-        root.Add(Releases());
-        root.Add(Secret());
-        root.Add(Notify());
-        root.Add(Listen());
-        root.Add(Deliveries());
-        root.Add(Events());
-        root.Add(Stats());
-        root.Add(Pipeline());
-        root.Add(Artifacts());
-        root.Add(Service());
-        root.Add(Backup());
-        root.Add(Fleet());
-        root.Add(Token());
-        root.Add(Dashboard());
-        root.Add(Worker());
-        root.Add(LogPumpCommand.Create(DataDir));
+        foreach (var c in commands) root.Add(c);
         AddExamples(root, "");
         return root;
     }

@@ -5,7 +5,8 @@ namespace CicdOps.Cli;
 /// <summary>
 /// Ctrl+C (SIGINT) and SIGTERM. While a command waits (deploy, logs --follow, the worker) the signal cancels
 /// <see cref="Token"/> so the command can say what goes on and exit 130; at any other moment the default
-/// applies and the process ends at once.
+/// applies and the process ends at once. The handlers are registered at the first wait, not at start: a quick
+/// command (`project list`) never waits, and registering loads an assembly and starts the runtime's signal handling.
 /// </summary>
 internal static class Interrupt
 {
@@ -16,15 +17,17 @@ internal static class Interrupt
     public static CancellationToken Token => Cts.Token;
     public static bool Requested => Cts.IsCancellationRequested;
 
-    public static void Install()
-    {
-        Registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle));
-        Registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle));
-    }
-
     /// <summary>Catches the signal for as long as the returned scope lives.</summary>
     public static IDisposable Catch()
     {
+        lock (Registrations)
+        {
+            if (Registrations.Count == 0)
+            {
+                Registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle));
+                Registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle));
+            }
+        }
         Interlocked.Increment(ref _waiting);
         return new Scope();
     }

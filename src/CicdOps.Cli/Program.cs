@@ -14,8 +14,7 @@ public static class Program
     {
         try
         {
-            Interrupt.Install();
-            var root = Commands.Build();
+            var root = Commands.BuildFor(args);
             var result = root.Parse(args);
             if (result.Action is ParseErrorAction)
             {

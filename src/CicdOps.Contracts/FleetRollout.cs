@@ -26,11 +26,31 @@ public sealed record FleetRollout
     /// <summary>Why it stopped (the first failed node and its reason), or null when it succeeded.</summary>
     public string? Reason { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
+    /// <summary>The session driving it (null for a rollout an older CicdOps started): where it runs and when it last said it was alive.</summary>
+    public FleetDriverProcess? Driver { get; init; }
     /// <summary>Each node's part, ordered by wave then node name; reverts (rollback on failure) follow.</summary>
     public IReadOnlyList<FleetRolloutTarget> Targets { get; init; } = Array.Empty<FleetRolloutTarget>();
 
     /// <summary>How many waves (the canary is wave 1).</summary>
     public int WaveCount => Targets.Where(t => t.Kind == FleetTargetKind.Action).Select(t => t.Wave).DefaultIfEmpty(0).Max();
+}
+
+/// <summary>
+/// The process driving a rollout: the node it runs on, its pid (with the process's start time, so a reused pid is not taken
+/// for it), and its heartbeat. A rollout whose driver is gone is ended as <see cref="FleetRolloutStatus.Abandoned"/>.
+/// </summary>
+public sealed record FleetDriverProcess
+{
+    public required string NodeId { get; init; }
+    /// <summary>The node's name.</summary>
+    public required string Node { get; init; }
+    public int Pid { get; init; }
+    /// <summary>The process's start time in clock ticks since boot (/proc/PID/stat field 22).</summary>
+    public long ProcessStartTime { get; init; }
+    /// <summary>When the driver last wrote that it is alive (every few seconds while it runs).</summary>
+    public DateTimeOffset SeenAt { get; init; }
+
+    public override string ToString() => $"{Node}/{Pid}";
 }
 
 /// <summary>One node's part of a rollout: what it was asked, what it served before, and its outcome.</summary>
@@ -76,6 +96,11 @@ public enum FleetRolloutStatus
     RolledBack,
     /// <summary>Stopped by the session driving it (Ctrl+C) before it ended.</summary>
     Cancelled,
+    /// <summary>
+    /// The session driving it is gone (killed, crashed, or silent past the heartbeat bound), found by the next reader:
+    /// `fleet rollouts`, a listener, or another driver. Requests nodes already took run on; the rest are skipped.
+    /// </summary>
+    Abandoned,
 }
 
 public enum FleetTargetStatus

@@ -29,7 +29,11 @@ public sealed partial class CicdEngine : IDisposable
             db.Initialize();
             // A grant left by an engine process that died mid-install is root for that project: drop it now.
             sandbox.RemoveStaleSudoGrants();
-            var tracker = Processes.AppTrackerFactory.Create(options.ProcessTracking, root);
+            // Auto falls back to process groups and never fails: found at first use. A mechanism asked for by name is
+            // checked here, so an unavailable one is an error at open as before.
+            var tracker = options.ProcessTracking == ProcessTracking.Auto
+                ? new Lazy<Processes.IAppTracker>(() => Processes.AppTrackerFactory.Create(ProcessTracking.Auto, root))
+                : new Lazy<Processes.IAppTracker>(Processes.AppTrackerFactory.Create(options.ProcessTracking, root));
             return new CicdEngine(new EngineContext(options with { DataPath = root }, new DataLayout(root), db, sandbox, tracker));
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException or Microsoft.Data.Sqlite.SqliteException)

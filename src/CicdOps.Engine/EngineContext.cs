@@ -8,9 +8,11 @@ namespace CicdOps.Engine;
 /// <summary>What the engine's parts share: the database, the data layout, the options, the sandbox, the process tracker and the secrets.</summary>
 internal sealed class EngineContext
 {
-    public EngineContext(EngineOptions options, DataLayout layout, Database db, IProjectSandbox sandbox, IAppTracker tracker)
+    private readonly Lazy<IAppTracker> _tracker;
+
+    public EngineContext(EngineOptions options, DataLayout layout, Database db, IProjectSandbox sandbox, Lazy<IAppTracker> tracker)
     {
-        Options = options; Layout = layout; Db = db; Sandbox = sandbox; Tracker = tracker;
+        Options = options; Layout = layout; Db = db; Sandbox = sandbox; _tracker = tracker;
         Secrets = new EngineSecrets(db, layout.Root);
     }
 
@@ -18,8 +20,11 @@ internal sealed class EngineContext
     public DataLayout Layout { get; }
     public Database Db { get; }
     public IProjectSandbox Sandbox { get; }
-    /// <summary>Which processes are a project's app or a deployment's (cgroups, or process groups as the fallback).</summary>
-    public IAppTracker Tracker { get; }
+    /// <summary>
+    /// Which processes are a project's app or a deployment's (cgroups, or process groups as the fallback). Made at first
+    /// use: finding it reads the mount table and hashes the data path (OpenSSL), which a quick read-only command never needs.
+    /// </summary>
+    public IAppTracker Tracker => _tracker.Value;
     public EngineSecrets Secrets { get; }
     private Pipelines.PipelineDispatcher? _pipelines;
 

@@ -18,7 +18,20 @@ public interface IFleetRolloutStore
     /// </summary>
     Task SaveTargetsAsync(IReadOnlyList<FleetRolloutTarget> targets, CancellationToken cancellationToken);
 
+    /// <summary>Running → <paramref name="status"/> (a rollout already ended, e.g. abandoned meanwhile, stays as it ended).</summary>
     Task FinishRolloutAsync(string rolloutId, FleetRolloutStatus status, string? reason, CancellationToken cancellationToken);
+
+    /// <summary>The driver's heartbeat: sets its SeenAt while the rollout is Running.</summary>
+    Task TouchDriverAsync(string rolloutId, DateTimeOffset seenAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Running → Abandoned with <paramref name="reason"/>, and its Waiting and Requested targets → Skipped (a node never
+    /// claims them then); Running targets are left for their nodes to report. False when it was no longer Running.
+    /// </summary>
+    Task<bool> AbandonRolloutAsync(string rolloutId, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Every rollout still Running (with its driver), oldest first.</summary>
+    Task<IReadOnlyList<FleetRollout>> RunningRolloutsAsync(CancellationToken cancellationToken);
 
     /// <summary>The requests waiting for this node (status Requested), oldest first.</summary>
     Task<IReadOnlyList<FleetRolloutTarget>> PendingRequestsAsync(string nodeId, CancellationToken cancellationToken);

@@ -109,4 +109,45 @@ Describe 'Set-CicdProjectProxy' {
         Get-CicdProjectProxy -Name $script:App.Name | Should -BeNullOrEmpty
         Set-CicdProjectProxy -Name $script:App.Name -Clear -Confirm:$false -ErrorAction Stop
     }
+
+    It 'the default table shows what each kind switches: the upstream file (nginx), the admin API and route @id (Caddy)' {
+        $caddyApp = New-TestProject -Context $script:Context -Name caddied
+        $up = Join-Path $script:Conf 'table.conf'
+        # A real Caddy (setting a Caddy proxy asks its admin API for the route): admin API and one reverse_proxy route with an @id.
+        $adminPort = Get-FreeLoopbackPort
+        $admin = "http://127.0.0.1:$adminPort"
+        $caddyDir = Join-Path $TestDrive 'caddy'
+        New-Item -ItemType Directory -Path $caddyDir | Out-Null
+        $caddyConfig = Join-Path $caddyDir 'caddy.json'
+        @{
+            admin   = @{ listen = "127.0.0.1:$adminPort" }
+            storage = @{ module = 'file_system'; root = (Join-Path $caddyDir 'storage') }
+            apps    = @{ http = @{ servers = @{ app = @{
+                listen = @("127.0.0.1:$(Get-FreeLoopbackPort)"); automatic_https = @{ disable = $true }
+                routes = @(@{ handle = @(@{ '@id' = 'caddied-route'; handler = 'reverse_proxy'; upstreams = @(@{ dial = '127.0.0.1:9' }) }) })
+            } } } }
+        } | ConvertTo-Json -Depth 12 | Set-Content -Path $caddyConfig
+        $env:HOME, $savedHome = $caddyDir, $env:HOME
+        $caddy = Start-Process -FilePath /usr/bin/caddy -ArgumentList 'run', '--config', $caddyConfig -PassThru -RedirectStandardError (Join-Path $caddyDir 'err.log') -RedirectStandardOutput (Join-Path $caddyDir 'out.log')
+        $env:HOME = $savedHome
+        try {
+            $deadline = (Get-Date).AddSeconds(15)
+            while (-not (Test-PortAnswers -Port $adminPort)) {
+                if ((Get-Date) -gt $deadline -or $caddy.HasExited) { throw "caddy did not start: $(Get-Content (Join-Path $caddyDir 'err.log') -Raw)" }
+                Start-Sleep -Milliseconds 100
+            }
+            Set-CicdProjectProxy -Name $script:App.Name -Ports $script:Ports -UpstreamFile $up -NginxPath $script:Nginx -Confirm:$false
+            Set-CicdProjectProxy -Name $caddyApp.Name -Ports (Get-FreeLoopbackPort), (Get-FreeLoopbackPort) -CaddyAdmin $admin -CaddyRoute 'caddied-route' -Confirm:$false
+
+            $table = Get-CicdProjectProxy -Name $script:App.Name, $caddyApp.Name | Out-String -Width 250
+            $table | Should -Match 'Project\s+Kind\s+FirstPort\s+SecondPort\s+ActivePort\s+Target\s+DrainPeriod'
+            $table | Should -Match ("Nginx\s+{0}\s+{1}\s+{2}\s+" -f $script:Ports[0], $script:Ports[1], [regex]::Escape($up))
+            $table | Should -Match ("Caddy\s+\d+\s+\d+\s+{0} @id caddied-route\s+00:00:05" -f [regex]::Escape($admin))
+        }
+        finally {
+            Set-CicdProjectProxy -Name $script:App.Name, $caddyApp.Name -Clear -Confirm:$false
+            Stop-Process -Id $caddy.Id -Force -ErrorAction Ignore
+            $caddy.WaitForExit(10000) | Out-Null
+        }
+    }
 }

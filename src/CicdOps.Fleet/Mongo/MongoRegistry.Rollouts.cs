@@ -36,7 +36,23 @@ public sealed partial class MongoRegistry
     });
 
     public Task FinishRolloutAsync(string rolloutId, FleetRolloutStatus status, string? reason, CancellationToken ct) =>
-        Guard(() => RolloutDocs.UpdateOneAsync(MongoRolloutQueries.Rollout(rolloutId), MongoRolloutQueries.Finish(status, reason), cancellationToken: ct));
+        Guard(() => RolloutDocs.UpdateOneAsync(MongoRolloutQueries.Running(rolloutId), MongoRolloutQueries.Finish(status, reason), cancellationToken: ct));
+
+    public Task TouchDriverAsync(string rolloutId, DateTimeOffset seenAt, CancellationToken ct) =>
+        Guard(() => RolloutDocs.UpdateOneAsync(MongoRolloutQueries.Running(rolloutId), MongoRolloutQueries.Touch(seenAt), cancellationToken: ct));
+
+    /// <summary>The rollout first (conditional on Running: one reader wins), then its unasked targets.</summary>
+    public Task<bool> AbandonRolloutAsync(string rolloutId, string reason, CancellationToken ct) => Guard(async () =>
+    {
+        var ended = await RolloutDocs.UpdateOneAsync(MongoRolloutQueries.Running(rolloutId),
+            MongoRolloutQueries.Finish(FleetRolloutStatus.Abandoned, reason), cancellationToken: ct);
+        if (ended.ModifiedCount != 1) return false;
+        await TargetDocs.UpdateManyAsync(MongoRolloutQueries.Unasked(rolloutId), MongoRolloutQueries.SkipAbandoned(), cancellationToken: ct);
+        return true;
+    });
+
+    public async Task<IReadOnlyList<FleetRollout>> RunningRolloutsAsync(CancellationToken ct) =>
+        await RolloutsAsync(RolloutDocs.Find(MongoRolloutQueries.Running()).SortBy(d => d.RequestedAt), ct);
 
     public Task<IReadOnlyList<FleetRolloutTarget>> PendingRequestsAsync(string nodeId, CancellationToken ct) => Guard(async () =>
         (IReadOnlyList<FleetRolloutTarget>)(await TargetDocs.Find(MongoRolloutQueries.Pending(nodeId)).SortBy(d => d.RequestedAt).ToListAsync(ct))

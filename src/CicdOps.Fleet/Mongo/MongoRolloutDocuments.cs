@@ -21,6 +21,17 @@ internal sealed class RolloutDocument
     [BsonElement("status"), BsonRepresentation(BsonType.String)] public FleetRolloutStatus Status { get; set; }
     [BsonElement("reason")] public string? Reason { get; set; }
     [BsonElement("finishedAt")] public DateTime? FinishedAt { get; set; }
+    /// <summary>Who drives it (absent for rollouts an older CicdOps started).</summary>
+    [BsonElement("driver"), BsonIgnoreIfNull] public RolloutDriverDocument? Driver { get; set; }
+}
+
+internal sealed class RolloutDriverDocument
+{
+    [BsonElement("nodeId")] public string NodeId { get; set; } = "";
+    [BsonElement("node")] public string Node { get; set; } = "";
+    [BsonElement("pid")] public int Pid { get; set; }
+    [BsonElement("start")] public long ProcessStartTime { get; set; }
+    [BsonElement("seenAt")] public DateTime SeenAt { get; set; }
 }
 
 internal sealed class RolloutTargetDocument

@@ -10,6 +10,10 @@ internal static class MongoRolloutMapping
         Id = r.Id, Project = r.Project, Action = r.Action, Commit = r.Commit, RequestedBy = r.RequestedBy, RequestedAt = r.RequestedAt.UtcDateTime,
         Waves = r.Waves, WaveSize = r.WaveSize, RollbackOnFailure = r.RollbackOnFailure, WaveTimeoutMs = (long)r.WaveTimeout.TotalMilliseconds,
         Status = r.Status, Reason = r.Reason, FinishedAt = r.FinishedAt?.UtcDateTime,
+        Driver = r.Driver is { } v ? new RolloutDriverDocument
+        {
+            NodeId = v.NodeId, Node = v.Node, Pid = v.Pid, ProcessStartTime = v.ProcessStartTime, SeenAt = v.SeenAt.UtcDateTime,
+        } : null,
     };
 
     public static FleetRollout ToRecord(RolloutDocument d, IEnumerable<RolloutTargetDocument> targets) => new()
@@ -18,6 +22,10 @@ internal static class MongoRolloutMapping
         Waves = d.Waves, WaveSize = d.WaveSize, RollbackOnFailure = d.RollbackOnFailure, WaveTimeout = TimeSpan.FromMilliseconds(d.WaveTimeoutMs),
         Status = d.Status, Reason = d.Reason, FinishedAt = d.FinishedAt is { } f ? Utc(f) : null,
         Targets = FleetRolloutOrder.Sort(targets.Select(ToRecord)),
+        Driver = d.Driver is { } v ? new FleetDriverProcess
+        {
+            NodeId = v.NodeId, Node = v.Node, Pid = v.Pid, ProcessStartTime = v.ProcessStartTime, SeenAt = Utc(v.SeenAt),
+        } : null,
     };
 
     public static RolloutTargetDocument ToDocument(FleetRolloutTarget t) => new()

@@ -15,8 +15,22 @@ internal static class MongoRolloutQueries
     public static FilterDefinition<RolloutDocument> RolloutsOf(string? project) =>
         project is null ? Builders<RolloutDocument>.Filter.Empty : Builders<RolloutDocument>.Filter.Eq(d => d.Project, project);
 
+    public static FilterDefinition<RolloutDocument> Running(string? id = null) =>
+        (id is null ? Builders<RolloutDocument>.Filter.Empty : Rollout(id)) & Builders<RolloutDocument>.Filter.Eq(d => d.Status, FleetRolloutStatus.Running);
+
     public static UpdateDefinition<RolloutDocument> Finish(FleetRolloutStatus status, string? reason) =>
         Builders<RolloutDocument>.Update.Set(d => d.Status, status).Set(d => d.Reason, reason).CurrentDate(d => d.FinishedAt);
+
+    public static UpdateDefinition<RolloutDocument> Touch(DateTimeOffset seenAt) =>
+        Builders<RolloutDocument>.Update.Set(d => d.Driver!.SeenAt, seenAt.UtcDateTime);
+
+    /// <summary>What an abandoned rollout's unasked targets become (a node claims only Requested ones).</summary>
+    public static FilterDefinition<RolloutTargetDocument> Unasked(string rolloutId) =>
+        T.Eq(d => d.RolloutId, rolloutId) & T.In(d => d.Status, new[] { FleetTargetStatus.Waiting, FleetTargetStatus.Requested });
+
+    public static UpdateDefinition<RolloutTargetDocument> SkipAbandoned() =>
+        Builders<RolloutTargetDocument>.Update.Set(d => d.Status, FleetTargetStatus.Skipped).Set(d => d.Reason, "not asked: the rollout was abandoned")
+            .CurrentDate(d => d.FinishedAt);
 
     /// <summary>The driver's write of a target: any target not finished by its node (Succeeded/Failed stay as reported).</summary>
     public static FilterDefinition<RolloutTargetDocument> Unfinished(FleetRolloutTarget t) =>

@@ -17,13 +17,14 @@ public sealed partial class PostgresRegistry
     {
         await using (var cmd = new NpgsqlCommand("""
             INSERT INTO fleet_rollouts (id, project, action, commit_sha, requested_by, requested_at, waves, wave_size, rollback_on_failure,
-                wave_timeout_ms, status, reason, finished_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                wave_timeout_ms, status, reason, finished_at, driver_node_id, driver_node, driver_pid, driver_start, driver_seen_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
             """, c, tx))
         {
+            var d = rollout.Driver;
             Add(cmd, rollout.Id, rollout.Project, rollout.Action.ToString(), rollout.Commit, rollout.RequestedBy, rollout.RequestedAt.ToUniversalTime(),
                 rollout.Waves, rollout.WaveSize, rollout.RollbackOnFailure, (long)rollout.WaveTimeout.TotalMilliseconds, rollout.Status.ToString(),
-                rollout.Reason, rollout.FinishedAt?.ToUniversalTime());
+                rollout.Reason, rollout.FinishedAt?.ToUniversalTime(), d?.NodeId, d?.Node, d?.Pid, d?.ProcessStartTime, d?.SeenAt.ToUniversalTime());
             await cmd.ExecuteNonQueryAsync(ct);
         }
         await SaveTargets(c, tx, rollout.Targets, ct);
@@ -62,10 +63,40 @@ public sealed partial class PostgresRegistry
 
     public Task FinishRolloutAsync(string rolloutId, FleetRolloutStatus status, string? reason, CancellationToken ct) => Run(async c =>
     {
-        await using var cmd = new NpgsqlCommand("UPDATE fleet_rollouts SET status = $2, reason = $3, finished_at = now() WHERE id = $1", c);
+        await using var cmd = new NpgsqlCommand("UPDATE fleet_rollouts SET status = $2, reason = $3, finished_at = now() WHERE id = $1 AND status = 'Running'", c);
         Add(cmd, rolloutId, status.ToString(), reason);
         return await cmd.ExecuteNonQueryAsync(ct);
     }, ct);
+
+    public Task TouchDriverAsync(string rolloutId, DateTimeOffset seenAt, CancellationToken ct) => Run(async c =>
+    {
+        await using var cmd = new NpgsqlCommand("UPDATE fleet_rollouts SET driver_seen_at = $2 WHERE id = $1 AND status = 'Running'", c);
+        Add(cmd, rolloutId, seenAt.ToUniversalTime());
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }, ct);
+
+    public Task<bool> AbandonRolloutAsync(string rolloutId, string reason, CancellationToken ct) => Run(async c =>
+    {
+        await using var tx = await c.BeginTransactionAsync(ct);
+        await using (var cmd = new NpgsqlCommand("UPDATE fleet_rollouts SET status = 'Abandoned', reason = $2, finished_at = now() WHERE id = $1 AND status = 'Running'", c, tx))
+        {
+            Add(cmd, rolloutId, reason);
+            if (await cmd.ExecuteNonQueryAsync(ct) != 1) return false;
+        }
+        await using (var skip = new NpgsqlCommand("""
+            UPDATE fleet_rollout_targets SET status = 'Skipped', reason = 'not asked: the rollout was abandoned', finished_at = now()
+            WHERE rollout_id = $1 AND status IN ('Waiting', 'Requested')
+            """, c, tx))
+        {
+            Add(skip, rolloutId);
+            await skip.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return true;
+    }, ct);
+
+    public async Task<IReadOnlyList<FleetRollout>> RunningRolloutsAsync(CancellationToken ct) =>
+        await Rollouts(" WHERE status = 'Running' ORDER BY requested_at, id", ct);
 
     public Task<IReadOnlyList<FleetRolloutTarget>> PendingRequestsAsync(string nodeId, CancellationToken ct) => Run(async c =>
         (IReadOnlyList<FleetRolloutTarget>)await Query(c, TargetSelect + " WHERE node_id = $1 AND status = 'Requested' ORDER BY requested_at, rollout_id, kind",
@@ -133,7 +164,8 @@ public sealed partial class PostgresRegistry
     }
 
     private const string RolloutSelect =
-        "SELECT id, project, action, commit_sha, requested_by, requested_at, waves, wave_size, rollback_on_failure, wave_timeout_ms, status, reason, finished_at FROM fleet_rollouts";
+        "SELECT id, project, action, commit_sha, requested_by, requested_at, waves, wave_size, rollback_on_failure, wave_timeout_ms, status, reason, finished_at, "
+        + "driver_node_id, driver_node, driver_pid, driver_start, driver_seen_at FROM fleet_rollouts";
     private const string TargetSelect =
         "SELECT rollout_id, node_id, kind, node_name, project, action, commit_sha, wave, status, previous_commit, result_commit, deployment_id, reason, "
         + "requested_at, started_at, finished_at FROM fleet_rollout_targets";
@@ -144,6 +176,10 @@ public sealed partial class PostgresRegistry
         RequestedBy = r.GetString(4), RequestedAt = ToOffset(r.GetDateTime(5)), Waves = r.GetBoolean(6), WaveSize = r.GetInt32(7),
         RollbackOnFailure = r.GetBoolean(8), WaveTimeout = TimeSpan.FromMilliseconds(r.GetInt64(9)),
         Status = Enum.Parse<FleetRolloutStatus>(r.GetString(10)), Reason = Text(r, 11), FinishedAt = Time(r, 12),
+        Driver = r.IsDBNull(13) ? null : new FleetDriverProcess
+        {
+            NodeId = r.GetString(13), Node = r.GetString(14), Pid = r.GetInt32(15), ProcessStartTime = r.GetInt64(16), SeenAt = ToOffset(r.GetDateTime(17)),
+        },
     };
 
     private static FleetRolloutTarget ReadTarget(NpgsqlDataReader r) => new()

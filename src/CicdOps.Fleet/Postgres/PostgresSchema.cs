@@ -111,6 +111,17 @@ internal static class PostgresSchema
         );
         CREATE INDEX fleet_rollout_targets_pending ON fleet_rollout_targets (node_id) WHERE status = 'Requested';
         """,
+        // 3: who drives a rollout (node, pid + start time) and its heartbeat, so a rollout whose driver died is ended
+        // (Abandoned) instead of staying Running. Null for rollouts an older CicdOps started.
+        """
+        ALTER TABLE fleet_rollouts
+            ADD COLUMN driver_node_id TEXT,
+            ADD COLUMN driver_node TEXT,
+            ADD COLUMN driver_pid INTEGER,
+            ADD COLUMN driver_start BIGINT,
+            ADD COLUMN driver_seen_at TIMESTAMPTZ;
+        CREATE INDEX fleet_rollouts_running ON fleet_rollouts (requested_at) WHERE status = 'Running';
+        """,
     };
 
     public static int LatestVersion => Versions.Length;

@@ -20,6 +20,7 @@ public sealed class FleetRequestRunner
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
     private readonly List<Task> _running = new();
     private bool _failing;
+    private DateTime _nextSweep;
 
     public FleetRequestRunner(CicdEngine engine, IFleetRolloutStore store, NodeIdentity node, TimeSpan interval, Action<string>? log = null)
     {
@@ -64,6 +65,9 @@ public sealed class FleetRequestRunner
             _failing = true;
             return false;
         }
+        // A sweep that fails (the registry just went away) is tried again at the next interval.
+        try { await EndAbandonedAsync(ct); }
+        catch (CicdException) { }
         foreach (var t in pending)
         {
             var key = $"{t.RolloutId}/{t.Kind}";
@@ -82,6 +86,15 @@ public sealed class FleetRequestRunner
             }
         }
         return true;
+    }
+
+    /// <summary>Every few seconds: ends rollouts whose driver died, so they do not stay Running when nobody lists them.</summary>
+    private async Task EndAbandonedAsync(CancellationToken ct)
+    {
+        if (DateTime.UtcNow < _nextSweep) return;
+        _nextSweep = DateTime.UtcNow + AbandonedRollouts.HeartbeatInterval;
+        foreach (var (id, reason) in await AbandonedRollouts.EndAsync(_store, _node.Id, ct))
+            _log($"fleet: rollout {id} abandoned: {reason}");
     }
 
     private async Task WatchAsync(SemaphoreSlim wake, CancellationToken ct)

@@ -12,7 +12,7 @@ public static class FleetRolloutActions
     public static async Task<FleetRollout> RunAsync(CicdEngine engine, FleetRolloutRequest request, Action<FleetRolloutTarget>? progress, CancellationToken ct)
     {
         await using var registry = OpenJoined(engine);
-        return await new FleetRolloutDriver(registry, progress).RunAsync(request, ct);
+        return await new FleetRolloutDriver(registry, progress) { Node = engine.GetNodeIdentity() }.RunAsync(request, ct);
     }
 
     public static async Task<IReadOnlyList<FleetRollout>> ListAsync(CicdEngine engine, string? project, int limit, CancellationToken ct)
@@ -20,7 +20,9 @@ public static class FleetRolloutActions
         if (limit < 1) throw new CicdException(CicdError.InvalidArgument, $"Invalid limit {limit}: use 1 or more.", limit);
         await using var registry = OpenJoined(engine);
         await registry.InitializeAsync(ct);
-        return await ((IFleetRolloutStore)registry).GetRolloutsAsync(project, limit, ct);
+        var store = (IFleetRolloutStore)registry;
+        await AbandonedRollouts.EndAsync(store, engine.GetNodeIdentity().Id, ct);
+        return await store.GetRolloutsAsync(project, limit, ct);
     }
 
     public static async Task<FleetRollout> GetAsync(CicdEngine engine, string id, CancellationToken ct)
@@ -30,7 +32,9 @@ public static class FleetRolloutActions
             throw new CicdException(CicdError.InvalidArgument, $"'{new string(id.Where(c => !char.IsControl(c)).Take(40).ToArray())}' is not a rollout id (12 hex digits).", id);
         await using var registry = OpenJoined(engine);
         await registry.InitializeAsync(ct);
-        return await ((IFleetRolloutStore)registry).GetRolloutAsync(key, ct)
+        var store = (IFleetRolloutStore)registry;
+        await AbandonedRollouts.EndAsync(store, engine.GetNodeIdentity().Id, ct);
+        return await store.GetRolloutAsync(key, ct)
             ?? throw new CicdException(CicdError.FleetRolloutNotFound, $"No fleet rollout has the id '{key}'.", key, "`cicdops fleet rollouts` lists them.");
     }
 

@@ -1,3 +1,4 @@
+using CicdOps.Engine.Fleet;
 using System.Security.Cryptography;
 using CicdOps.Engine.Validation;
 
@@ -27,6 +28,14 @@ public sealed class FleetRolloutDriver
     /// <summary>How often the driver reads its rollout back while a wave runs.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// The node this driver runs on. When set, the rollout records this process as its driver and a heartbeat, so that
+    /// if the process dies the next reader ends the rollout as Abandoned (<see cref="AbandonedRollouts"/>).
+    /// </summary>
+    public NodeIdentity? Node { get; init; }
+
+    public TimeSpan HeartbeatInterval { get; init; } = AbandonedRollouts.HeartbeatInterval;
+
     /// <summary>Checks the request (one-line errors, nothing written), in the caller's words for the options.</summary>
     public static void Validate(FleetRolloutRequest r, Func<string, string> option)
     {
@@ -52,13 +61,15 @@ public sealed class FleetRolloutDriver
         if (hosts.Count == 0)
             throw new CicdException(CicdError.FleetProjectNotFound, $"No node of the fleet hosts a project named '{request.Project}'.", request.Project,
                 "`cicdops fleet status` lists the fleet's projects.");
+        // Rollouts of drivers that died end now, not when someone happens to list them.
+        await AbandonedRollouts.EndAsync(_store, Node?.Id, ct);
         var waves = FleetRolloutPlan.Waves(hosts.Count, request.Waves, request.WaveSize);
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
         var rollout = new FleetRollout
         {
             Id = id, Project = request.Project, Action = request.Action, Commit = request.Commit?.ToLowerInvariant(), RequestedBy = request.RequestedBy,
             RequestedAt = DateTimeOffset.UtcNow, Waves = request.Waves, WaveSize = request.WaveSize, RollbackOnFailure = request.RollbackOnFailure,
-            WaveTimeout = request.WaveTimeout, Status = FleetRolloutStatus.Running,
+            WaveTimeout = request.WaveTimeout, Status = FleetRolloutStatus.Running, Driver = Node is { } node ? AbandonedRollouts.Self(node) : null,
             Targets = hosts.Select((p, i) => new FleetRolloutTarget
             {
                 RolloutId = id, NodeId = p.NodeId, Node = p.Node, Project = p.Name, Kind = FleetTargetKind.Action, Action = request.Action,
@@ -66,9 +77,15 @@ public sealed class FleetRolloutDriver
             }).ToList(),
         };
         await _store.CreateRolloutAsync(rollout, ct);
+        using var stopBeating = new CancellationTokenSource();
+        var heartbeat = rollout.Driver is null ? Task.CompletedTask : Task.Run(() => BeatAsync(id, stopBeating.Token), CancellationToken.None);
         try
         {
             return await DriveAsync(rollout, ct);
+        }
+        catch (RolloutEndedElsewhere e)
+        {
+            return e.Rollout; // abandoned by a reader that took this driver for gone (silent past the bound): as recorded
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -78,6 +95,33 @@ public sealed class FleetRolloutDriver
             await _store.FinishRolloutAsync(id, FleetRolloutStatus.Cancelled, "cancelled by the session driving it", CancellationToken.None);
             throw;
         }
+        finally
+        {
+            stopBeating.Cancel();
+            await heartbeat;
+        }
+    }
+
+    /// <summary>Writes the driver's heartbeat until stopped; a registry outage skips beats (the next one tries again).</summary>
+    private async Task BeatAsync(string id, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(HeartbeatInterval, stop);
+                await _store.TouchDriverAsync(id, DateTimeOffset.UtcNow, stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
+            // Never ends the rollout: a beat that cannot be written is skipped (the waves' own reads report an outage).
+            catch (Exception) { }
+        }
+    }
+
+    /// <summary>The rollout was ended by someone else (abandoned) while this driver still ran: it stops driving.</summary>
+    private sealed class RolloutEndedElsewhere(FleetRollout rollout) : Exception
+    {
+        public FleetRollout Rollout { get; } = rollout;
     }
 
     private async Task<FleetRollout> DriveAsync(FleetRollout rollout, CancellationToken ct)
@@ -136,7 +180,9 @@ public sealed class FleetRolloutDriver
         var deadline = DateTime.UtcNow + rollout.WaveTimeout;
         while (true)
         {
-            var now = (await _store.GetRolloutAsync(rollout.Id, ct))!.Targets.Where(t => keys.Contains(Key(t))).ToList();
+            var current = (await _store.GetRolloutAsync(rollout.Id, ct))!;
+            if (current.Status != FleetRolloutStatus.Running) throw new RolloutEndedElsewhere(current);
+            var now = current.Targets.Where(t => keys.Contains(Key(t))).ToList();
             foreach (var t in now.Where(t => seen[Key(t)] != t.Status))
             {
                 seen[Key(t)] = t.Status;

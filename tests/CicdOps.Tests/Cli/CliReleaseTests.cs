@@ -70,7 +70,18 @@ public sealed class CliReleaseTests
         var set = cli.Run("project", "proxy", "app", "--ports", $"{a},{b}", "--upstream-file", file, "--nginx", "/usr/sbin/nginx", "--drain", "2", "--json")
             .ShouldExit(0).Json<ProjectProxy>();
         Assert.Equal((a, b, file, TimeSpan.FromSeconds(2)), (set.FirstPort, set.SecondPort, set.UpstreamFile, set.DrainPeriod));
-        Assert.Contains($"ports {a} and {b}", cli.Run("project", "proxy", "app").ShouldExit(0).StdOut);
+        var shown = cli.Run("project", "proxy", "app").ShouldExit(0).StdOut;
+        Assert.Contains($"app: nginx, ports {a} and {b}", shown);
+        Assert.Contains($"upstream file  {file}", shown);
+
+        // Caddy: what the switch rewrites is the admin API's route, shown like Get-CicdProjectProxy's Target column.
+        using var caddy = new CaddyServer(a);
+        cli.Run("project", "proxy", "app", "--ports", $"{a},{b}", "--caddy-admin", caddy.Admin, "--caddy-route", CaddyServer.Route).ShouldExit(0);
+        shown = cli.Run("project", "proxy", "app").ShouldExit(0).StdOut;
+        Assert.Contains($"app: caddy, ports {a} and {b}", shown);
+        Assert.Contains($"admin API      {caddy.Admin}", shown);
+        Assert.Contains($"route @id      {CaddyServer.Route}", shown);
+        Assert.DoesNotContain("upstream file", shown);
         cli.Run("project", "proxy", "app", "--clear").ShouldExit(0);
         Assert.Contains("no proxy", cli.Run("project", "proxy", "app").ShouldExit(0).StdOut);
     }

@@ -113,6 +113,69 @@ public abstract partial class FleetRegistryContract
     }
 
     [Fact]
+    public async Task A_rollout_whose_driver_went_silent_is_abandoned_once_its_unasked_targets_skipped_and_its_running_one_still_reports()
+    {
+        await using var r = await NewRegistryAsync();
+        var s = Store(r);
+        var silent = new FleetDriverProcess { NodeId = "far", Node = "alpha", Pid = 4242, ProcessStartTime = 99, SeenAt = Millis(DateTimeOffset.UtcNow.AddMinutes(-5)) };
+        var rollout = Rollout("000000000a07", "web", ("n1", 1), ("n2", 1), ("n3", 2)) with { Driver = silent };
+        await s.CreateRolloutAsync(rollout, None);
+        Assert.Equal(silent, (await s.GetRolloutAsync("000000000a07", None))!.Driver);
+        var fresh = silent with { SeenAt = Millis(DateTimeOffset.UtcNow) };
+        await s.CreateRolloutAsync(Rollout("000000000b08", "api", ("n1", 1)) with { Driver = fresh }, None);
+        await s.CreateRolloutAsync(Rollout("000000000c09", "old", ("n1", 1)), None); // an older CicdOps's: no driver recorded
+        var running = Target("000000000a07", "n1", 1) with { Status = FleetTargetStatus.Requested };
+        await s.SaveTargetsAsync(new[] { running, Target("000000000a07", "n2", 1) with { Status = FleetTargetStatus.Requested } }, None);
+        Assert.True(await s.ClaimAsync(running, null, None));
+        Assert.Equal(new[] { "000000000a07", "000000000b08", "000000000c09" }, (await s.RunningRolloutsAsync(None)).Select(x => x.Id).Order());
+
+        var ended = await AbandonedRollouts.EndAsync(s, localNodeId: "elsewhere", None);
+
+        var (id, reason) = Assert.Single(ended);
+        Assert.Equal("000000000a07", id);
+        Assert.StartsWith("driver alpha/4242 is gone: not heard from since ", reason);
+        var back = (await s.GetRolloutAsync(id, None))!;
+        Assert.Equal((FleetRolloutStatus.Abandoned, reason), (back.Status, back.Reason));
+        Assert.NotNull(back.FinishedAt);
+        Assert.Equal(new[] { FleetTargetStatus.Running, FleetTargetStatus.Skipped, FleetTargetStatus.Skipped }, back.Targets.Select(t => t.Status));
+        Assert.Empty(await s.PendingRequestsAsync("n2", None)); // a node no longer takes what was asked of it
+        Assert.True(await s.ReportAsync(running with { Status = FleetTargetStatus.Succeeded }, None)); // what a node took still reports
+        Assert.Equal(FleetRolloutStatus.Running, (await s.GetRolloutAsync("000000000b08", None))!.Status);
+        Assert.Equal(FleetRolloutStatus.Running, (await s.GetRolloutAsync("000000000c09", None))!.Status);
+
+        // Once only; a finish that comes late (a driver that was only cut off) leaves it as it ended; a heartbeat does nothing.
+        Assert.Empty(await AbandonedRollouts.EndAsync(s, "elsewhere", None));
+        await s.FinishRolloutAsync(id, FleetRolloutStatus.Succeeded, null, None);
+        await s.TouchDriverAsync(id, DateTimeOffset.UtcNow, None);
+        back = (await s.GetRolloutAsync(id, None))!;
+        Assert.Equal((FleetRolloutStatus.Abandoned, silent.SeenAt), (back.Status, back.Driver!.SeenAt));
+    }
+
+    [Fact]
+    public async Task A_heartbeat_keeps_a_driver_alive_and_a_dead_driver_process_on_this_node_is_gone_at_once()
+    {
+        await using var r = await NewRegistryAsync();
+        var s = Store(r);
+        using var child = System.Diagnostics.Process.Start("sleep", "60");
+        var stat = File.ReadAllText($"/proc/{child.Id}/stat");
+        var start = long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], System.Globalization.CultureInfo.InvariantCulture);
+        var driver = new FleetDriverProcess { NodeId = "here", Node = "alpha", Pid = child.Id, ProcessStartTime = start, SeenAt = Millis(DateTimeOffset.UtcNow.AddSeconds(-50)) };
+        await s.CreateRolloutAsync(Rollout("000000000d10", "web", ("n1", 1)) with { Driver = driver }, None);
+
+        var beat = Millis(DateTimeOffset.UtcNow);
+        await s.TouchDriverAsync("000000000d10", beat, None);
+        Assert.Equal(beat, (await s.GetRolloutAsync("000000000d10", None))!.Driver!.SeenAt);
+        Assert.Empty(await AbandonedRollouts.EndAsync(s, "here", None, staleAfter: TimeSpan.FromSeconds(30))); // alive, and heard from
+
+        child.Kill();
+        child.WaitForExit();
+        Assert.Empty(await AbandonedRollouts.EndAsync(s, "elsewhere", None)); // another node cannot see the process: it waits for silence
+        var (_, reason) = Assert.Single(await AbandonedRollouts.EndAsync(s, "here", None));
+        Assert.Equal($"driver alpha/{child.Id} is gone: its process ended without finishing the rollout", reason);
+        Assert.Equal(FleetRolloutStatus.Abandoned, (await s.GetRolloutAsync("000000000d10", None))!.Status);
+    }
+
+    [Fact]
     public async Task A_node_watching_for_requests_is_woken_when_one_is_written_for_it()
     {
         await using var writer = await NewRegistryAsync();

@@ -172,6 +172,42 @@ public sealed class FleetRolloutTests
     }
 
     [Fact]
+    public void A_rollout_whose_driver_was_killed_is_abandoned_when_the_rollouts_are_next_listed_and_its_unasked_node_never_runs_it()
+    {
+        using var fleet = new Fleet(_pg, 2);
+        fleet.Nodes[1].Kill(); // its request stays unanswered, so the driver waits in wave 1
+
+        using var driver = fleet.Nodes[0].Cli.Start("fleet", "deploy", "shop", "--wave-timeout", "600");
+        FleetRollout? running = null;
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (running is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the rollout never reached its wave");
+            if (driver.HasExited) Assert.Fail("the driver ended: " + driver.StandardError.ReadToEnd());
+            running = fleet.Nodes[0].Cli.Run("fleet", "rollouts", "--json").ShouldExit(0).Json<List<FleetRollout>>()
+                .SingleOrDefault(r => r.Targets.Any(t => t.Node == fleet.Names[1] && t.Status == FleetTargetStatus.Requested));
+            if (running is null) Thread.Sleep(200);
+        }
+        Assert.Equal(FleetRolloutStatus.Running, running.Status);
+        Assert.Equal((fleet.Names[0], driver.Id), (running.Driver!.Node, running.Driver.Pid));
+
+        driver.Kill(); // SIGKILL: no chance to record anything
+        driver.WaitForExit();
+        var listed = fleet.Nodes[0].Cli.Run("fleet", "rollouts", "--json").ShouldExit(0).Json<List<FleetRollout>>().Single(r => r.Id == running.Id);
+
+        Assert.Equal(FleetRolloutStatus.Abandoned, listed.Status);
+        Assert.Equal($"driver {fleet.Names[0]}/{driver.Id} is gone: its process ended without finishing the rollout", listed.Reason);
+        var down = listed.Targets.Single(t => t.Node == fleet.Names[1]);
+        Assert.Equal((FleetTargetStatus.Skipped, "not asked: the rollout was abandoned"), (down.Status, down.Reason));
+        Assert.Contains("Abandoned", fleet.Nodes[0].Cli.Run("fleet", "rollout", running.Id).ShouldExit(0).StdOut);
+
+        // Back up, the node does not run what the abandoned rollout had asked of it.
+        fleet.Nodes[1].StartListener();
+        Thread.Sleep(2000);
+        Assert.Single(fleet.Nodes[1].Cli.Deployments("shop"));
+    }
+
+    [Fact]
     public void Pin_and_unpin_reach_every_node()
     {
         using var fleet = new Fleet(_pg, 2);

@@ -80,4 +80,27 @@ public sealed class MongoRolloutDocumentTests
         Assert.Equal(new[] { "node", "commit", "wave", "status", "reason", "requestedAt", "finishedAt" }, save["$set"].AsBsonDocument.Names);
         Assert.Equal(new[] { "rolloutId", "nodeId", "kind", "project", "action" }, save["$setOnInsert"].AsBsonDocument.Names);
     }
+
+    [Fact]
+    public void A_rollout_driver_round_trips_and_abandoning_finishing_and_heartbeats_apply_to_running_rollouts_only()
+    {
+        var driver = new FleetDriverProcess { NodeId = "0123abcd", Node = "web-01", Pid = 4242, ProcessStartTime = 987654, SeenAt = T };
+        var rollout = new FleetRollout
+        {
+            Id = "4f1c2a9be03d", Project = "shop", RequestedBy = "root@web-01", RequestedAt = T, WaveTimeout = TimeSpan.FromSeconds(600), Driver = driver,
+        };
+        var bson = MongoRolloutMapping.ToDocument(rollout).ToBsonDocument();
+        Assert.Equal(BsonDocument.Parse("""{ "nodeId": "0123abcd", "node": "web-01", "pid": 4242, "start": NumberLong(987654), "seenAt": ISODate("2026-11-30T12:34:56.789Z") }"""),
+            bson["driver"].AsBsonDocument);
+        Assert.Equal(driver, MongoRolloutMapping.ToRecord(RoundTrip(MongoRolloutMapping.ToDocument(rollout)), Array.Empty<RolloutTargetDocument>()).Driver);
+        Assert.False(MongoRolloutMapping.ToDocument(rollout with { Driver = null }).ToBsonDocument().Contains("driver"));
+
+        Assert.Equal(BsonDocument.Parse("""{ "_id": "4f1c2a9be03d", "status": "Running" }"""), Render(MongoRolloutQueries.Running("4f1c2a9be03d")));
+        Assert.Equal(BsonDocument.Parse("""{ "status": "Running" }"""), Render(MongoRolloutQueries.Running()));
+        Assert.Equal(BsonDocument.Parse("""{ "$set": { "driver.seenAt": ISODate("2026-11-30T12:34:56.789Z") } }"""), Render(MongoRolloutQueries.Touch(T)));
+        Assert.Equal(BsonDocument.Parse("""{ "rolloutId": "4f1c2a9be03d", "status": { "$in": ["Waiting", "Requested"] } }"""),
+            Render(MongoRolloutQueries.Unasked("4f1c2a9be03d")));
+        var skip = Render(MongoRolloutQueries.SkipAbandoned());
+        Assert.Equal(("Skipped", "not asked: the rollout was abandoned"), (skip["$set"]["status"].AsString, skip["$set"]["reason"].AsString));
+    }
 }

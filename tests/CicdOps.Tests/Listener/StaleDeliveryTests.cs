@@ -1,7 +1,5 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using CicdOps.Engine.Listener;
 using CicdOps.Tests.Support;
 
@@ -22,7 +20,7 @@ public sealed class StaleDeliveryTests
         using var h = new EngineHarness();
         var v1 = repo.WriteSleeper("v1", h.StateDir).CommitAndPush();
         h.Register(repo);
-        await using var listener = await Listening.Start(h);
+        await using var listener = await SignedPushListener.Start(h, Secret);
 
         Assert.Equal(HttpStatusCode.Accepted, await listener.Push(repo, v1, "d1"));
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Wait(Latest(h)));
@@ -59,7 +57,7 @@ public sealed class StaleDeliveryTests
         // The branch is force-pushed back to v1 and its (replayed) delivery arrives: v1 is the tip but an ancestor
         // of the deployed v2.
         repo.Git("push", "--quiet", "--force", "origin", v1 + ":refs/heads/" + repo.Branch);
-        await using var listener = await Listening.Start(h);
+        await using var listener = await SignedPushListener.Start(h, Secret);
 
         Assert.Equal(HttpStatusCode.Accepted, await listener.Push(repo, v1, "old"));
         var d = h.Wait(Latest(h));
@@ -71,47 +69,4 @@ public sealed class StaleDeliveryTests
     }
 
     private static Deployment Latest(EngineHarness h) => h.Engine.GetDeployments("app").MaxBy(d => d.Id)!;
-
-    private sealed class Listening : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private Task _run = Task.CompletedTask;
-        private int _port;
-
-        public static async Task<Listening> Start(EngineHarness h)
-        {
-            var l = new Listening { _port = FreePort.Next() };
-            var options = new ListenerOptions { Port = l._port, BindAddress = "127.0.0.1", Secret = Secret };
-            l._run = h.Engine.RunListenerAsync(options, new CicdOps.Server.KestrelHttpServer(options),
-                _ => { }, l._stop.Token, TimeSpan.FromSeconds(30));
-            Engine.QueueTests.WaitFor(() => Engine.AppProcessTests.CanConnect(l._port));
-            await Task.Yield();
-            return l;
-        }
-
-        public async Task<HttpStatusCode> Push(TestRepository repo, string after, string delivery)
-        {
-            var body = JsonSerializer.Serialize(new
-            {
-                @ref = "refs/heads/" + repo.Branch, before = new string('1', 40), after, deleted = false,
-                repository = new { name = "origin", full_name = "local/origin", clone_url = repo.Url },
-            });
-            var sig = "sha256=" + Convert.ToHexString(HMACSHA256.HashData(Secret, Encoding.UTF8.GetBytes(body))).ToLowerInvariant();
-            using var http = new HttpClient();
-            using var req = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{_port}/webhook")
-                { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            req.Headers.Add("X-GitHub-Event", "push");
-            req.Headers.Add("X-GitHub-Delivery", delivery);
-            req.Headers.Add("X-Hub-Signature-256", sig);
-            using var resp = await http.SendAsync(req);
-            return resp.StatusCode;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _stop.Cancel();
-            await _run;
-            _stop.Dispose();
-        }
-    }
 }

@@ -1,7 +1,5 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using CicdOps.Engine.Listener;
 using CicdOps.Engine.Model;
 using CicdOps.Tests.Cli;
@@ -33,7 +31,7 @@ public sealed class GatedDeployTests
         var v1 = WriteVersion(repo, "v1", "ok", h.StateDir).CommitAndPush();
         h.Register(repo);
         Assert.True(h.Engine.UpdateProject("app", new ProjectUpdate { RequirePipeline = true }).RequirePipeline);
-        await using var listener = await Listening.Start(h);
+        await using var listener = await SignedPushListener.Start(h, Secret);
 
         Assert.Equal(HttpStatusCode.Accepted, await listener.Push(repo, v1, "g1"));
         DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Wait(Latest(h)));
@@ -55,73 +53,4 @@ public sealed class GatedDeployTests
     }
 
     private static Deployment Latest(EngineHarness h) => h.Engine.GetDeployments("app").MaxBy(d => d.Id)!;
-
-    private sealed class Listening : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private Task _run = Task.CompletedTask;
-        private int _port;
-
-        public static async Task<Listening> Start(EngineHarness h)
-        {
-            var l = new Listening { _port = FreePort.Next() };
-            var options = new ListenerOptions { Port = l._port, BindAddress = "127.0.0.1", Secret = Secret };
-            l._run = h.Engine.RunListenerAsync(options, new CicdOps.Server.KestrelHttpServer(options),
-                _ => { }, l._stop.Token, TimeSpan.FromSeconds(30));
-            Engine.QueueTests.WaitFor(() => Engine.AppProcessTests.CanConnect(l._port));
-            await Task.Yield();
-            return l;
-        }
-
-        public async Task<HttpStatusCode> Push(TestRepository repo, string after, string delivery)
-        {
-            var body = JsonSerializer.Serialize(new
-            {
-                @ref = "refs/heads/" + repo.Branch, before = new string('1', 40), after, deleted = false,
-                repository = new { name = "origin", full_name = "local/origin", clone_url = repo.Url },
-            });
-            var sig = "sha256=" + Convert.ToHexString(HMACSHA256.HashData(Secret, Encoding.UTF8.GetBytes(body))).ToLowerInvariant();
-            using var http = new HttpClient();
-            using var req = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{_port}/webhook")
-                { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            req.Headers.Add("X-GitHub-Event", "push");
-            req.Headers.Add("X-GitHub-Delivery", delivery);
-            req.Headers.Add("X-Hub-Signature-256", sig);
-            using var resp = await http.SendAsync(req);
-            return resp.StatusCode;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _stop.Cancel();
-            await _run;
-            _stop.Dispose();
-        }
-    }
-}
-
-/// <summary>`--require-pipeline` on `project add` and `project set`, as real processes.</summary>
-[Collection("cli")]
-public sealed class RequirePipelineCliTests : IDisposable
-{
-    private readonly CliHarness _cli = new();
-    private readonly TestRepository _repo = new();
-
-    public void Dispose()
-    {
-        _cli.Dispose();
-        _repo.Dispose();
-    }
-
-    [Fact]
-    public void Add_and_set_turn_the_gate_on_and_off()
-    {
-        _repo.Write("README", "gate");
-        _repo.CommitAndPush("first");
-        var added = _cli.Add(_repo, "gated", "--require-pipeline");
-        Assert.True(added.RequirePipeline);
-        Assert.False(_cli.Run("project", "set", "gated", "--require-pipeline", "false", "--json").ShouldExit(0).Json<Project>().RequirePipeline);
-        Assert.True(_cli.Run("project", "set", "gated", "--require-pipeline", "true", "--json").ShouldExit(0).Json<Project>().RequirePipeline);
-        Assert.Contains("--require-pipeline", _cli.Run("project", "set", "gated").ShouldExit(2).StdErr);
-    }
 }

@@ -17,14 +17,7 @@ public sealed class CaddyZeroDowntimeTests
         Ports = new[] { a, b }, CaddyAdmin = caddy.Admin, CaddyRoute = CaddyServer.Route, DrainPeriod = TimeSpan.FromSeconds(1),
     };
 
-    private static string Get(HttpClient http, string url)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.ConnectionClose = true;
-        using var response = http.Send(request);
-        response.EnsureSuccessStatusCode();
-        return response.Content.ReadAsStringAsync().GetAwaiter().GetResult().Trim();
-    }
+    private static string Get(HttpClient http, string url) => ProxyPoller.Get(http, url);
 
     private static string Dial(int port) => $"[{{\"dial\":\"127.0.0.1:{port}\"}}]";
 
@@ -45,22 +38,7 @@ public sealed class CaddyZeroDowntimeTests
         Assert.Equal("v1", Get(http, caddy.Url("/VERSION")));
         Assert.Equal(a, h.Engine.GetProxy("app")!.ActivePort);
 
-        var failures = new List<string>();
-        var requests = 0;
-        using var stop = new CancellationTokenSource();
-        var poller = new Thread(() =>
-        {
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            while (!stop.IsCancellationRequested)
-            {
-                try { Get(client, caddy.Url("/VERSION")); }
-                catch (Exception e) { lock (failures) failures.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {e.GetType().Name}: {e.Message}"); }
-                Interlocked.Increment(ref requests);
-                Thread.Sleep(10);
-            }
-        }) { IsBackground = true };
-        poller.Start();
-        while (Volatile.Read(ref requests) < 5) Thread.Sleep(10);
+        using var poller = new ProxyPoller(caddy.Url("/VERSION"));
 
         // (a) A good deploy: v2 starts on b beside v1, Caddy's route is pointed at b, v1 drains and stops.
         repo.WriteWebApp("v2").CommitAndPush("v2");
@@ -69,7 +47,7 @@ public sealed class CaddyZeroDowntimeTests
         Assert.Equal("v2", Get(http, caddy.Url("/VERSION")));
         Assert.Equal(Dial(b), caddy.Upstreams());
         Assert.Contains("caddy now sends app's requests to port " + b, h.Log(good));
-        var afterGood = Volatile.Read(ref requests);
+        var afterGood = poller.Requests;
 
         // (b) A failing deploy: v3 never passes its health check, so Caddy is never pointed at it.
         repo.WriteWebApp("v3", healthy: false).CommitAndPush("v3");
@@ -86,10 +64,10 @@ public sealed class CaddyZeroDowntimeTests
         Assert.Equal("v1", Get(http, caddy.Url("/VERSION")));
         Assert.Equal(Dial(a), caddy.Upstreams());
 
-        stop.Cancel();
-        poller.Join();
-        Assert.True(requests > afterGood + 20, $"the client kept polling ({requests} requests)");
-        Assert.True(failures.Count == 0, $"{failures.Count} of {requests} requests failed:\n{string.Join('\n', failures.Take(10))}\n--- caddy ---\n{caddy.Log}");
+        poller.Dispose();
+        var failures = poller.Failures;
+        Assert.True(poller.Requests > afterGood + 20, $"the client kept polling ({poller.Requests} requests)");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {poller.Requests} requests failed:\n{string.Join('\n', failures.Take(10))}\n--- caddy ---\n{caddy.Log}");
     }
 
     [RootFact]

@@ -18,46 +18,12 @@ public sealed class ZeroDowntimeTests
         DrainPeriod = drain ?? TimeSpan.FromSeconds(1),
     };
 
-    private static string Get(HttpClient http, string url)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.ConnectionClose = true;
-        using var response = http.Send(request);
-        response.EnsureSuccessStatusCode();
-        return response.Content.ReadAsStringAsync().GetAwaiter().GetResult().Trim();
-    }
+    private static string Get(HttpClient http, string url) => ProxyPoller.Get(http, url);
 
     private static string? TryGet(HttpClient http, string url)
     {
         try { return Get(http, url); }
         catch (HttpRequestException) { return null; }
-    }
-
-    /// <summary>Polls the proxy until stopped: every answer, and every failure with what it was.</summary>
-    private sealed class Poller : IDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Thread _thread;
-        public readonly List<string> Failures = new();
-        public int Requests;
-
-        public Poller(string url)
-        {
-            _thread = new Thread(() =>
-            {
-                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-                while (!_stop.IsCancellationRequested)
-                {
-                    try { Get(http, url); }
-                    catch (Exception e) { lock (Failures) Failures.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {e.GetType().Name}: {e.Message}"); }
-                    Interlocked.Increment(ref Requests);
-                    Thread.Sleep(10);
-                }
-            }) { IsBackground = true };
-            _thread.Start();
-        }
-
-        public void Dispose() { _stop.Cancel(); _thread.Join(); }
     }
 
     [RootFact]
@@ -77,8 +43,7 @@ public sealed class ZeroDowntimeTests
         Assert.Equal("v1", Get(http, nginx.Url("/VERSION")));
         Assert.Equal(a, h.Engine.GetProxy("app")!.ActivePort);
 
-        using var poller = new Poller(nginx.Url("/VERSION"));
-        while (poller.Requests < 5) Thread.Sleep(10);
+        using var poller = new ProxyPoller(nginx.Url("/VERSION"));
 
         // (a) A good deploy: v2 starts on b beside v1, nginx switches, v1 drains and stops.
         repo.WriteWebApp("v2").CommitAndPush("v2");
