@@ -32,7 +32,7 @@ internal static class ScriptRunner
         process.Exited += (_, _) => exited.TrySetResult();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) stdout(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) stderr(e.Data); };
-        process.Start();
+        ProcessLaunch.Start(process);
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
