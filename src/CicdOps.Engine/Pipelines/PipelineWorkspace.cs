@@ -80,8 +80,7 @@ internal sealed class PipelineWorkspace : IDisposable
     private static async Task<int> AsAccountAsync(IProjectSandbox sandbox, ServiceAccount account, CancellationToken ct, params string[] argv)
     {
         var psi = Processes.ProcessLaunch.Create(new Processes.LaunchSpec(argv, sandbox.PlanLaunch(account, null, null)), "/");
-        using var p = new System.Diagnostics.Process { StartInfo = psi };
-        Processes.ProcessLaunch.Start(p);
+        using var p = System.Diagnostics.Process.Start(psi)!;
         await p.WaitForExitAsync(ct);
         return p.ExitCode;
     }

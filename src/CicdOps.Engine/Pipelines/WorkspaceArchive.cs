@@ -56,8 +56,7 @@ internal static class WorkspaceArchive
             workspace, join);
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
-        using var process = new Process { StartInfo = psi };
-        ProcessLaunch.Start(process);
+        using var process = Process.Start(psi)!;
         var stderr = process.StandardError.ReadToEndAsync(ct);
         long bytes = 0;
         var tooLarge = false;
@@ -93,8 +92,7 @@ internal static class WorkspaceArchive
         psi.RedirectStandardInput = true;
         psi.RedirectStandardError = true;
         psi.RedirectStandardOutput = true;
-        using var process = new Process { StartInfo = psi };
-        ProcessLaunch.Start(process);
+        using var process = Process.Start(psi)!;
         var stderr = process.StandardError.ReadToEndAsync(ct);
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         try
