@@ -14,8 +14,12 @@ internal abstract class CgroupTracker : IAppTracker
     // the command. $$ is this shell's pid, which exec hands to the command unchanged.
     internal const string JoinScript = JoinLoop + "exec \"$@\"";
 
+    // A cgroup v1 tasks file gets "0" (the writing thread: the single-threaded shell, so the whole process), which the
+    // kernel moves without the global lock a pid write takes (that lock's first writer after a quiet spell waits for an
+    // RCU grace period, ~10 ms); cgroup.procs gets the shell's pid.
     private const string JoinLoop =
-        "while [ \"$1\" != -- ]; do echo $$ >\"$1\" || { echo \"cicdops: cannot join cgroup $1\" >&2; exit 125; }; shift; done; shift; ";
+        "while [ \"$1\" != -- ]; do case $1 in */tasks) v=0 ;; *) v=$$ ;; esac; " +
+        "echo $v >\"$1\" || { echo \"cicdops: cannot join cgroup $1\" >&2; exit 125; }; shift; done; shift; ";
 
     /// <summary>
     /// <see cref="JoinScript"/> that then takes the first argument after "--" as a log file and execs the rest with
@@ -53,7 +57,7 @@ internal abstract class CgroupTracker : IAppTracker
         foreach (var dir in LimitDirectories(unit).Distinct())
         {
             try { Directory.CreateDirectory(dir); } catch (IOException) { Directory.CreateDirectory(dir); }
-            var procs = Path.Combine(dir, "cgroup.procs");
+            var procs = Path.Combine(dir, JoinFile);
             if (!prefix.Contains(procs)) extra.Add(procs);
         }
         WriteLimits(unit, limits);
@@ -81,6 +85,9 @@ internal abstract class CgroupTracker : IAppTracker
 
     /// <summary>True on cgroup v1, where one thread can be moved on its own (its tasks file) and what it forks starts there.</summary>
     protected virtual bool JoinsThreads => false;
+
+    /// <summary>The file the join shell writes: tasks on cgroup v1 (see JoinLoop), cgroup.procs on v2.</summary>
+    private string JoinFile => JoinsThreads ? "tasks" : "cgroup.procs";
 
     /// <summary>The unit's directory in each limit controller's hierarchy.</summary>
     protected IEnumerable<string> LimitDirectories(string unit) => LimitBases.Values.Select(b => Path.Combine(b, unit));
@@ -130,7 +137,7 @@ internal abstract class CgroupTracker : IAppTracker
             var dir = Path.Combine(b, unit);
             // Twice: another engine process may remove an empty parent between our mkdirs (see RemoveAll).
             try { Directory.CreateDirectory(dir); } catch (IOException) { Directory.CreateDirectory(dir); }
-            prefix.Add(Path.Combine(dir, "cgroup.procs"));
+            prefix.Add(Path.Combine(dir, JoinFile));
         }
         prefix.Add("--");
         return Join(prefix);
