@@ -43,7 +43,9 @@ internal sealed partial class DeploymentRunner
         {
             await EnsureLayoutAsync(ct);
             // The serving release's own changes are read while the new commit is fetched: neither waits for the other.
-            var serving = ServingModificationsAsync(ct);
+            // Started from the pool: starting a process blocks its caller until the child has exec'd, and the fetch
+            // (the critical path) must not wait for that.
+            var serving = Task.Run(() => ServingModificationsAsync(ct), CancellationToken.None);
             var side = new List<Task> { serving };
             try { return await SyncNewReleaseAsync(commit, rollback, serving, side, t => target = t, ct); }
             finally
@@ -87,7 +89,7 @@ internal sealed partial class DeploymentRunner
         }
         // The commit's scripts are read from git's tree (see ScriptTree) while its release is checked out: the checkout
         // runs nothing of the commit's, and no script runs until the listing has passed.
-        var listing = ScriptTree.ListAsync(_git, _layout.Repository, target, ct);
+        var listing = Task.Run(() => ScriptTree.ListAsync(_git, _layout.Repository, target, ct), CancellationToken.None); // beside, as the status above
         side.Add(listing);
         var release = new ReleaseRecord(_p.Name, ReleaseLayout.NameFor(target, DateTimeOffset.UtcNow), target, DateTimeOffset.UtcNow, null,
             null, false, false);

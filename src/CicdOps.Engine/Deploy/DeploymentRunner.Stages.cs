@@ -18,7 +18,8 @@ internal sealed partial class DeploymentRunner
         {
             // A hot-fix edited in place is read while the fetch runs (neither waits for the other), and saved before
             // the reset below discards it; a clean tree costs that one status call and nothing else.
-            var local = _checkout.Exists ? _checkout.LocalModificationsAsync(ct) : null;
+            // From the pool: a process start blocks its caller until the child has exec'd; the fetch must not wait for it.
+            var local = _checkout.Exists ? Task.Run(() => _checkout.LocalModificationsAsync(ct), CancellationToken.None) : null;
             if (local is null)
             {
                 _log.Write("sync", $"no checkout at {_p.Path}: cloning {Validation.RepositoryUrl.Redact(_p.Repository)}");
@@ -28,7 +29,7 @@ internal sealed partial class DeploymentRunner
             try { await _checkout.FetchAsync(_p.Repository, _p.Branch, ct); }
             finally { if (local is not null) await SaveLocalModificationsAsync(await local, ct); }
             // The branch tip's scripts are listed while its SHA is resolved (the same fetched ref; see SyncNewReleaseAsync).
-            var listing = commit is null ? ScriptTree.ListAsync(_git, _p.Path, Checkout.FetchedTip(_p.Branch), ct) : null;
+            var listing = commit is null ? Task.Run(() => ScriptTree.ListAsync(_git, _p.Path, Checkout.FetchedTip(_p.Branch), ct), CancellationToken.None) : null;
             try
             {
                 sha = await _checkout.ResolveAsync(_p.Repository, _p.Branch, commit, ct);

@@ -58,6 +58,7 @@ internal sealed class GitCli
         var (credentialOptions, credentialEnvironment) = UrlCredentials.Extract(arguments);
         foreach (var a in credentialOptions) psi.ArgumentList.Add(a);
         foreach (var a in arguments) psi.ArgumentList.Add(a);
+        var direct = psi.ArgumentList.Prepend("git").ToList();
         Plan?.Apply(psi);
         foreach (var (k, v) in credentialEnvironment) psi.Environment[k] = v;
         // After the plan: it replaces the environment, and LC_ALL is not a name it lets callers set.
@@ -67,6 +68,8 @@ internal sealed class GitCli
         if (_globalConfig is not null) psi.Environment["GIT_CONFIG_GLOBAL"] = _globalConfig;
         if (!psi.Environment.ContainsKey("GIT_SSH_COMMAND")) psi.Environment["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes";
         if (_join is { Count: > 0 }) Processes.ProcessLaunch.Prepend(psi, _join);
+        // git alone, joined and dropped by the starting thread where it can be (Processes/ThreadLaunch): one exec, not three.
+        Processes.ProcessLaunch.OfferDirect(psi, direct, Plan, _join);
 
         var sw = Stopwatch.StartNew();
         Interlocked.Increment(ref _calls);
@@ -75,7 +78,7 @@ internal sealed class GitCli
         var stderr = new StringBuilder();
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.Append(e.Data).Append('\n'); };
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.Append(e.Data).Append('\n'); };
-        p.Start();
+        Processes.ProcessLaunch.Start(p);
         p.StandardInput.Close();
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();

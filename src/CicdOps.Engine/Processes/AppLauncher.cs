@@ -39,6 +39,7 @@ internal static class AppLauncher
         inner.AddRange(app.Argv);
 
         List<string> outer;
+        (List<string> Argv, IReadOnlyList<string> Join)? direct = null;
         if (pump is { Count: > 0 })
         {
             var penv = PumpEnvironment
@@ -56,6 +57,8 @@ internal static class AppLauncher
             outer = new List<string> { "/bin/sh", "-c", CgroupTracker.JoinThenAppendToLog };
             outer.AddRange(join.Skip(3));
             outer.Add(logPath);
+            // On cgroup v1 the starting thread joins instead (ThreadLaunch): the shell only redirects.
+            if (join is CgroupJoin { Threads: not null }) direct = (new List<string> { "/bin/sh", "-c", RedirectAndExec, "cicdops-run", logPath }, join);
             join = null;
         }
         else outer = new List<string> { "/bin/sh", "-c", RedirectAndExec, "cicdops-run", logPath };
@@ -68,8 +71,15 @@ internal static class AppLauncher
             psi.Environment.Clear();
             foreach (var (k, v) in p.Environment) psi.Environment[k] = v;
         }
+        if (direct is { } d)
+        {
+            // The shell still runs as the engine (it opens the root-only log); the plan's setpriv drops after it.
+            var argv = d.Argv.Concat(inner).ToList();
+            if (ProcessLaunch.HasOwnGroups) argv.Insert(0, psi.FileName);
+            ProcessLaunch.OfferDirect(psi, argv, null, d.Join);
+        }
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        process.Start();
+        ProcessLaunch.Start(process);
         AwaitBecameProjects(process, app.Plan?.Account.Uid);
         return process;
     }

@@ -14,8 +14,12 @@ internal abstract class CgroupTracker : IAppTracker
     // the command. $$ is this shell's pid, which exec hands to the command unchanged.
     internal const string JoinScript = JoinLoop + "exec \"$@\"";
 
+    // A cgroup v1 tasks file gets "0" (the writing thread: the single-threaded shell, so the whole process), which the
+    // kernel moves without the global lock a pid write takes (that lock's first writer after a quiet spell waits for an
+    // RCU grace period, ~10 ms); cgroup.procs gets the shell's pid.
     private const string JoinLoop =
-        "while [ \"$1\" != -- ]; do echo $$ >\"$1\" || { echo \"cicdops: cannot join cgroup $1\" >&2; exit 125; }; shift; done; shift; ";
+        "while [ \"$1\" != -- ]; do case $1 in */tasks) v=0 ;; *) v=$$ ;; esac; " +
+        "echo $v >\"$1\" || { echo \"cicdops: cannot join cgroup $1\" >&2; exit 125; }; shift; done; shift; ";
 
     /// <summary>
     /// <see cref="JoinScript"/> that then takes the first argument after "--" as a log file and execs the rest with
@@ -24,6 +28,7 @@ internal abstract class CgroupTracker : IAppTracker
     internal const string JoinThenAppendToLog = JoinLoop + "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null";
 
     private readonly IReadOnlyList<string> _bases;
+    private readonly List<CgroupMount> _hierarchies;
 
     /// <param name="hierarchies">Mount points to use; the first is where membership is read.</param>
     /// <param name="limitParents">
@@ -33,6 +38,7 @@ internal abstract class CgroupTracker : IAppTracker
     protected CgroupTracker(IReadOnlyList<string> hierarchies, string dataId, IReadOnlyDictionary<string, string>? limitParents = null)
     {
         _bases = hierarchies.Select(h => Path.Combine(h, "cicdops", dataId)).ToList();
+        _hierarchies = OperatingSystem.IsLinux() ? CgroupMounts.Read().Where(m => m.Version == 1).ToList() : new List<CgroupMount>();
         LimitBases = (limitParents ?? new Dictionary<string, string>())
             .ToDictionary(kv => kv.Key, kv => Path.Combine(kv.Value, "cicdops", dataId));
     }
@@ -51,13 +57,37 @@ internal abstract class CgroupTracker : IAppTracker
         foreach (var dir in LimitDirectories(unit).Distinct())
         {
             try { Directory.CreateDirectory(dir); } catch (IOException) { Directory.CreateDirectory(dir); }
-            var procs = Path.Combine(dir, "cgroup.procs");
+            var procs = Path.Combine(dir, JoinFile);
             if (!prefix.Contains(procs)) extra.Add(procs);
         }
         WriteLimits(unit, limits);
         prefix.InsertRange(prefix.Count - 1, extra); // before "--"
-        return prefix;
+        return Join(prefix);
     }
+
+    /// <summary>
+    /// The prefix as a <see cref="CgroupJoin"/>: on cgroup v1 with the same directories' tasks files, which a launching
+    /// thread writes itself (ThreadLaunch), so the process starts in them without the shell.
+    /// </summary>
+    private CgroupJoin Join(List<string> prefix)
+    {
+        if (!JoinsThreads) return new CgroupJoin(prefix, null);
+        var threads = new List<ThreadCgroup>();
+        foreach (var procs in prefix.Skip(4).TakeWhile(a => a != "--"))
+        {
+            var dir = Path.GetDirectoryName(procs)!;
+            if (_hierarchies.Where(h => dir.StartsWith(h.Path + "/", StringComparison.Ordinal)).MaxBy(h => h.Path.Length) is not { } h)
+                return new CgroupJoin(prefix, null);
+            threads.Add(new ThreadCgroup(Path.Combine(dir, "tasks"), h));
+        }
+        return new CgroupJoin(prefix, threads);
+    }
+
+    /// <summary>True on cgroup v1, where one thread can be moved on its own (its tasks file) and what it forks starts there.</summary>
+    protected virtual bool JoinsThreads => false;
+
+    /// <summary>The file the join shell writes: tasks on cgroup v1 (see JoinLoop), cgroup.procs on v2.</summary>
+    private string JoinFile => JoinsThreads ? "tasks" : "cgroup.procs";
 
     /// <summary>The unit's directory in each limit controller's hierarchy.</summary>
     protected IEnumerable<string> LimitDirectories(string unit) => LimitBases.Values.Select(b => Path.Combine(b, unit));
@@ -107,10 +137,10 @@ internal abstract class CgroupTracker : IAppTracker
             var dir = Path.Combine(b, unit);
             // Twice: another engine process may remove an empty parent between our mkdirs (see RemoveAll).
             try { Directory.CreateDirectory(dir); } catch (IOException) { Directory.CreateDirectory(dir); }
-            prefix.Add(Path.Combine(dir, "cgroup.procs"));
+            prefix.Add(Path.Combine(dir, JoinFile));
         }
         prefix.Add("--");
-        return prefix;
+        return Join(prefix);
     }
 
     public IReadOnlyList<int> Members(string unit, int? processGroup) => ReadMembers(UnitPath(unit));
@@ -184,12 +214,20 @@ internal abstract class CgroupTracker : IAppTracker
     {
         try
         {
-            return File.ReadAllLines(Path.Combine(dir, "cgroup.procs"))
-                .Select(l => int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
-                .Where(pid => pid > 0 && !ProcFs.IsZombie(pid)).ToList();
+            var pids = ReadIds(Path.Combine(dir, "cgroup.procs"));
+            // cgroup v1 lists a process in cgroup.procs when any one of its threads is in the cgroup. An engine thread
+            // spends a launch in the unit (ThreadLaunch): a process counts only when its main thread (tid = pid) is in
+            // it, so no engine process is ever taken for a member (stopped, or moved whole by Move). Read after
+            // cgroup.procs: a member is in both, whatever starts meanwhile is seen by the next read.
+            var tasks = Path.Combine(dir, "tasks");
+            if (File.Exists(tasks)) pids.IntersectWith(ReadIds(tasks));
+            return pids.Where(pid => pid > 0 && !ProcFs.IsZombie(pid)).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return new List<int>(); }
     }
+
+    private static HashSet<int> ReadIds(string file) =>
+        File.ReadAllLines(file).Select(l => int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0).ToHashSet();
 
     /// <summary>A short stable id for a data directory: the first 12 hex digits of SHA-256 of its full path.</summary>
     public static string DataId(string dataPath)
@@ -211,6 +249,8 @@ internal sealed class CgroupV1Tracker : CgroupTracker
         : base(hierarchies, dataId, limitParents) { }
 
     public override string Mechanism => "cgroup v1";
+
+    protected override bool JoinsThreads => true;
 
     protected override void WriteLimits(string unit, ResourceLimits limits)
     {
@@ -298,3 +338,24 @@ internal sealed class CgroupV2Tracker : CgroupTracker
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return new HashSet<string>(); }
     }
 }
+
+/// <summary>
+/// A tracker's join for one unit. As a list it is the argv prefix a shell runs to join (any cgroup version); on cgroup v1
+/// <see cref="Threads"/> names the same cgroups as tasks files a launching thread joins itself (ThreadLaunch), null elsewhere.
+/// </summary>
+internal sealed class CgroupJoin : IReadOnlyList<string>
+{
+    private readonly IReadOnlyList<string> _prefix;
+
+    public CgroupJoin(IReadOnlyList<string> prefix, IReadOnlyList<ThreadCgroup>? threads) { _prefix = prefix; Threads = threads; }
+
+    public IReadOnlyList<ThreadCgroup>? Threads { get; }
+
+    public string this[int index] => _prefix[index];
+    public int Count => _prefix.Count;
+    public IEnumerator<string> GetEnumerator() => _prefix.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>One cgroup v1 directory to join: its tasks file, and the hierarchy it is in (to find the thread's way back).</summary>
+internal sealed record ThreadCgroup(string TasksFile, CgroupMount Hierarchy);

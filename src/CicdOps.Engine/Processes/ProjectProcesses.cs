@@ -150,11 +150,13 @@ internal sealed class ProjectProcesses
         log?.Invoke($"stopping {string.Join(", ", first.OrderBy(p => p))}");
         foreach (var p in first) Posix.Kill(p, Posix.SIGTERM);
         var until = DateTime.UtcNow + grace;
-        var delay = 1; // most apps are gone within a few ms of SIGTERM: look again soon, then back off
+        // Most apps are gone within a few ms of SIGTERM, and a deploy waits on this: look every millisecond for the first
+        // 20 checks (each reads the unit's two member files), then back off.
+        var checks = 0;
         while (targets().Count > 0 && DateTime.UtcNow < until)
         {
-            await Task.Delay(delay);
-            delay = Math.Min(delay * 2, 100);
+            await Task.Delay(checks < 20 ? 1 : Math.Min(1 << Math.Min(checks - 20, 7), 100));
+            checks++;
         }
         var killUntil = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         IReadOnlyCollection<int> left;

@@ -9,6 +9,12 @@ namespace CicdOps.Engine.Sandbox;
 internal sealed record LaunchPlan(IReadOnlyList<string> Prefix, IReadOnlyDictionary<string, string> Environment, ServiceAccount Account)
 {
     /// <summary>
+    /// What <see cref="Prefix"/> does, for a launch that drops to the account without it (Processes/ThreadLaunch: the
+    /// forking thread and .NET's own setuid in the child, no setpriv exec); null when there is nothing to drop.
+    /// </summary>
+    public AccountDrop? Drop { get; init; }
+
+    /// <summary>
     /// Rewrites <paramref name="psi"/> (FileName + ArgumentList as the caller built them, UseShellExecute
     /// false) so it runs through the prefix, and replaces its environment with <see cref="Environment"/>.
     /// WorkingDirectory, redirection and the rest are left as they are.
@@ -32,3 +38,9 @@ internal sealed record LaunchPlan(IReadOnlyList<string> Prefix, IReadOnlyDiction
         return psi;
     }
 }
+
+/// <summary>
+/// The privilege drop of a sandboxed launch: uid, gid and the account's groups, no capabilities (inheritable and ambient
+/// cleared; leaving uid 0 clears the rest) and, unless sudo is allowed for install.sh, no_new_privs and an empty bounding set.
+/// </summary>
+internal sealed record AccountDrop(ServiceAccount Account, bool NoNewPrivs);

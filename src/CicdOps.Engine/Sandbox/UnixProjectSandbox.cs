@@ -91,7 +91,10 @@ internal sealed class UnixProjectSandbox : IProjectSandbox
             prefix.Add("--bounding-set=-all");
         }
         prefix.Add("--");
-        return new LaunchPlan(prefix, LaunchEnvironment.Build(account, engineVariables, secrets), account);
+        return new LaunchPlan(prefix, LaunchEnvironment.Build(account, engineVariables, secrets), account)
+        {
+            Drop = new AccountDrop(account, NoNewPrivs: !allowSudo),
+        };
     }
 
     public IDisposable GrantSudo(ServiceAccount account, IReadOnlyList<string> commands) => _sudo.Grant(account, commands);

@@ -96,7 +96,9 @@ public sealed class RecoveryTests
             try
             {
                 var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmd.StartsWith("git ") && cmd.Contains($"127.0.0.1:{port}/") && !cmd.Contains("ls-remote")) return pid;
+                // argv[0] is "git", or its full path when the engine starts git itself (no setpriv in front, see ThreadLaunch).
+                var argv0 = cmd.Split(' ')[0];
+                if (Path.GetFileName(argv0) == "git" && cmd.Contains($"127.0.0.1:{port}/") && !cmd.Contains("ls-remote")) return pid;
             }
             catch (IOException) { }
         }

@@ -1,0 +1,126 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using CicdOps.Engine.Sandbox;
+
+namespace CicdOps.Engine.Processes;
+
+/// <summary>
+/// Starts a project's process with its cgroup join and privilege drop done without the `sh` join and `setpriv` execs
+/// in front of it (each a whole process start: on a loaded machine they were half the cost of a git call). The start
+/// runs on a thread made for it alone, because .NET forks on the calling thread and the child takes that thread's
+/// cgroups and credentials:
+/// <list type="bullet">
+/// <item>cgroup v1: the thread writes "0" to each of the unit's tasks files, which moves that one thread (not the engine),
+/// so the child starts inside the unit before its first instruction; the thread moves back before it ends. Members of a
+/// unit are counted by their main thread (<see cref="CgroupTracker"/>), so the engine is never taken for one. cgroup v2
+/// cannot move a single thread of a domain cgroup (and clone3's CLONE_INTO_CGROUP is out of .NET's reach): there the
+/// shell join stays.</item>
+/// <item>the drop: the thread clears its inheritable and ambient capabilities and, unless sudo is allowed, empties its
+/// bounding set and takes no_new_privs (<see cref="ThreadPrivileges"/>, all inherited by the child and kept across
+/// execve); .NET's child then sets the account's groups, gid and uid before its execve (ProcessStartInfo.UserName),
+/// which clears every other capability. That is what setpriv --reuid --regid --init-groups --inh-caps=-all
+/// [--no-new-privs --bounding-set=-all] did, and the working directory is now entered as the account, not as root.</item>
+/// </list>
+/// Anything unexpected (a join or a drop step that fails, a passwd entry that no longer matches the account, a start
+/// the child refuses) falls back to the exec chain the ProcessStartInfo was built with, which reports as it always did.
+/// </summary>
+internal static class ThreadLaunch
+{
+    /// <summary>Where this can run: Linux, as root (only root moves threads and drops to accounts).</summary>
+    public static bool Available { get; } = OperatingSystem.IsLinux() && UnixIds.IsRoot;
+
+    /// <summary>Starts <paramref name="process"/> in <paramref name="form"/>; false (nothing started, the start info as it was) when it could not.</summary>
+    public static bool TryStart(Process process, DirectForm form)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        var psi = process.StartInfo;
+        if (form.Drop is { } drop && !PasswdMatches(drop.Account)) return false;
+        var chainFile = psi.FileName;
+        var chainArgs = psi.ArgumentList.ToArray();
+        psi.FileName = form.File;
+        psi.ArgumentList.Clear();
+        foreach (var a in form.Args) psi.ArgumentList.Add(a);
+        if (form.Drop is { } d) psi.UserName = d.Account.Name;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            List<string>? back = null;
+            try
+            {
+                if (form.Cgroups is { } cgroups) back = Enter(cgroups);
+                if (form.Drop is { } d) ThreadPrivileges.DropForChild(d.NoNewPrivs);
+                process.Start();
+            }
+            catch (Exception e) { failure = e; }
+            finally { if (back is not null) Leave(back); }
+        }, 256 * 1024) { IsBackground = true, Name = "cicdops-launch" };
+        thread.Start();
+        thread.Join();
+        if (failure is null) return true;
+        if (failure is not (Win32Exception or IOException or UnauthorizedAccessException)) throw failure;
+        psi.UserName = null;
+        psi.FileName = chainFile;
+        psi.ArgumentList.Clear();
+        foreach (var a in chainArgs) psi.ArgumentList.Add(a);
+        return false;
+    }
+
+    /// <summary>.NET looks the account up by name again: it must still be the uid and gid the plan was made for.</summary>
+    private static bool PasswdMatches(ServiceAccount account) =>
+        account.Uid != 0 && account.Gid != 0 && PasswdEntries.Available
+        && PasswdEntries.Lookup(account.Name) is { } now && now.Uid == account.Uid && now.Gid == account.Gid;
+
+    /// <summary>Moves this thread into each cgroup; returns the tasks files of the cgroups it came from.</summary>
+    private static List<string> Enter(IReadOnlyList<ThreadCgroup> cgroups)
+    {
+        var own = OwnCgroups();
+        var back = new List<string>();
+        try
+        {
+            foreach (var c in cgroups)
+            {
+                var home = c.Hierarchy.Controllers.Select(k => own.GetValueOrDefault(k)).FirstOrDefault(p => p is not null)
+                    ?? throw new IOException($"this thread's cgroup in {c.Hierarchy.Path} is unknown");
+                var homeTasks = Path.Combine(c.Hierarchy.Path, home.TrimStart('/'), "tasks");
+                File.WriteAllText(c.TasksFile, "0"); // "0": the writing thread itself, and only it
+                back.Add(homeTasks);
+            }
+            return back;
+        }
+        catch
+        {
+            Leave(back);
+            throw;
+        }
+    }
+
+    private static void Leave(List<string> back)
+    {
+        // Best effort: the thread ends right after, which leaves the cgroup too.
+        foreach (var tasks in back)
+        {
+            try { File.WriteAllText(tasks, "0"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Per controller (or "name=…"), this thread's cgroup path, from /proc/thread-self/cgroup.</summary>
+    private static Dictionary<string, string> OwnCgroups()
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines("/proc/thread-self/cgroup"))
+        {
+            var f = line.Split(':', 3);
+            if (f.Length != 3 || f[1].Length == 0) continue;
+            foreach (var k in f[1].Split(',')) map[k] = f[2];
+        }
+        return map;
+    }
+}
+
+/// <summary>
+/// A process as <see cref="ThreadLaunch"/> starts it: the executable (absolute) and its arguments without the join and
+/// drop prefixes, the drop to do, and the cgroup v1 directories to start in.
+/// </summary>
+internal sealed record DirectForm(string File, IReadOnlyList<string> Args, AccountDrop? Drop, IReadOnlyList<ThreadCgroup>? Cgroups);

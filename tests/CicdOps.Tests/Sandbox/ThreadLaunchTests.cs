@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Runtime.Versioning;
+using CicdOps.Engine;
+using CicdOps.Engine.Processes;
+using CicdOps.Engine.Sandbox;
+using CicdOps.Tests.Support;
+using Xunit;
+
+namespace CicdOps.Tests.Sandbox;
+
+/// <summary>
+/// Scripts and git start with the cgroup join and the privilege drop done by the starting thread (no `sh` join, no
+/// setpriv exec): the same guarantees as the exec chain, the engine's own threads untouched.
+/// </summary>
+[SupportedOSPlatform("linux")]
+[Collection(ProcessEnvironmentCollection.Name)]
+public class ThreadLaunchTests
+{
+    [RootFact]
+    public void A_direct_start_runs_the_script_as_the_account_without_capabilities_with_no_new_privs_and_leaves_the_engine_as_it_was()
+    {
+        using var s = new SandboxScratch();
+        var a = s.CreateAccount("direct");
+        var before = OwnThreadsStatus();
+        var ran = Start(s.Sandbox.PlanLaunch(a, new Dictionary<string, string> { ["CICD_PROJECT"] = "direct" }, null), "/",
+            null, "/bin/sh", "-c", "id -u; id -g; id -G; cat /proc/self/status");
+
+        Assert.True(ran.ExitCode == 0, ran.Stderr);
+        var lines = ran.Stdout.Split('\n');
+        Assert.Equal(a.Uid.ToString(), lines[0]);
+        Assert.Equal(a.Gid.ToString(), lines[1]);
+        Assert.Equal(a.Gid.ToString(), lines[2]);
+        Assert.Contains("NoNewPrivs:\t1", ran.Stdout);
+        foreach (var set in new[] { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" })
+            Assert.Contains($"{set}:\t0000000000000000", ran.Stdout);
+        // Started as setsid → the script: no setpriv (nor a join shell) in between.
+        Assert.Equal(new[] { "/bin/sh", "-c" }, ran.Argv.Take(2));
+        // The thread that dropped was one of its own: every thread of the engine keeps what it had.
+        Assert.Equal(before, OwnThreadsStatus());
+        Assert.Contains("NoNewPrivs:\t0", before);
+    }
+
+    [RootFact]
+    public void A_direct_start_for_install_with_sudo_keeps_no_new_privs_off_and_still_holds_no_capabilities()
+    {
+        using var s = new SandboxScratch();
+        var a = s.CreateAccount("directsudo");
+        var ran = Start(s.Sandbox.PlanLaunch(a, null, null, allowSudo: true), "/", null, "/bin/cat", "/proc/self/status");
+
+        Assert.True(ran.ExitCode == 0, ran.Stderr);
+        Assert.Contains($"Uid:\t{a.Uid}\t{a.Uid}\t{a.Uid}\t{a.Uid}", ran.Stdout);
+        Assert.Contains("NoNewPrivs:\t0", ran.Stdout);
+        foreach (var set in new[] { "CapInh", "CapPrm", "CapEff", "CapAmb" })
+            Assert.Contains($"{set}:\t0000000000000000", ran.Stdout);
+    }
+
+    [RootFact]
+    public void On_cgroup_v1_the_process_is_in_its_unit_from_its_start_and_the_starting_thread_goes_back()
+    {
+        if (!File.Exists("/sys/fs/cgroup/pids/tasks")) Assert.Fail("this host has no cgroup v1 pids hierarchy; the test needs one");
+        using var s = new SandboxScratch();
+        var a = s.CreateAccount("directcg");
+        var tracker = (CgroupTracker)AppTrackerFactory.Create(ProcessTracking.CgroupV1, s.DataPath);
+        try
+        {
+            var join = tracker.JoinPrefix("deploy-1");
+            Assert.NotNull(Assert.IsType<CgroupJoin>(join).Threads);
+            var before = OwnThreadsCgroups();
+            // The script reads its own cgroups first thing: there is no shell before it that could have joined.
+            var ran = Start(s.Sandbox.PlanLaunch(a, null, null), "/", join, "/bin/cat", "/proc/self/cgroup");
+
+            Assert.True(ran.ExitCode == 0, ran.Stderr);
+            var unit = tracker.UnitPath("deploy-1")["/sys/fs/cgroup/pids".Length..];
+            Assert.Contains($":pids:{unit}", ran.Stdout);
+            Assert.Equal(before, OwnThreadsCgroups());
+            Assert.DoesNotContain(unit, OwnThreadsCgroups());
+        }
+        finally { tracker.RemoveAll(); }
+    }
+
+    [RootFact]
+    public void A_process_with_only_a_thread_in_a_unit_is_not_a_member_so_no_stop_or_move_takes_the_engine()
+    {
+        if (!File.Exists("/sys/fs/cgroup/pids/tasks")) Assert.Fail("this host has no cgroup v1 pids hierarchy; the test needs one");
+        using var s = new SandboxScratch();
+        var tracker = (CgroupTracker)AppTrackerFactory.Create(ProcessTracking.CgroupV1, s.DataPath);
+        try
+        {
+            var join = (CgroupJoin)tracker.JoinPrefix("app-x");
+            using var sleeper = Process.Start("/bin/sleep", "300");
+            File.WriteAllText(tracker.UnitPath("app-x") + "/cgroup.procs", sleeper.Id.ToString());
+            var members = new List<int>();
+            var procs = Array.Empty<string>();
+            Exception? failed = null;
+            var t = new Thread(() =>
+            {
+                // As ThreadLaunch does: this thread alone joins (it shows in cgroup.procs), then goes back.
+                try
+                {
+                    var home = File.ReadAllLines("/proc/thread-self/cgroup").Single(l => l.Split(':')[1] == "pids").Split(':', 3)[2];
+                    File.WriteAllText(join.Threads![0].TasksFile, "0");
+                    try
+                    {
+                        procs = File.ReadAllLines(tracker.UnitPath("app-x") + "/cgroup.procs");
+                        members.AddRange(tracker.Members("app-x", null));
+                        tracker.Move("app-x", "drain-x");
+                    }
+                    finally { File.WriteAllText("/sys/fs/cgroup/pids" + home.TrimEnd('/') + "/tasks", "0"); }
+                }
+                catch (Exception e) { failed = e; }
+            });
+            t.Start();
+            t.Join();
+            sleeper.Kill();
+            sleeper.WaitForExit();
+
+            Assert.Null(failed);
+            Assert.Contains(Environment.ProcessId.ToString(), procs);
+            Assert.Equal(new[] { sleeper.Id }, members);
+            Assert.DoesNotContain("drain-x", File.ReadAllText("/proc/self/cgroup")); // the engine was not moved whole
+        }
+        finally { tracker.RemoveAll(); }
+    }
+
+    [RootFact]
+    public void A_working_directory_the_account_cannot_enter_falls_back_to_the_exec_chain_which_starts_as_before()
+    {
+        using var s = new SandboxScratch();
+        var a = s.CreateAccount("directcwd");
+        using var dir = new TempDirectory("directcwd");
+        File.SetUnixFileMode(dir.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var ran = Start(s.Sandbox.PlanLaunch(a, null, null), dir.Path, null, "/bin/cat", "/proc/self/status");
+
+        Assert.True(ran.ExitCode == 0, ran.Stderr);
+        Assert.Contains($"Uid:\t{a.Uid}\t{a.Uid}\t{a.Uid}\t{a.Uid}", ran.Stdout);
+        Assert.Contains("NoNewPrivs:\t1", ran.Stdout);
+        Assert.Contains("CapBnd:\t0000000000000000", ran.Stdout);
+        Assert.Contains("--no-new-privs", ran.Argv); // through setpriv, as before
+    }
+
+    private static Ran Start(LaunchPlan plan, string cwd, IReadOnlyList<string>? join, params string[] argv)
+    {
+        var psi = ProcessLaunch.Create(new LaunchSpec(argv, plan), cwd, join);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        using var p = new Process { StartInfo = psi };
+        ProcessLaunch.Start(p);
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        // What was started after setsid (the start info holds the form that ran).
+        var args = psi.ArgumentList.ToList();
+        return new Ran(p.ExitCode, stdout, stderr.Result, args);
+    }
+
+    /// <summary>No_new_privs and capability lines of every thread of this process.</summary>
+    private static string OwnThreadsStatus() => string.Join("\n", Directory.GetDirectories("/proc/self/task").OrderBy(d => d)
+        .Select(d => { try { return string.Join("|", File.ReadAllLines(d + "/status").Where(l => l.StartsWith("Cap") || l.StartsWith("NoNewPrivs") || l.StartsWith("Uid"))); } catch (IOException) { return ""; } })
+        .Where(l => l.Length > 0).Distinct());
+
+    private static string OwnThreadsCgroups() => string.Join("\n", Directory.GetDirectories("/proc/self/task")
+        .Select(d => { try { return File.ReadAllText(d + "/cgroup"); } catch (IOException) { return ""; } })
+        .Where(l => l.Length > 0).Distinct());
+
+    private sealed record Ran(int ExitCode, string Stdout, string Stderr, IReadOnlyList<string> Argv);
+}
