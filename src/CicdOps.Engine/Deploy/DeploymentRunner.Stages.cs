@@ -128,16 +128,19 @@ internal sealed partial class DeploymentRunner
     {
         var psi = ProcessLaunch.Create(spec, workingDirectory, _ctx.Tracker.JoinPrefix(DeploymentUnit));
         int? group = null;
+        // Recovery finds the script by its recorded group only without cgroups: a cgroup unit holds it whatever its group,
+        // so there the two writes per script (a health check is one) are left out.
+        var recordGroup = !_ctx.Tracker.IsAuthoritative;
         try
         {
             return await ScriptRunner.RunAsync(psi, timeout, output,
-                pgid => { group = pgid; Update(c => DeploymentStore.SetChildGroup(c, _d.Id, pgid)); }, ct);
+                pgid => { group = pgid; if (recordGroup) Update(c => DeploymentStore.SetChildGroup(c, _d.Id, pgid)); }, ct);
         }
         finally
         {
             if (await _own.StopDeploymentAsync(_d.Id, group, KillGrace))
                 output("stopped processes the script left running");
-            Update(c => DeploymentStore.SetChildGroup(c, _d.Id, null));
+            if (recordGroup) Update(c => DeploymentStore.SetChildGroup(c, _d.Id, null));
         }
     }
 

@@ -48,7 +48,9 @@ internal sealed class HealthChecker
         _started = started;
         var clock = Stopwatch.StartNew();
         var hasHealthScript = File.Exists(Path.Combine(_project.Path, ScriptNames.Health));
-        var poll = TimeSpan.FromMilliseconds(5); // then 10, 20… up to MaxPoll: a fast app is seen within ~5 ms of ready
+        // Then 2, 4, 8… up to MaxPoll: the app starts beside the first check (nothing waits for its exec chain), so the
+        // first retries come soon, and a fast app is seen within a few ms of ready.
+        var poll = TimeSpan.FromMilliseconds(1);
         var lastFailure = "";
         string? realFailure = null;
         var attempts = 0;

@@ -79,8 +79,9 @@ internal static class AppLauncher
             ProcessLaunch.OfferDirect(psi, argv, null, d.Join);
         }
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        ProcessLaunch.Start(process);
-        AwaitBecameProjects(process, app.Plan?.Account.Uid);
+        // Started inside its cgroup v1 unit, the launch is a member from its first instruction: a stop (cgroup tracking is
+        // authoritative) takes it whatever its uid or group, so there is nothing to wait for.
+        if (!ProcessLaunch.Start(process) || direct is null) AwaitBecameProjects(process, app.Plan?.Account.Uid);
         return process;
     }
 

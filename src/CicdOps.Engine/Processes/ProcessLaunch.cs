@@ -57,11 +57,15 @@ internal static class ProcessLaunch
         DirectForms.AddOrUpdate(psi, new DirectForm(file, argv.Skip(1).ToList(), drop, cgroups));
     }
 
-    /// <summary>Starts a process built by <see cref="Create"/> or given <see cref="OfferDirect"/>: directly when it can, else its exec chain.</summary>
-    public static void Start(Process process)
+    /// <summary>
+    /// Starts a process built by <see cref="Create"/> or given <see cref="OfferDirect"/>: directly when it can, else its exec
+    /// chain. True when it started directly (with a cgroup v1 join: inside its unit from its first instruction).
+    /// </summary>
+    public static bool Start(Process process)
     {
-        if (DirectForms.TryGetValue(process.StartInfo, out var form) && ThreadLaunch.TryStart(process, form)) return;
+        if (DirectForms.TryGetValue(process.StartInfo, out var form) && ThreadLaunch.TryStart(process, form)) return true;
         process.Start();
+        return false;
     }
 
     private static string? Executable(string name, string path)

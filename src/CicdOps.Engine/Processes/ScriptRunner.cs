@@ -32,10 +32,8 @@ internal static class ScriptRunner
         process.Exited += (_, _) => exited.TrySetResult();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) stdout(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) stderr(e.Data); };
-        // Scripts keep their exec chain (setsid → join sh → setpriv → script). Started directly (ProcessLaunch.Start), a
-        // listener that got SIGTERM while a 4 s install.sh ran did not handle it until the script ended (CliListenerTests'
-        // SIGTERM test; also with the drop left to setpriv, so the thread's cgroup join is involved). Cause not found.
-        process.Start();
+        // setsid → the script where ThreadLaunch can join and drop in the starting thread, else the whole exec chain.
+        ProcessLaunch.Start(process);
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -28,14 +28,21 @@ namespace CicdOps.Engine.Processes;
 internal static class ThreadLaunch
 {
     /// <summary>Where this can run: Linux, as root (only root moves threads and drops to accounts).</summary>
-    public static bool Available { get; } = OperatingSystem.IsLinux() && UnixIds.IsRoot;
+    public static bool Available => s_available;
+
+    private static volatile bool s_available = OperatingSystem.IsLinux() && UnixIds.IsRoot;
 
     /// <summary>Starts <paramref name="process"/> in <paramref name="form"/>; false (nothing started, the start info as it was) when it could not.</summary>
     public static bool TryStart(Process process, DirectForm form)
     {
-        if (!OperatingSystem.IsLinux()) return false;
+        if (!OperatingSystem.IsLinux() || !s_available || !ProcessMachineryReady.Value) return false;
         var psi = process.StartInfo;
         if (form.Drop is { } drop && !PasswdMatches(drop.Account)) return false;
+        // Watching for the exit registers a thread pool wait, which may create the pool's wait thread on the calling
+        // thread: it must not be this launch's thread (that thread's cgroups and dropped privileges would be the wait
+        // thread's, and every pool worker it later creates). The watch starts after the launch, on the caller's thread.
+        var raiseEvents = process.EnableRaisingEvents;
+        process.EnableRaisingEvents = false;
         var chainFile = psi.FileName;
         var chainArgs = psi.ArgumentList.ToArray();
         psi.FileName = form.File;
@@ -43,9 +50,9 @@ internal static class ThreadLaunch
         foreach (var a in form.Args) psi.ArgumentList.Add(a);
         if (form.Drop is { } d) psi.UserName = d.Account.Name;
         Exception? failure = null;
+        List<string>? back = null;
         var thread = new Thread(() =>
         {
-            List<string>? back = null;
             try
             {
                 if (form.Cgroups is { } cgroups) back = Enter(cgroups);
@@ -57,6 +64,9 @@ internal static class ThreadLaunch
         }, 256 * 1024) { IsBackground = true, Name = "cicdops-launch" };
         thread.Start();
         thread.Join();
+        // A thread the runtime made on the launch thread that may start processes carries the drop: exec chain from now on.
+        if (!LaunchThreadOffspring.Reclaim(form, back)) s_available = false;
+        process.EnableRaisingEvents = raiseEvents;
         if (failure is null) return true;
         if (failure is not (Win32Exception or IOException or UnauthorizedAccessException)) throw failure;
         psi.UserName = null;
@@ -65,6 +75,21 @@ internal static class ThreadLaunch
         foreach (var a in chainArgs) psi.ArgumentList.Add(a);
         return false;
     }
+
+    /// <summary>
+    /// .NET sets up its child process handling (the signal handling thread among it) at the first start of a process:
+    /// done once here, on an ordinary thread, so no launch thread is the one that creates it.
+    /// </summary>
+    private static readonly Lazy<bool> ProcessMachineryReady = new(() =>
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("/bin/true") { UseShellExecute = false })!;
+            p.WaitForExit();
+            return true;
+        }
+        catch (Exception e) when (e is Win32Exception or IOException) { return false; }
+    });
 
     /// <summary>.NET looks the account up by name again: it must still be the uid and gid the plan was made for.</summary>
     private static bool PasswdMatches(ServiceAccount account) =>

@@ -96,6 +96,66 @@ public sealed class CliDeployTests
     }
 
     [Fact]
+    public void The_detached_worker_keeps_none_of_its_threads_in_a_deployment_unit_and_exits_once_its_queue_is_empty()
+    {
+        // Scripts start directly (ThreadLaunch): a runtime thread made on a launch thread once stayed in the deployment's
+        // cgroup (with the drop's no_new_privs), and the worker lingered after its queue was empty.
+        using var repo = new TestRepository();
+        using var cli = new CliHarness();
+        repo.WriteSleeper("v1", cli.StateDir).WriteSlowInstall(0, cli.StateDir).CommitAndPush("v1");
+        cli.Add(repo);
+
+        cli.Run("deploy", "app").ShouldExit(0);
+
+        var inUnits = new HashSet<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        List<int> workers;
+        while ((workers = Workers(cli.DataPath)).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            foreach (var pid in workers) inUnits.UnionWith(ThreadsInUnits(pid));
+            Thread.Sleep(50);
+        }
+        Assert.Empty(inUnits);
+        Assert.Empty(workers);
+    }
+
+    /// <summary>"name: cgroup line" for each thread of <paramref name="pid"/> (but a launch thread at work) in a CicdOps unit.</summary>
+    private static IEnumerable<string> ThreadsInUnits(int pid)
+    {
+        var found = new List<string>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                if (name == "cicdops-launch") continue;
+                found.AddRange(File.ReadAllLines(Path.Combine(task, "cgroup")).Where(l => l.Contains("/cicdops/")).Select(l => $"{name}: {l}"));
+            }
+        }
+        catch (IOException) { } // the worker ended meanwhile
+        catch (UnauthorizedAccessException) { }
+        return found;
+    }
+
+    /// <summary>Live `cicdops --data-dir DATA worker` processes.</summary>
+    private static List<int> Workers(string dataPath)
+    {
+        var marker = $"--data-dir\0{dataPath}\0worker\0";
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(marker) && !File.ReadAllText(Path.Combine(dir, "stat")).Contains(") Z "))
+                    found.Add(pid);
+            }
+            catch (IOException) { }
+        }
+        return found;
+    }
+
+    [Fact]
     public void Logs_follow_prints_lines_as_they_come_until_the_deployment_ends()
     {
         using var repo = new TestRepository();

@@ -123,6 +123,80 @@ public class ThreadLaunchTests
     }
 
     [RootFact]
+    public void A_thread_made_on_the_launch_thread_while_it_was_in_a_unit_is_moved_back_and_reported_unless_it_never_starts_processes()
+    {
+        if (!File.Exists("/sys/fs/cgroup/pids/tasks")) Assert.Fail("this host has no cgroup v1 pids hierarchy; the test needs one");
+        using var s = new SandboxScratch();
+        var tracker = (CgroupTracker)AppTrackerFactory.Create(ProcessTracking.CgroupV1, s.DataPath);
+        using var release = new ManualResetEventSlim();
+        try
+        {
+            var join = (CgroupJoin)tracker.JoinPrefix("deploy-offspring");
+            var unitTasks = join.Threads!.Select(t => t.TasksFile).ToList();
+            var homes = new List<string>();
+            int strayTid = 0;
+            Thread? stray = null;
+            // As the runtime does with its lazily made threads: the launch thread, inside the unit, creates one.
+            var launch = new Thread(() =>
+            {
+                foreach (var c in join.Threads!)
+                {
+                    var own = File.ReadAllLines("/proc/thread-self/cgroup").Select(l => l.Split(':', 3))
+                        .First(f => f[1].Split(',').Intersect(c.Hierarchy.Controllers).Any())[2];
+                    homes.Add(Path.Combine(c.Hierarchy.Path, own.TrimStart('/'), "tasks"));
+                    File.WriteAllText(c.TasksFile, "0");
+                }
+                using var started = new ManualResetEventSlim();
+                stray = new Thread(() => { strayTid = CurrentThreadId(); started.Set(); release.Wait(); }) { IsBackground = true, Name = "offspring-test" };
+                stray.Start();
+                started.Wait();
+                foreach (var home in homes) File.WriteAllText(home, "0");
+            });
+            launch.Start();
+            launch.Join();
+            Assert.Contains(unitTasks, f => File.ReadAllLines(f).Contains(strayTid.ToString()));
+
+            var harmless = LaunchThreadOffspring.Reclaim(new DirectForm("/bin/true", Array.Empty<string>(), null, join.Threads), homes);
+
+            Assert.False(harmless); // a thread with any other name might start processes
+            Assert.DoesNotContain(unitTasks, f => File.ReadAllLines(f).Contains(strayTid.ToString()));
+            Assert.DoesNotContain("deploy-offspring", File.ReadAllText($"/proc/self/task/{strayTid}/cgroup"));
+        }
+        finally
+        {
+            release.Set();
+            tracker.RemoveAll();
+        }
+    }
+
+    [RootFact]
+    public void Starting_with_exit_events_on_leaves_no_engine_thread_in_the_unit_or_with_no_new_privs()
+    {
+        if (!File.Exists("/sys/fs/cgroup/pids/tasks")) Assert.Fail("this host has no cgroup v1 pids hierarchy; the test needs one");
+        using var s = new SandboxScratch();
+        var a = s.CreateAccount("directev");
+        var tracker = (CgroupTracker)AppTrackerFactory.Create(ProcessTracking.CgroupV1, s.DataPath);
+        try
+        {
+            var join = tracker.JoinPrefix("deploy-events");
+            for (var i = 0; i < 5; i++)
+            {
+                var psi = ProcessLaunch.Create(new LaunchSpec(new[] { "/bin/true" }, s.Sandbox.PlanLaunch(a, null, null)), "/", join);
+                using var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
+                var exited = new TaskCompletionSource();
+                p.Exited += (_, _) => exited.TrySetResult();
+                ProcessLaunch.Start(p);
+                Assert.True(exited.Task.Wait(TimeSpan.FromSeconds(30)), "the Exited event must still be raised");
+                Assert.Equal("/bin/true", psi.ArgumentList.LastOrDefault() ?? psi.FileName);
+                Assert.True(psi.ArgumentList.Count <= 1, "it must start directly: " + string.Join(' ', psi.ArgumentList));
+            }
+            Assert.DoesNotContain("deploy-events", OwnThreadsCgroups());
+            Assert.DoesNotContain("NoNewPrivs:\t1", OwnThreadsStatus());
+        }
+        finally { tracker.RemoveAll(); }
+    }
+
+    [RootFact]
     public void A_working_directory_the_account_cannot_enter_falls_back_to_the_exec_chain_which_starts_as_before()
     {
         using var s = new SandboxScratch();
@@ -161,6 +235,9 @@ public class ThreadLaunchTests
     private static string OwnThreadsCgroups() => string.Join("\n", Directory.GetDirectories("/proc/self/task")
         .Select(d => { try { return File.ReadAllText(d + "/cgroup"); } catch (IOException) { return ""; } })
         .Where(l => l.Length > 0).Distinct());
+
+    /// <summary>The kernel's id of the calling thread (/proc/thread-self links to PID/task/TID).</summary>
+    private static int CurrentThreadId() => int.Parse(Path.GetFileName(new DirectoryInfo("/proc/thread-self").LinkTarget!));
 
     private sealed record Ran(int ExitCode, string Stdout, string Stderr, IReadOnlyList<string> Argv);
 }
