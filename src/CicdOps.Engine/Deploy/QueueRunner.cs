@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using CicdOps.Engine.Model;
 using CicdOps.Engine.Processes;
 using CicdOps.Engine.State;
@@ -21,17 +22,21 @@ internal sealed class QueueRunner
     /// <param name="stopTakingNew">Stops the runner after the deployment in hand; that one finishes (a graceful shutdown).</param>
     public async Task RunAsync(CancellationToken stopTakingNew)
     {
-        if (!TryAcquire()) return;
+        if (stopTakingNew.IsCancellationRequested) return;
+        // The lease and the first deployment in one transaction: a request waits for one write fewer before it runs.
+        var first = _ctx.Db.Write(c => TryAcquire(c) ? Take(c) : ((Deployment?, ProjectStatus)?)null);
+        if (first is not { } taken) return;
+        _ctx.Changes.Pulse();
         try
         {
-            var first = true;
-            while (!stopTakingNew.IsCancellationRequested)
+            var (next, previous) = taken;
+            while (next is not null)
             {
-                if (!first) await SettleAsync(stopTakingNew);
-                first = false;
-                var (next, previous) = TakeNext();
-                if (next is null) break;
                 await RunOneAsync(next, previous);
+                if (stopTakingNew.IsCancellationRequested) break;
+                await SettleAsync(stopTakingNew);
+                if (stopTakingNew.IsCancellationRequested) break;
+                (next, previous) = TakeNext();
             }
         }
         finally
@@ -60,30 +65,32 @@ internal sealed class QueueRunner
     }
 
     /// <summary>Takes the lease when nobody live holds it, marking the dead holder's deployments Interrupted.</summary>
-    private bool TryAcquire() => _ctx.Db.Write(c =>
+    private bool TryAcquire(SqliteConnection c)
     {
         var lease = LeaseStore.Get(c, _project);
         if (lease is not null && lease.Owner != _owner && lease.IsLive) return false;
         Recovery.InterruptDeadRunners(_ctx, c, _project);
         LeaseStore.Put(c, _project, _owner, DateTimeOffset.UtcNow + _ctx.Options.LeaseDuration);
         return true;
-    });
+    }
 
     /// <summary>Marks the waiting deployment Running; when there is none, gives up the lease in the same transaction.</summary>
     /// <returns>The deployment, and the project's status before it (restored when the deployment changes nothing).</returns>
     private (Deployment?, ProjectStatus) TakeNext()
     {
-        var next = _ctx.Db.Write(c =>
-        {
-            var queued = DeploymentStore.FindByStatus(c, _project, DeploymentStatus.Queued);
-            if (queued is null) { LeaseStore.Release(c, _project, _owner); return ((Deployment?)null, ProjectStatus.Registered); }
-            var previous = ProjectStore.Get(c, _project).Status;
-            DeploymentStore.MarkRunning(c, queued.Id, _owner);
-            ProjectStore.Set(c, _project, "status", ProjectStatus.Deploying.ToString());
-            return (DeploymentStore.Get(c, queued.Id), previous);
-        });
+        var next = _ctx.Db.Write(Take);
         _ctx.Changes.Pulse();
         return next;
+    }
+
+    private (Deployment?, ProjectStatus) Take(SqliteConnection c)
+    {
+        var queued = DeploymentStore.FindByStatus(c, _project, DeploymentStatus.Queued);
+        if (queued is null) { LeaseStore.Release(c, _project, _owner); return (null, ProjectStatus.Registered); }
+        var previous = ProjectStore.Get(c, _project).Status;
+        DeploymentStore.MarkRunning(c, queued.Id, _owner);
+        ProjectStore.Set(c, _project, "status", ProjectStatus.Deploying.ToString());
+        return (DeploymentStore.Get(c, queued.Id), previous);
     }
 
     private async Task RunOneAsync(Deployment d, ProjectStatus previous)
