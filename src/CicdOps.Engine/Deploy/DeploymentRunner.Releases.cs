@@ -234,6 +234,7 @@ internal sealed partial class DeploymentRunner
             catch (IOException e) { throw new CicdException(CicdError.CheckoutFailed, $"switching current failed as {_account.Name}: {e.Message}", _p.Path); }
             _log.Write("deploy", $"current → releases/{next.Name}");
             Pruned(gone, allGone, _p.KeepReleases);
+            _prunedAtSwitch = prune && allGone;
             return;
         }
         var argv = new List<string> { "/bin/sh", "-c", ReleaseScripts.Switch, "cicdops-release", _p.Path, next.Name };
@@ -248,7 +249,11 @@ internal sealed partial class DeploymentRunner
         if (pruneFailed) { _log.Write("deploy", "pruning releases failed: " + r.Describe("sh")); return; }
         Update(c => { foreach (var g in gone) ReleaseStore.Delete(c, _p.Name, g.Name); });
         _log.Write("deploy", $"pruned {string.Join(", ", gone.Select(g => g.Name))} (keeping {_p.KeepReleases})");
+        _prunedAtSwitch = true;
     }
+
+    /// <summary>The switch already removed what <see cref="PruneReleasesAsync"/> would (the same rule, once serving).</summary>
+    private bool _prunedAtSwitch;
 
     /// <summary>The releases <see cref="PruneReleasesAsync"/> would remove once <paramref name="next"/> serves as current and last good.</summary>
     private List<ReleaseRecord> PrunedOnceServing(ReleaseRecord next)
@@ -266,7 +271,7 @@ internal sealed partial class DeploymentRunner
     /// </summary>
     private async Task PruneReleasesAsync()
     {
-        if (_layout is null) return;
+        if (_layout is null || _prunedAtSwitch) return;
         var p = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name));
         var all = _ctx.Db.Read(c => ReleaseStore.List(c, _p.Name));
         var current = _layout.CurrentName();
