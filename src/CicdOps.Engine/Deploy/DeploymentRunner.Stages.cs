@@ -81,17 +81,19 @@ internal sealed partial class DeploymentRunner
     private async Task<string?> InstallAsync(string sha, bool rollback, bool force, CancellationToken ct)
     {
         var hash = _scripts.InstallObject;
-        var lastHash = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).InstallScriptHash;
+        // A new release is a fresh tree: it needs its own install; a kept one was installed when it was made.
+        var skipped = hash is null ? "no .cicd/install.sh"
+            : force ? null
+            : _release is { } release ? (release.InstalledAt is not null ? $"release {release.Name} is installed" : null)
+            : hash == _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).InstallScriptHash ? "install.sh unchanged" : null;
+        if (skipped is not null)
+        {
+            SkippedStage(DeploymentStage.Install, rollback, skipped);
+            return null;
+        }
         string? failure = null;
         await Stage(DeploymentStage.Install, rollback, async () =>
         {
-            if (hash is null) return (StageOutcome.Skipped, null, "no .cicd/install.sh");
-            // A new release is a fresh tree: it needs its own install; a kept one was installed when it was made.
-            if (_release is { } release)
-            {
-                if (!force && release.InstalledAt is not null) return (StageOutcome.Skipped, null, $"release {release.Name} is installed");
-            }
-            else if (!force && hash == lastHash) return (StageOutcome.Skipped, null, "install.sh unchanged");
             _log.Write("install", force ? "running install.sh (forced)" : "running install.sh (changed)");
             var allowSudo = _p.SudoCommands.Count > 0 && _ctx.Sandbox.IsSandboxed;
             if (allowSudo)
@@ -199,6 +201,13 @@ internal sealed partial class DeploymentRunner
         if (_p.Port is { } port) env["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new LaunchSpec(argv, _ctx.Sandbox.PlanLaunch(_account, env, _secrets, allowSudo));
     }
+
+    /// <summary>A stage with nothing to do, recorded begun and skipped in one write.</summary>
+    private void SkippedStage(DeploymentStage stage, bool rollback, string detail) => Update(c =>
+    {
+        var seq = DeploymentStore.StartStage(c, _d.Id, stage, rollback);
+        DeploymentStore.FinishStage(c, _d.Id, seq, StageOutcome.Skipped, null, Mask(detail));
+    });
 
     /// <summary>Runs one stage, recording its start, outcome, exit code and detail.</summary>
     private async Task Stage(DeploymentStage stage, bool rollback, Func<Task<(StageOutcome Outcome, int? ExitCode, string? Detail)>> body)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace CicdOps.Engine.State;
@@ -146,17 +147,28 @@ internal sealed class Database
         });
     }
 
+    // Handles the pool has configured already: it keeps a handle open between uses, and these pragmas are the handle's
+    // own state, so they run once per handle, not at each of the forty-odd opens of a deploy.
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
+
     public SqliteConnection Open()
     {
         var c = new SqliteConnection(_connectionString);
         c.Open();
+        if (Configured.TryGetValue(c.Handle!, out _)) return c;
+        Configure(c);
+        Configured.AddOrUpdate(c.Handle!, Configured);
+        return c;
+    }
+
+    private static void Configure(SqliteConnection c)
+    {
         using var cmd = c.CreateCommand();
         // busy_timeout makes a second process wait for the writer instead of failing with SQLITE_BUSY.
         // temp_store=MEMORY: statement journals (multi-row writes inside a savepoint) would otherwise be temp files,
         // created and unlinked for every such statement.
         cmd.CommandText = "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;";
         cmd.ExecuteNonQuery();
-        return c;
     }
 
     /// <summary>

@@ -24,6 +24,27 @@ public sealed class StateTests
     }
 
     [Fact]
+    public void Every_connection_from_the_pool_has_the_engines_settings_also_when_the_pool_hands_back_a_configured_handle()
+    {
+        using var dir = new TempDirectory("pool-pragmas");
+        var db = new CicdOps.Engine.State.Database(dir.Path);
+        db.Initialize();
+        for (var i = 0; i < 3; i++)
+        {
+            using var c = db.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA busy_timeout";
+            Assert.Equal(30000L, cmd.ExecuteScalar());
+            cmd.CommandText = "PRAGMA foreign_keys";
+            Assert.Equal(1L, cmd.ExecuteScalar());
+            cmd.CommandText = "PRAGMA synchronous";
+            Assert.Equal(1L, cmd.ExecuteScalar()); // NORMAL
+            cmd.CommandText = "PRAGMA temp_store";
+            Assert.Equal(2L, cmd.ExecuteScalar()); // MEMORY
+        }
+    }
+
+    [Fact]
     public void Reopening_keeps_projects_and_applies_no_version_twice()
     {
         using var repo = new TestRepository();
