@@ -211,12 +211,17 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
 
     public void Dispose()
     {
+        Thread? writer;
         lock (_gate)
         {
             _disposed = true;
             Monitor.PulseAll(_gate);
-            if (!_busy) Reset();
+            writer = _writer;
+            if (writer is null && !_busy) Reset();
         }
+        // The writer may still be in its last commit's WAL work (a reset) after acknowledging it: let it finish and
+        // close its connection, or the shutdown's TRUNCATE below would find the log busy and leave it unfolded.
+        if (writer is not null && writer != Thread.CurrentThread) writer.Join();
         _checkpointer.Dispose();
     }
 
