@@ -36,10 +36,6 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
     internal (long Batches, long Writes, TimeSpan Busy) Stats => (Interlocked.Read(ref _batches), Interlocked.Read(ref _writes), TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks) * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency));
     private long _batches, _writes, _busyTicks;
 
-    /// <summary>Batches that had a failing write and were run again write by write in savepoints.</summary>
-    internal long Retried => Interlocked.Read(ref _retried);
-    private long _retried;
-
     /// <summary>The WAL checkpointer of this writer (its counters, for tests and the benchmark).</summary>
     internal WalCheckpointer Checkpointer => _checkpointer;
 
@@ -121,7 +117,6 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
                 {
                     // One write threw and the batch was rolled back: run it again with each write in its own savepoint.
                     // A write's delegate only writes to this transaction (its results are set again), so running it twice is safe.
-                    Interlocked.Increment(ref _retried);
                     Exec(_connection, "BEGIN IMMEDIATE");
                     for (var i = 0; i < batch.Count; i++) failed[i] = !RunIsolated(_connection, batch[i]);
                 }
