@@ -10,6 +10,7 @@ namespace CicdOps.Engine.State;
 internal sealed class Statements : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
     private readonly bool _ownsConnection;
 
     public Statements(SqliteConnection connection) : this(connection, ownsConnection: true) { }
@@ -53,12 +54,21 @@ internal sealed class Statements : IDisposable
         return true;
     }
 
+    /// <summary>The statement for <paramref name="sql"/> (positional parameters), prepared on first use and kept; call Start() before binding.</summary>
+    public RawStatement Raw(string sql)
+    {
+        if (!_raw.TryGetValue(sql, out var s)) _raw[sql] = s = new RawStatement(Connection, sql);
+        return s.Start();
+    }
+
     public int Execute(string sql, params (string, object?)[] args) => Command(sql, args).ExecuteNonQuery();
 
     public object? Scalar(string sql, params (string, object?)[] args) => Command(sql, args).ExecuteScalar() is var v and not DBNull ? v : null;
 
     public void Dispose()
     {
+        // Raw statements are finalized first: a pooled connection must not go back with statements of ours still open.
+        foreach (var st in _raw.Values) st.Dispose();
         foreach (var cmd in _commands.Values) cmd.Dispose();
         if (_ownsConnection) Connection.Dispose();
     }

@@ -70,7 +70,7 @@ public sealed class WebhookDeliveryStore : IDisposable
                     // The usual case: the id is free, so the record is written once, with its outcome (a duplicate
                     // racing in the same or another process waits for this transaction and then finds it).
                     var o = handle(c);
-                    var id = (long)Insert(c, d, accepted: true, o.Outcome, o.StatusCode, o.Detail, now, completedAt: Now()).ExecuteScalar()!;
+                    var id = Insert(c, d, accepted: true, o.Outcome, o.StatusCode, o.Detail, now, completedAt: Now());
                     return new DeliveryClaim<T>(true, id, o.Value);
                 }
                 case ExistingClaim.Stale when TakeOver(c, d, now) is { } id:
@@ -83,7 +83,7 @@ public sealed class WebhookDeliveryStore : IDisposable
                 default:
                 {
                     var dup = Insert(c, d, accepted: false, outcome: "duplicate", statusCode: 200, detail: null, now, completedAt: now);
-                    return new DeliveryClaim<T>(false, (long)dup.ExecuteScalar()!, default);
+                    return new DeliveryClaim<T>(false, dup, default);
                 }
             }
         });
@@ -94,12 +94,16 @@ public sealed class WebhookDeliveryStore : IDisposable
     /// <summary>Whether the delivery id is free, claimed, or claimed by a listener that died mid-request.</summary>
     private ExistingClaim Existing(Statements c, WebhookDeliveryStart d, long now)
     {
-        using var r = c.Command("SELECT outcome, received_at FROM webhook_deliveries WHERE provider = $provider AND delivery_id = $id AND accepted = 1",
-            ("$provider", d.Provider), ("$id", d.DeliveryId)).ExecuteReader();
-        if (!r.Read()) return ExistingClaim.None;
-        // A claim still "received" long after it was made was left by an older listener that died mid-request
-        // (claims are now written with their outcome in one transaction): a redelivery takes it over.
-        return r.GetString(0) == "received" && r.GetInt64(1) < now - (long)StaleClaimAfter.TotalMilliseconds ? ExistingClaim.Stale : ExistingClaim.Taken;
+        var r = c.Raw("SELECT outcome, received_at FROM webhook_deliveries WHERE provider = ?1 AND delivery_id = ?2 AND accepted = 1")
+            .Bind(1, d.Provider).Bind(2, d.DeliveryId);
+        try
+        {
+            if (!r.Step()) return ExistingClaim.None;
+            // A claim still "received" long after it was made was left by an older listener that died mid-request
+            // (claims are now written with their outcome in one transaction): a redelivery takes it over.
+            return r.Text(0) == "received" && r.Int64(1) < now - (long)StaleClaimAfter.TotalMilliseconds ? ExistingClaim.Stale : ExistingClaim.Taken;
+        }
+        finally { r.Finish(); }
     }
 
     /// <summary>Takes over a stale claim for this request; its id, or null when it is no longer stale.</summary>
@@ -124,7 +128,7 @@ public sealed class WebhookDeliveryStore : IDisposable
         var now = Now();
         return _writes.Enqueue(c =>
         {
-            return (long)Insert(c, d, accepted: false, outcome, statusCode, detail, now, completedAt: now).ExecuteScalar()!;
+            return Insert(c, d, accepted: false, outcome, statusCode, detail, now, completedAt: now);
         });
     }
 
@@ -226,15 +230,26 @@ public sealed class WebhookDeliveryStore : IDisposable
 
     private long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private static SqliteCommand Insert(Statements c, WebhookDeliveryStart d, bool accepted, string outcome, int statusCode, string? detail, long now, long? completedAt) =>
+    /// <summary>Inserts one record and returns its id (positional parameters: the hot statement of every delivery).</summary>
+    private static long Insert(Statements c, WebhookDeliveryStart d, bool accepted, string outcome, int statusCode, string? detail, long now, long? completedAt)
+    {
         // OR IGNORE only ever triggers on the partial unique index (accepted rows).
-        c.Command("""
+        var s = c.Raw("""
             INSERT OR IGNORE INTO webhook_deliveries
                 (provider, delivery_id, event, accepted, repository, ref, commit_sha, signature, outcome, status_code, detail, received_at, completed_at)
-            VALUES ($provider, $id, $event, $accepted, $repo, $ref, $commit, $sig, $outcome, $status, $detail, $now, $completed)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
             RETURNING id
-            """, With(d, ("$accepted", accepted ? 1 : 0), ("$outcome", outcome), ("$status", statusCode), ("$detail", detail),
-                ("$now", now), ("$completed", completedAt)));
+            """)
+            .Bind(1, d.Provider).Bind(2, d.DeliveryId).Bind(3, d.Event).Bind(4, accepted ? 1 : 0).Bind(5, d.Repository).Bind(6, d.Ref)
+            .Bind(7, d.Commit).Bind(8, d.Signature).Bind(9, outcome).Bind(10, statusCode).Bind(11, detail).Bind(12, now).Bind(13, completedAt);
+        try
+        {
+            // Callers only insert what they have just checked is free, in the same transaction: a row always comes back.
+            if (!s.Step()) throw new InvalidOperationException("webhook_deliveries: the INSERT returned no id");
+            return s.Int64(0);
+        }
+        finally { s.Finish(); }
+    }
 
     /// <summary>The delivery's own columns as parameters, then <paramref name="more"/>.</summary>
     private static (string, object?)[] With(WebhookDeliveryStart d, params (string, object?)[] more) =>

@@ -6,7 +6,12 @@ namespace CicdOps.Engine.Webhooks;
 /// <summary>
 /// Group commit: writes queued while a transaction is running are applied together in the next one, so
 /// concurrent deliveries share a commit instead of queueing on SQLite's lock (whose busy handler sleeps).
-/// Each write runs in its own savepoint, so one failing write is undone alone and does not fail the others.
+/// Every commit runs on one dedicated writer thread, which takes everything queued at once: a caller that committed
+/// its own write on its request thread (as this did before) left the next ones queued behind it and measured batches
+/// of 1.4-3.4 writes per COMMIT against 8-10 on the writer thread, with more CPU per delivery (each COMMIT writes
+/// every page its batch dirtied to the WAL: fewer, larger batches write fewer pages per delivery).
+/// A batch first runs without savepoints; if one write throws, it is rolled back and run again with each write
+/// in its own savepoint, so the failing write is undone alone and does not fail the others.
 /// Callers are completed only after COMMIT, so an acknowledged write is durable.
 /// </summary>
 internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpointer.DefaultMaxWalBytes) : IDisposable
@@ -14,15 +19,15 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
     private const int MaxBatch = 512;
     private readonly object _gate = new();
     private List<IWork> _pending = new();
-    // True while one thread is committing; only that thread touches _connection.
+    // True while the writer thread has work; only that thread touches _connection.
     private bool _busy;
     private Statements? _connection;
     private readonly WalCheckpointer _checkpointer = new(db, maxWalBytes);
-    // The helper that takes over from a leader under load: one long-lived thread woken per hand-off (creating a
-    // thread per hand-off cost more than the batches it committed); it ends after HelperIdle without work.
-    private static readonly TimeSpan HelperIdle = TimeSpan.FromSeconds(10);
-    private Thread? _helper;
-    private bool _helperWanted, _disposed;
+    // One long-lived thread woken when work arrives (a thread per hand-off cost more than the batches it committed;
+    // a pool item would sit behind the request queue under load); it ends after WriterIdle without work.
+    private static readonly TimeSpan WriterIdle = TimeSpan.FromSeconds(10);
+    private Thread? _writer;
+    private bool _disposed;
 
     /// <summary>Times the writer reset the WAL between group commits.</summary>
     public long WalRestarts => _checkpointer.Restarts;
@@ -40,37 +45,48 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
         lock (_gate)
         {
             _pending.Add(work);
-            if (_busy) return work.Completion.Task; // a batch is being committed: join the next one
+            if (_busy) return work.Completion.Task; // the writer is committing: it takes this in its next batch
             _busy = true;
+            if (_writer is null)
+            {
+                _writer = new Thread(WriterLoop) { IsBackground = true, Name = "cicdops-delivery-writer" };
+                _writer.Start();
+            }
+            else Monitor.Pulse(_gate);
         }
-        // Nothing in progress: this caller commits on its own thread (no hand-off when the store is idle).
-        // Whatever queued meanwhile goes to a helper thread, so this caller is not held up by others' work.
-        Drain(leader: true);
         return work.Completion.Task;
     }
 
-    private void Drain(bool leader)
+    private void WriterLoop()
     {
-        var batchesRun = 0;
+        while (true)
+        {
+            lock (_gate)
+            {
+                while (!_busy)
+                {
+                    if (_disposed || !Monitor.Wait(_gate, WriterIdle) && !_busy)
+                    {
+                        // Idle: the connection stays open for the next writer thread; disposed: nobody commits any more.
+                        _writer = null;
+                        if (_disposed) Reset();
+                        return;
+                    }
+                }
+            }
+            Drain();
+        }
+    }
+
+    /// <summary>Commits batches until nothing is queued (then clears <see cref="_busy"/> under the lock).</summary>
+    private void Drain()
+    {
         while (true)
         {
             List<IWork> batch;
             lock (_gate)
             {
                 if (_pending.Count == 0) { _busy = false; return; }
-                if (leader && batchesRun > 0)
-                {
-                    // Hand off: a dedicated thread, not a pool item, because under load the pool's queue is
-                    // long and every waiting request would sit behind it on each commit.
-                    _helperWanted = true;
-                    if (_helper is null)
-                    {
-                        _helper = new Thread(HelperLoop) { IsBackground = true, Name = "cicdops-delivery-writer" };
-                        _helper.Start();
-                    }
-                    else Monitor.Pulse(_gate);
-                    return;
-                }
                 if (_pending.Count <= MaxBatch) { batch = _pending; _pending = new List<IWork>(); }
                 else { batch = _pending.GetRange(0, MaxBatch); _pending.RemoveRange(0, MaxBatch); }
             }
@@ -79,27 +95,6 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
             Interlocked.Add(ref _busyTicks, System.Diagnostics.Stopwatch.GetTimestamp() - t0);
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _writes, batch.Count);
-            batchesRun++;
-        }
-    }
-
-    private void HelperLoop()
-    {
-        while (true)
-        {
-            lock (_gate)
-            {
-                while (!_helperWanted)
-                {
-                    if (_disposed || !Monitor.Wait(_gate, HelperIdle) && !_helperWanted)
-                    {
-                        _helper = null;
-                        return;
-                    }
-                }
-                _helperWanted = false;
-            }
-            Drain(leader: false);
         }
     }
 
@@ -118,8 +113,13 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
                     // Alone in its transaction: no savepoint needed, a failure rolls the whole (its own) transaction back.
                     if (!RunAlone(_connection, batch[0])) { failed[0] = true; return; }
                 }
-                else
+                else if (!RunAll(_connection, batch))
+                {
+                    // One write threw and the batch was rolled back: run it again with each write in its own savepoint.
+                    // A write's delegate only writes to this transaction (its results are set again), so running it twice is safe.
+                    Exec(_connection, "BEGIN IMMEDIATE");
                     for (var i = 0; i < batch.Count; i++) failed[i] = !RunIsolated(_connection, batch[i]);
+                }
                 Exec(_connection, "COMMIT");
             }
             catch
@@ -140,6 +140,24 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
         // After the acknowledgements: resetting a long WAL here costs the next batch a moment, never this one.
         try { _checkpointer.AfterCommit(_connection.Connection); }
         catch (SqliteException) { /* the next commit tries again */ }
+    }
+
+    /// <summary>
+    /// Runs every write of the batch in the open transaction without savepoints (a savepoint per write copies each page
+    /// the write touches into the statement journal). False when one threw: the transaction is then rolled back.
+    /// </summary>
+    private static bool RunAll(Statements c, List<IWork> batch)
+    {
+        try
+        {
+            for (var i = 0; i < batch.Count; i++) batch[i].Run(c);
+            return true;
+        }
+        catch (Exception)
+        {
+            try { Exec(c, "ROLLBACK"); } catch (SqliteException) { /* SQLite rolled it back already */ }
+            return false;
+        }
     }
 
     /// <summary>The only write of its transaction; when it throws, the transaction is rolled back and only it fails.</summary>
@@ -188,12 +206,17 @@ internal sealed class WriteBatcher(Database db, long maxWalBytes = WalCheckpoint
 
     public void Dispose()
     {
+        Thread? writer;
         lock (_gate)
         {
             _disposed = true;
             Monitor.PulseAll(_gate);
-            if (!_busy) Reset();
+            writer = _writer;
+            if (writer is null && !_busy) Reset();
         }
+        // The writer may still be in its last commit's WAL work (a reset) after acknowledging it: let it finish and
+        // close its connection, or the shutdown's TRUNCATE below would find the log busy and leave it unfolded.
+        if (writer is not null && writer != Thread.CurrentThread) writer.Join();
         _checkpointer.Dispose();
     }
 

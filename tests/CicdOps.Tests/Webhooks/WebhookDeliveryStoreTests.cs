@@ -112,6 +112,38 @@ public sealed class WebhookDeliveryStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AWriteThatFailsAfterOthersRanInItsBatchLeavesThoseOthersRecordedWithTheirResults()
+    {
+        // The writer runs a batch without savepoints first; a failure rolls back the writes that already ran in it,
+        // which are then run again (each in its own savepoint) and must still be recorded and answered.
+        var store = new WebhookDeliveryStore(_db);
+        using var leaderRunning = new ManualResetEventSlim();
+        var leader = Task.Run(() => store.ClaimAsync(D("lead"), _ =>
+        {
+            leaderRunning.Set();
+            Thread.Sleep(300);
+            return new DeliveryOutcome<int>("queued", 202, null, 0);
+        }));
+        leaderRunning.Wait(TimeSpan.FromSeconds(10));
+        var runs = 0;
+        var before = store.ClaimAsync(D("before"), tx =>
+        {
+            Interlocked.Increment(ref runs);
+            tx.Execute("UPDATE webhook_deliveries SET detail = 'seen by before'");
+            return new DeliveryOutcome<int>("queued", 202, null, 41);
+        });
+        var failing = store.ClaimAsync<int>(D("bad"), _ => throw new InvalidOperationException("boom"));
+        var after = store.ClaimAsync(D("after"), _ => new DeliveryOutcome<int>("queued", 202, null, 43));
+        await leader;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        Assert.Equal(41, (await before).Value);
+        Assert.Equal(43, (await after).Value);
+        Assert.Equal(2, runs); // rolled back once with its batch, then run again alone
+        Assert.Equal(new[] { "after", "before", "lead" }, store.List().Select(r => r.DeliveryId));
+        Assert.Equal("seen by before", store.List().Single(r => r.DeliveryId == "lead").Detail);
+    }
+
+    [Fact]
     public void AStaleClaimLeftByAnOlderListenerIsTakenOverButAFreshOneIsNot()
     {
         // Claims are now written with their outcome in one transaction; a bare "received" row is what a listener of
