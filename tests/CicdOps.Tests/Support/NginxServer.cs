@@ -47,6 +47,28 @@ public sealed class NginxServer : IDisposable
     public string ErrorLog => File.Exists(_dir.Combine("error.log")) ? File.ReadAllText(_dir.Combine("error.log")) : "";
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
 
+    /// <summary>
+    /// True once a reload has finished: the master has its one worker and no old one that is shutting down (until it
+    /// has, an old worker can still accept a new connection and send it to the old upstream).
+    /// </summary>
+    public bool OnlyTheCurrentWorker()
+    {
+        if (!int.TryParse(File.ReadAllText(_dir.Combine("nginx.pid")).Trim(), out var master)) return false;
+        var workers = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var ppid = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
+                if (ppid == master.ToString()) workers.Add(File.ReadAllText(Path.Combine(dir, "cmdline")));
+            }
+            catch (IOException) { }
+        }
+        return workers.Count == 1 && !workers[0].Contains("shutting down");
+    }
+
     public void Dispose()
     {
         var pidFile = _dir.Combine("nginx.pid");
