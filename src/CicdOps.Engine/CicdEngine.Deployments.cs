@@ -46,8 +46,8 @@ public sealed partial class CicdEngine
             var changed = _ctx.Changes.Next;
             // Without progress to report, a change only matters once the deployment ended or was superseded: a status
             // read, not the whole deployment with its stages at every write the runner makes (that competed for the CPU).
-            if (progress is null && _ctx.Db.Read(c => DeploymentStore.StatusOf(c, id)) is { } quick
-                && !quick.Status.IsFinished() && DateTime.UtcNow < nextLivenessCheck)
+            if (progress is null && _ctx.Db.Read(c => DeploymentStore.StatusOf(c, id)) is { } status
+                && !status.IsFinished() && DateTime.UtcNow < nextLivenessCheck)
             {
                 await Task.WhenAny(changed, Task.Delay(100, cancellationToken));
                 cancellationToken.ThrowIfCancellationRequested();

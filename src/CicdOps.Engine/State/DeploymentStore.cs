@@ -15,10 +15,9 @@ internal static class DeploymentStore
     public static Deployment Get(SqliteConnection c, long id) => Find(c, id) ?? throw new CicdException(
         CicdError.DeploymentNotFound, $"No deployment with id {id}.", id);
 
-    /// <summary>Just the status and successor of a deployment (null: no such id): what a waiter without progress polls.</summary>
-    public static (DeploymentStatus Status, long? SupersededBy)? StatusOf(SqliteConnection c, long id) => c.Query(
-        "SELECT status, superseded_by FROM deployments WHERE id=$id",
-        r => (r.Enum<DeploymentStatus>("status"), r.Long("superseded_by")), ("$id", id)).Select(x => ((DeploymentStatus, long?)?)x).FirstOrDefault();
+    /// <summary>Just the status of a deployment (null: no such id): what a waiter without progress polls.</summary>
+    public static DeploymentStatus? StatusOf(SqliteConnection c, long id) => c.Query(
+        "SELECT status FROM deployments WHERE id=$id", r => (DeploymentStatus?)r.Enum<DeploymentStatus>("status"), ("$id", id)).FirstOrDefault();
 
     public static List<Deployment> List(SqliteConnection c, string? project, int limit)
     {

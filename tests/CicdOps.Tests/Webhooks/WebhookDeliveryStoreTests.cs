@@ -84,12 +84,10 @@ public sealed class WebhookDeliveryStoreTests : IDisposable
         Assert.True(Claim(store, D("r")).Claimed);
     }
 
-    [Fact]
-    public async Task OneFailingDeliveryInAGroupCommitDoesNotFailTheOthers()
+    /// <summary>Claims "lead" with a handler that holds its batch open for 300 ms; returns once the handler runs.</summary>
+    private Task<DeliveryClaim<int>> LeaderHoldingItsCommit(WebhookDeliveryStore store)
     {
-        var store = new WebhookDeliveryStore(_db);
         using var leaderRunning = new ManualResetEventSlim();
-        // The leader's handler holds its commit open, so the next two queue up and share the following batch.
         var leader = Task.Run(() => store.ClaimAsync(D("lead"), _ =>
         {
             leaderRunning.Set();
@@ -97,6 +95,15 @@ public sealed class WebhookDeliveryStoreTests : IDisposable
             return new DeliveryOutcome<int>("queued", 202, null, 0);
         }));
         leaderRunning.Wait(TimeSpan.FromSeconds(10));
+        return leader;
+    }
+
+    [Fact]
+    public async Task OneFailingDeliveryInAGroupCommitDoesNotFailTheOthers()
+    {
+        var store = new WebhookDeliveryStore(_db);
+        // The leader's handler holds its commit open, so the next two queue up and share the following batch.
+        var leader = LeaderHoldingItsCommit(store);
         var failing = store.ClaimAsync<int>(D("bad"), tx =>
         {
             tx.Execute("UPDATE webhook_deliveries SET detail = 'touched by the failing write'");
@@ -117,14 +124,7 @@ public sealed class WebhookDeliveryStoreTests : IDisposable
         // The writer runs a batch without savepoints first; a failure rolls back the writes that already ran in it,
         // which are then run again (each in its own savepoint) and must still be recorded and answered.
         var store = new WebhookDeliveryStore(_db);
-        using var leaderRunning = new ManualResetEventSlim();
-        var leader = Task.Run(() => store.ClaimAsync(D("lead"), _ =>
-        {
-            leaderRunning.Set();
-            Thread.Sleep(300);
-            return new DeliveryOutcome<int>("queued", 202, null, 0);
-        }));
-        leaderRunning.Wait(TimeSpan.FromSeconds(10));
+        var leader = LeaderHoldingItsCommit(store);
         var runs = 0;
         var before = store.ClaimAsync(D("before"), tx =>
         {
