@@ -5,7 +5,8 @@
 #   2. the xunit suite (engine, CLI, listener, sandbox, module contract);
 #   3. the Pester suites (tests/pester) in real pwsh against the built module (tools/pester.sh). Under CI ($CI set)
 #      a missing pwsh or Pester fails; elsewhere it is one loud line (.ci/powershell.sh installs both).
-# Both suites always run; the closing lines are Pester's summary and one "N passed, N failed" line per suite.
+# Both suites always run; the closing lines are each failed xunit test with its message, then one
+# "N passed, N failed" line per suite.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
@@ -15,11 +16,13 @@ dotnet build CicdOps.sln -c Release --nologo -v q -clp:ErrorsOnly
 dotnet build src/CicdOps.Cmdlets/CicdOps.Cmdlets.csproj -c Release --nologo -v q -clp:ErrorsOnly -t:CicdPublishExecutable
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+xunit_log=$(mktemp)
+trap 'rm -f "$log" "$xunit_log"' EXIT
 set +e
 dotnet test tests/CicdOps.Tests/CicdOps.Tests.csproj -c Release --no-build --nologo 2>&1 | tee "$log"
 xunit_status=${PIPESTATUS[0]}
 set -e
+cp "$log" "$xunit_log"
 summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1)
 passed=$(sed -nE 's/.*Passed: +([0-9]+).*/\1/p' <<<"$summary")
 failed=$(sed -nE 's/.*Failed: +([0-9]+),.*/\1/p' <<<"$summary")
@@ -36,6 +39,12 @@ pester_status=${PIPESTATUS[0]}
 set -e
 pester_line=$(grep -E '^(pester: |!!! PESTER NOT RUN)' "$log" | tail -n 1)
 
+# A failed xunit test is printed again here, name and message, so the last lines of a CI log say which one failed.
+if grep -qE '^  Failed ' "$xunit_log"; then
+  echo
+  echo "xunit failures (name and error message; the whole output is above):"
+  awk '/^  Failed /{show=1; n=0} /^  Stack Trace:/{show=0} show && n++ < 40' "$xunit_log"
+fi
 echo
 echo "$xunit_line"
 echo "${pester_line:-pester: did not run}"
