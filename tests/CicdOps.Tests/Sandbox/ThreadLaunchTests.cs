@@ -228,8 +228,22 @@ public class ThreadLaunchTests
     }
 
     /// <summary>No_new_privs and capability lines of every thread of this process.</summary>
+    /// <summary>
+    /// Each thread's name, credentials and no_new_privs, but those that may carry a drop for a moment or for good: other
+    /// tests' launch threads at work (tests run in parallel in this process) and the runtime's JIT and GC workers, which
+    /// LaunchThreadOffspring lets keep it (they never start processes).
+    /// </summary>
     private static string OwnThreadsStatus() => string.Join("\n", Directory.GetDirectories("/proc/self/task").OrderBy(d => d)
-        .Select(d => { try { return string.Join("|", File.ReadAllLines(d + "/status").Where(l => l.StartsWith("Cap") || l.StartsWith("NoNewPrivs") || l.StartsWith("Uid"))); } catch (IOException) { return ""; } })
+        .Select(d =>
+        {
+            try
+            {
+                var name = File.ReadAllText(d + "/comm").Trim();
+                if (name is "cicdops-launch" or ".NET Tiered Com" or ".NET BGC") return "";
+                return name + ": " + string.Join("|", File.ReadAllLines(d + "/status").Where(l => l.StartsWith("Cap") || l.StartsWith("NoNewPrivs") || l.StartsWith("Uid")));
+            }
+            catch (IOException) { return ""; }
+        })
         .Where(l => l.Length > 0).Distinct());
 
     private static string OwnThreadsCgroups() => string.Join("\n", Directory.GetDirectories("/proc/self/task")
