@@ -43,7 +43,7 @@ public sealed partial class CicdEngine
         var nextLivenessCheck = DateTime.UtcNow.AddSeconds(1.5);
         while (true)
         {
-            var changed = _ctx.Changes.Next;
+            var changed = progress is null ? _ctx.Changes.NextStatus : _ctx.Changes.Next;
             // Without progress to report, a change only matters once the deployment ended or was superseded: a status
             // read, not the whole deployment with its stages at every write the runner makes (that competed for the CPU).
             if (progress is null && _ctx.Db.Read(c => DeploymentStore.StatusOf(c, id)) is { } status

@@ -46,12 +46,28 @@ internal sealed class EngineContext
     public ChangeSignal Changes { get; } = new();
 }
 
-/// <summary>A reusable "something changed" pulse: waiters get a task that completes at the next pulse.</summary>
+/// <summary>
+/// A reusable "something changed" pulse: waiters get a task that completes at the next pulse. A runner's stage writes
+/// (twenty-odd per deploy) only wake waiters that report progress: one that waits for the outcome alone would read the
+/// status at each of them, on the core the deploy needs.
+/// </summary>
 internal sealed class ChangeSignal
 {
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _nextStatus = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Completes at the next change of any kind.</summary>
     public Task Next => Volatile.Read(ref _next).Task;
 
-    public void Pulse() => Interlocked.Exchange(ref _next, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    /// <summary>Completes at the next change that may end a wait: a status, a request, a runner starting or ending.</summary>
+    public Task NextStatus => Volatile.Read(ref _nextStatus).Task;
+
+    public void Pulse()
+    {
+        PulseProgress();
+        Interlocked.Exchange(ref _nextStatus, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>A change only a progress report shows (a stage begun or ended, a commit resolved, an app recorded).</summary>
+    public void PulseProgress() => Interlocked.Exchange(ref _next, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 }

@@ -164,7 +164,7 @@ internal sealed partial class DeploymentRunner
     /// <summary>The kept release of a commit whose directory is still there.</summary>
     private ReleaseRecord? Kept(string sha)
     {
-        var r = _ctx.Db.Read(c => ReleaseStore.ForCommit(c, _p.Name, sha));
+        var r = _db.Read(c => ReleaseStore.ForCommit(c, _p.Name, sha));
         return r is not null && Directory.Exists(_layout!.Release(r.Name)) ? r : null;
     }
 
@@ -187,7 +187,7 @@ internal sealed partial class DeploymentRunner
             _ctx.Sandbox.PrepareProjectPath(_p.Path, _account);
         }
         var migrating = _layout.IsPlainCheckout;
-        var served = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name));
+        var served = _db.Read(c => ProjectStore.Get(c, _p.Name));
         var first = ReleaseLayout.NameFor(served.CurrentCommit ?? "migrated", DateTimeOffset.UtcNow);
         await RunAsAccountAsync(ReleaseScripts.Layout, new[] { _p.Path, first, _p.Name }, migrating ? "moving the checkout under releases/" : "making repo/", ct);
         if (!migrating) { _log.Write("sync", $"made {_layout.Repository} (releases are worktrees of it)"); return; }
@@ -258,8 +258,8 @@ internal sealed partial class DeploymentRunner
     /// <summary>The releases <see cref="PruneReleasesAsync"/> would remove once <paramref name="next"/> serves as current and last good.</summary>
     private List<ReleaseRecord> PrunedOnceServing(ReleaseRecord next)
     {
-        var p = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name));
-        var all = _ctx.Db.Read(c => ReleaseStore.List(c, _p.Name));
+        var p = _db.Read(c => ProjectStore.Get(c, _p.Name));
+        var all = _db.Read(c => ReleaseStore.List(c, _p.Name));
         var keep = all.Take(p.KeepReleases).Select(r => r.Name).ToHashSet();
         var protect = new[] { next.Commit, p.PinnedCommit };
         return all.Where(r => !keep.Contains(r.Name) && r.Name != next.Name && !protect.Contains(r.Commit)).ToList();
@@ -272,8 +272,8 @@ internal sealed partial class DeploymentRunner
     private async Task PruneReleasesAsync()
     {
         if (_layout is null || _prunedAtSwitch) return;
-        var p = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name));
-        var all = _ctx.Db.Read(c => ReleaseStore.List(c, _p.Name));
+        var p = _db.Read(c => ProjectStore.Get(c, _p.Name));
+        var all = _db.Read(c => ReleaseStore.List(c, _p.Name));
         var current = _layout.CurrentName();
         var keep = all.Take(p.KeepReleases).Select(r => r.Name).ToHashSet();
         var protect = new[] { p.LastGoodCommit, p.PinnedCommit, p.CurrentCommit };

@@ -12,7 +12,7 @@ internal sealed partial class DeploymentRunner
 {
     private async Task<(DeploymentStatus, string?, string?)> RestartAsync(CancellationToken ct)
     {
-        var sha = _d.RequestedCommit ?? _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).CurrentCommit;
+        var sha = _d.RequestedCommit ?? _db.Read(c => ProjectStore.Get(c, _p.Name)).CurrentCommit;
         if (sha is null)
         {
             MarkProject(ProjectStatus.Failed, current: null);

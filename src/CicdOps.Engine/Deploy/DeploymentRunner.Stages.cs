@@ -85,7 +85,7 @@ internal sealed partial class DeploymentRunner
         var skipped = hash is null ? "no .cicd/install.sh"
             : force ? null
             : _release is { } release ? (release.InstalledAt is not null ? $"release {release.Name} is installed" : null)
-            : hash == _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).InstallScriptHash ? "install.sh unchanged" : null;
+            : hash == _db.Read(c => ProjectStore.Get(c, _p.Name)).InstallScriptHash ? "install.sh unchanged" : null;
         if (skipped is not null)
         {
             SkippedStage(DeploymentStage.Install, rollback, skipped);
@@ -151,7 +151,7 @@ internal sealed partial class DeploymentRunner
     /// <summary>Stop: the previous app, only ever the project's own processes (see <see cref="ProjectProcesses"/>).</summary>
     private async Task StopAppAsync()
     {
-        var app = _ctx.Db.Read(c => ProjectStore.GetApp(c, _p.Name));
+        var app = _db.Read(c => ProjectStore.GetApp(c, _p.Name));
         if (app is not null) _log.Write("stop", $"stopping the app (pid {app.Pid}, tracked by {_ctx.Tracker.Mechanism})");
         await _own.StopAppAsync(app, _ctx.Options.StopGracePeriod, line => _log.Write("stop", line));
         Update(c => ProjectStore.SetApp(c, _p.Name, null));
@@ -244,7 +244,7 @@ internal sealed partial class DeploymentRunner
             return (DeploymentStatus.Cancelled, "cancelled by request", null);
         }
         await StopAppAsync();
-        var good = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).LastGoodCommit;
+        var good = _db.Read(c => ProjectStore.Get(c, _p.Name)).LastGoodCommit;
         if (good is null)
         {
             MarkProject(ProjectStatus.Stopped, current: null);
@@ -275,7 +275,7 @@ internal sealed partial class DeploymentRunner
     private async Task RestoreTreeAsync()
     {
         Update(c => ProjectStore.Set(c, _p.Name, "status", _statusBefore.ToString()));
-        var current = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).CurrentCommit;
+        var current = _db.Read(c => ProjectStore.Get(c, _p.Name)).CurrentCommit;
         if (!_treeMoved || current is null) return;
         try { await _checkout.ResetHardAsync(current, CancellationToken.None); }
         catch (CicdException e) { _log.Write("sync", "could not restore the tree: " + e.Message); }
@@ -287,15 +287,18 @@ internal sealed partial class DeploymentRunner
         ProjectStore.Set(c, _p.Name, "current_commit", current);
     });
 
-    private void Finish(DeploymentStatus status, string? reason, string? restored) =>
+    private void Finish(DeploymentStatus status, string? reason, string? restored)
+    {
         Update(c => DeploymentStore.Finish(c, _d.Id, status, Mask(reason), restored));
+        _ctx.Changes.Pulse(); // the one write of a runner that ends a wait
+    }
 
     private string? Mask(string? text) => text is null ? null : _masker.Mask(text);
 
     private T Update<T>(Func<SqliteConnection, T> write)
     {
-        var r = _ctx.Db.Write(write);
-        _ctx.Changes.Pulse();
+        var r = _db.Write(write);
+        _ctx.Changes.PulseProgress();
         return r;
     }
 

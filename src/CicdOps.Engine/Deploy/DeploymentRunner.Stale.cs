@@ -17,7 +17,7 @@ internal sealed partial class DeploymentRunner
         var tip = await _checkout.FetchedTipAsync(_p.Branch, ct);
         if (tip is not null && tip != sha)
             return $"commit {Short(sha)} is not the tip of branch {_p.Branch} (the tip is {Short(tip)})";
-        var deployed = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).CurrentCommit;
+        var deployed = _db.Read(c => ProjectStore.Get(c, _p.Name)).CurrentCommit;
         if (deployed is null || !await _checkout.IsAncestorAsync(sha, deployed, ct)) return null;
         return deployed == sha
             ? $"commit {Short(sha)} is already deployed"
@@ -36,7 +36,7 @@ internal sealed partial class DeploymentRunner
     /// </remarks>
     private void MarkDeliveryStale(string reason)
     {
-        var candidates = _ctx.Db.Read(c => StaleDeliveryLookup.Find(c, _d.Id, _d.QueuedAt.ToUnixTimeMilliseconds()));
+        var candidates = _db.Read(c => StaleDeliveryLookup.Find(c, _d.Id, _d.QueuedAt.ToUnixTimeMilliseconds()));
         if (candidates.Count == 0) return;
         Update(c =>
         {

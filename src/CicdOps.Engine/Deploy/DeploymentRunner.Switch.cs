@@ -32,7 +32,7 @@ internal sealed partial class DeploymentRunner
     private async Task<string?> BringUpBesideAsync(string sha, bool rollback, CancellationToken ct)
     {
         var proxy = Proxy!;
-        var old = _ctx.Db.Read(c => ProjectStore.GetApp(c, _p.Name));
+        var old = _db.Read(c => ProjectStore.GetApp(c, _p.Name));
         var serving = old is not null && ProcFs.IsAlive(old.Pid, old.StartTicks) && _own.IsOwn(old.Pid) ? old : null;
         var port = proxy.IdlePort;
         string? held = null;
@@ -108,7 +108,7 @@ internal sealed partial class DeploymentRunner
     /// <summary>The new app only (the app unit): the old one is in the draining unit.</summary>
     private async Task StopNewAppAsync()
     {
-        var fresh = _ctx.Db.Read(c => ProjectStore.GetApp(c, _p.Name));
+        var fresh = _db.Read(c => ProjectStore.GetApp(c, _p.Name));
         await _own.StopAppAsync(fresh, _ctx.Options.StopGracePeriod, line => _log.Write("stop", line), _own.AppUnit);
         Update(c => ProjectStore.SetApp(c, _p.Name, null));
     }
@@ -124,7 +124,7 @@ internal sealed partial class DeploymentRunner
 
     private (DeploymentStatus, string?, string?) OldKeptServing(string failedSha, string failure)
     {
-        var current = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).CurrentCommit;
+        var current = _db.Read(c => ProjectStore.Get(c, _p.Name)).CurrentCommit;
         _log.Write("rollback", $"{failure}; the proxy was never pointed at it: the old app kept serving {(current is null ? "" : Short(current))}");
         Update(c =>
         {

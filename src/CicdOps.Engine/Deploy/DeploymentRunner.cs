@@ -17,6 +17,8 @@ internal sealed partial class DeploymentRunner : IDisposable
     private readonly EngineContext _ctx;
     private readonly Deployment _d;
     private readonly DeploymentLog _log;
+    /// <summary>This deployment's connection to the state database, its statements kept prepared.</summary>
+    private readonly DatabaseSession _db;
     private GitCli _git = new();
     private Checkout _checkout;
     private ServiceAccount _account = null!;
@@ -39,7 +41,13 @@ internal sealed partial class DeploymentRunner : IDisposable
         _ctx = ctx;
         _statusBefore = statusBefore;
         _d = deployment;
-        _p = ctx.Db.Read(c => ProjectStore.Get(c, deployment.Project));
+        _db = new DatabaseSession(ctx.Db);
+        try { _p = _db.Read(c => ProjectStore.Get(c, deployment.Project)); }
+        catch
+        {
+            _db.Dispose();
+            throw;
+        }
         _log = new DeploymentLog(deployment.LogPath);
         _checkout = new Checkout(_git, _p.Path);
     }
@@ -116,7 +124,7 @@ internal sealed partial class DeploymentRunner : IDisposable
     {
         // Behind a proxy the old app never stopped: it still serves, nothing to roll back.
         if (_keptServing) return OldKeptServing(failedSha, failure);
-        var good = _ctx.Db.Read(c => ProjectStore.Get(c, _p.Name)).LastGoodCommit;
+        var good = _db.Read(c => ProjectStore.Get(c, _p.Name)).LastGoodCommit;
         if (good is null || good == failedSha)
         {
             await StopAppAsync();
@@ -213,5 +221,6 @@ internal sealed partial class DeploymentRunner : IDisposable
     {
         _trust?.Dispose();
         _log.Dispose();
+        _db.Dispose();
     }
 }

@@ -19,13 +19,14 @@ internal static class LaunchThreadOffspring
 
     /// <summary>Moves the launch thread's offspring back; false when one of them may start processes.</summary>
     /// <param name="homeTasks">Per entry of the form's cgroups, the tasks file of the engine's own cgroup (null: none joined).</param>
-    public static bool Reclaim(DirectForm form, IReadOnlyList<string>? homeTasks)
+    /// <param name="launchThread">The launch thread itself (0: none), which leaves the unit on its own and ends.</param>
+    public static bool Reclaim(DirectForm form, IReadOnlyList<string>? homeTasks, int launchThread = 0)
     {
         var strays = new List<int>();
         if (form.Cgroups is { } cgroups && homeTasks is { } homes && homes.Count == cgroups.Count)
         {
             for (var i = 0; i < cgroups.Count; i++)
-                foreach (var tid in OwnThreadsIn(cgroups[i].TasksFile))
+                foreach (var tid in OwnThreadsIn(cgroups[i].TasksFile).Where(t => t != launchThread))
                 {
                     TryWrite(homes[i], tid.ToString(CultureInfo.InvariantCulture));
                     if (!strays.Contains(tid)) strays.Add(tid);
@@ -33,7 +34,7 @@ internal static class LaunchThreadOffspring
         }
         else if (form.Drop is { NoNewPrivs: true })
         {
-            strays.AddRange(OwnThreadsWithNoNewPrivs());
+            strays.AddRange(OwnThreadsWithNoNewPrivs().Where(t => t != launchThread));
         }
         return strays.Select(Comm).All(name => name is null || name == LaunchThreadName || NeverStartProcesses.Contains(name));
     }

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace CicdOps.Engine.Processes;
 
-/// <summary>The few libc calls .NET does not expose: signals to process groups, and a link that never replaces.</summary>
+/// <summary>The few libc calls .NET does not expose: signals to process groups, a thread's id, and a link that never replaces.</summary>
 internal static class Posix
 {
     public const int SIGKILL = 9;
@@ -15,6 +15,9 @@ internal static class Posix
 
     [DllImport("libc", EntryPoint = "getpgid", SetLastError = true)]
     private static extern int SysGetpgid(int pid);
+
+    [DllImport("libc", EntryPoint = "gettid")]
+    private static extern int SysGettid();
 
     [DllImport("libc", EntryPoint = "link", SetLastError = true)]
     private static extern int SysLink(string existing, string newPath);
@@ -36,6 +39,9 @@ internal static class Posix
 
     /// <summary>True when the process (pid &gt; 0) or group (pid &lt; 0) exists, even if we may not signal it.</summary>
     public static bool Exists(int pid) => SysKill(pid, 0) == 0 || Marshal.GetLastWin32Error() != ESRCH;
+
+    /// <summary>The kernel's id of the calling thread.</summary>
+    public static int CurrentThreadId() => SysGettid();
 
     public static int? ProcessGroupOf(int pid) { var g = SysGetpgid(pid); return g > 0 ? g : null; }
 

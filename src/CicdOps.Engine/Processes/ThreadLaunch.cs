@@ -8,12 +8,14 @@ namespace CicdOps.Engine.Processes;
 /// <summary>
 /// Starts a project's process with its cgroup join and privilege drop done without the `sh` join and `setpriv` execs
 /// in front of it (each a whole process start: on a loaded machine they were half the cost of a git call). The start
-/// runs on a thread made for it alone, because .NET forks on the calling thread and the child takes that thread's
-/// cgroups and credentials:
+/// runs on a thread of its own (made ahead of it: <see cref="LaunchThreads"/>), because .NET forks on the calling thread
+/// and the child takes that thread's cgroups and credentials:
 /// <list type="bullet">
 /// <item>cgroup v1: the thread writes "0" to each of the unit's tasks files, which moves that one thread (not the engine),
-/// so the child starts inside the unit before its first instruction; the thread moves back before it ends. Members of a
-/// unit are counted by their main thread (<see cref="CgroupTracker"/>), so the engine is never taken for one. cgroup v2
+/// so the child starts inside the unit before its first instruction. The thread does not move back: it ends right after,
+/// which takes it out of the unit, while a move back is another cgroup write, which waits for forks and exits all over
+/// the machine (and holds up the next process start meanwhile). Members of a unit are counted by their main thread
+/// (<see cref="CgroupTracker"/>), so the engine is never taken for one. cgroup v2
 /// cannot move a single thread of a domain cgroup (and clone3's CLONE_INTO_CGROUP is out of .NET's reach): there the
 /// shell join stays.</item>
 /// <item>the drop: the thread clears its inheritable and ambient capabilities and, unless sudo is allowed, empties its
@@ -51,21 +53,20 @@ internal static class ThreadLaunch
         if (form.Drop is { } d) psi.UserName = d.Account.Name;
         Exception? failure = null;
         List<string>? back = null;
-        var thread = new Thread(() =>
+        var launchThread = 0;
+        LaunchThreads.Run(() =>
         {
             try
             {
+                launchThread = Posix.CurrentThreadId();
                 if (form.Cgroups is { } cgroups) back = Enter(cgroups);
                 if (form.Drop is { } d) ThreadPrivileges.DropForChild(d.NoNewPrivs);
                 process.Start();
             }
             catch (Exception e) { failure = e; }
-            finally { if (back is not null) Leave(back); }
-        }, 256 * 1024) { IsBackground = true, Name = "cicdops-launch" };
-        thread.Start();
-        thread.Join();
+        });
         // A thread the runtime made on the launch thread that may start processes carries the drop: exec chain from now on.
-        if (!LaunchThreadOffspring.Reclaim(form, back)) s_available = false;
+        if (!LaunchThreadOffspring.Reclaim(form, back, launchThread)) s_available = false;
         process.EnableRaisingEvents = raiseEvents;
         if (failure is null) return true;
         if (failure is not (Win32Exception or IOException or UnauthorizedAccessException)) throw failure;

@@ -127,7 +127,7 @@ internal sealed class Database
     });
 
     /// <summary>SQLite's "corrupt" and "not a database" become one error naming the file and the way back.</summary>
-    private T Guarded<T>(Func<T> work)
+    internal T Guarded<T>(Func<T> work)
     {
         try { return work(); }
         catch (SqliteException e) when (StateIntegrity.IsDamage(e)) { throw StateIntegrity.Damaged(FilePath, e.Message, e); }

@@ -15,24 +15,43 @@ internal static class SqlExtensions
 
     public static int Execute(this SqliteConnection c, string sql, params (string, object?)[] args)
     {
-        using var cmd = c.Command(sql, args);
-        return cmd.ExecuteNonQuery();
+        var cmd = c.Prepared(sql, args, out var kept);
+        try { return cmd.ExecuteNonQuery(); }
+        finally { if (!kept) cmd.Dispose(); }
     }
 
     public static object? Scalar(this SqliteConnection c, string sql, params (string, object?)[] args)
     {
-        using var cmd = c.Command(sql, args);
-        var v = cmd.ExecuteScalar();
-        return v is DBNull ? null : v;
+        var cmd = c.Prepared(sql, args, out var kept);
+        try
+        {
+            var v = cmd.ExecuteScalar();
+            return v is DBNull ? null : v;
+        }
+        finally { if (!kept) cmd.Dispose(); }
     }
 
     public static List<T> Query<T>(this SqliteConnection c, string sql, Func<SqliteDataReader, T> map, params (string, object?)[] args)
     {
-        using var cmd = c.Command(sql, args);
-        using var r = cmd.ExecuteReader();
-        var list = new List<T>();
-        while (r.Read()) list.Add(map(r));
-        return list;
+        var cmd = c.Prepared(sql, args, out var kept);
+        try
+        {
+            using var r = cmd.ExecuteReader();
+            var list = new List<T>();
+            while (r.Read()) list.Add(map(r));
+            return list;
+        }
+        finally { if (!kept) cmd.Dispose(); }
+    }
+
+    /// <summary>The connection's kept command for <paramref name="sql"/> when it keeps them (<see cref="StatementCache"/>), else a new one.</summary>
+    private static SqliteCommand Prepared(this SqliteConnection c, string sql, (string Name, object? Value)[] args, out bool kept)
+    {
+        var cached = StatementCache.Get(c, sql);
+        kept = cached is not null;
+        if (cached is null) return c.Command(sql, args);
+        StatementCache.Bind(cached, args);
+        return cached;
     }
 
     public static string? Str(this SqliteDataReader r, string col) { var i = r.GetOrdinal(col); return r.IsDBNull(i) ? null : r.GetString(i); }

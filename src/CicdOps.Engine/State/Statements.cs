@@ -35,23 +35,8 @@ internal sealed class Statements : IDisposable
             cmd.CommandText = sql;
             _commands[sql] = cmd;
         }
-        else if (SameNames(cmd.Parameters, args))
-        {
-            // The usual case: the same parameters as last time get new values (no new parameter objects).
-            for (var i = 0; i < args.Length; i++) cmd.Parameters[i].Value = args[i].Value ?? DBNull.Value;
-            return cmd;
-        }
-        cmd.Parameters.Clear();
-        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        StatementCache.Bind(cmd, args);
         return cmd;
-    }
-
-    private static bool SameNames(SqliteParameterCollection current, (string Name, object? Value)[] args)
-    {
-        if (current.Count != args.Length) return false;
-        for (var i = 0; i < args.Length; i++)
-            if (!string.Equals(current[i].ParameterName, args[i].Name, StringComparison.Ordinal)) return false;
-        return true;
     }
 
     /// <summary>The statement for <paramref name="sql"/> (positional parameters), prepared on first use and kept; call Start() before binding.</summary>
