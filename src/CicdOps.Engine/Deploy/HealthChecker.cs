@@ -13,6 +13,7 @@ namespace CicdOps.Engine.Deploy;
 /// </summary>
 internal sealed class HealthChecker
 {
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromMilliseconds(250);
     private readonly Project _project;
     private readonly Process _launched;
@@ -48,9 +49,11 @@ internal sealed class HealthChecker
         _started = started;
         var clock = Stopwatch.StartNew();
         var hasHealthScript = File.Exists(Path.Combine(_project.Path, ScriptNames.Health));
-        // Then 2, 4, 8… up to MaxPoll: the app starts beside the first check (nothing waits for its exec chain), so the
-        // first retries come soon, and a fast app is seen within a few ms of ready.
-        var poll = TimeSpan.FromMilliseconds(1);
+        // The app starts beside the first check (nothing waits for its exec chain), which then often runs before the app
+        // is ready: the second check follows at once (a 1 ms timer fires 1–4 ms late on a busy machine, as long as a
+        // check), then after 1, 2, 4… ms up to MaxPoll. A fast app is seen within a few ms of ready; a slow one costs one
+        // check more than with the timer alone.
+        var poll = TimeSpan.Zero;
         var lastFailure = "";
         string? realFailure = null;
         var attempts = 0;
@@ -89,8 +92,9 @@ internal sealed class HealthChecker
                     ? $"unhealthy: {lastFailure} (health timeout {_project.HealthTimeout.TotalSeconds:0.#} s, {attempts} checks)"
                     : $"unhealthy: {lastFailure} after {_project.HealthTimeout.TotalSeconds:0.#} s";
             var left = _project.HealthTimeout - clock.Elapsed;
-            await Task.Delay(poll < left ? poll : left, ct);
-            poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, MaxPoll.Ticks));
+            if (poll > TimeSpan.Zero) await Task.Delay(poll < left ? poll : left, ct);
+            else ct.ThrowIfCancellationRequested();
+            poll = poll == TimeSpan.Zero ? FirstPoll : TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, MaxPoll.Ticks));
         }
     }
 
