@@ -42,6 +42,9 @@ public sealed class WebhookListener : IAsyncDisposable
     /// <summary>Requests handed to the listener and not yet answered.</summary>
     public int RequestsInFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>Body bytes the requests in flight hold from the body budget (a request is in flight before it reserves).</summary>
+    internal long BodyBytesReserved => _handler.BodyBytesReserved;
+
     /// <summary>Requests answered without being verified (401, 413, 408, 503 before the signature held), since start.</summary>
     public long Unverified => _handler.UnverifiedCounts.Total;
 

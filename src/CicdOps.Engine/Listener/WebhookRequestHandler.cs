@@ -39,6 +39,9 @@ internal sealed class WebhookRequestHandler : IDisposable
     /// <summary>Requests answered before their signature held, by provider and status.</summary>
     public UnverifiedCounter UnverifiedCounts => _unverified;
 
+    /// <summary>Body bytes reserved by requests being read now.</summary>
+    public long BodyBytesReserved => _budget.InUse;
+
     /// <summary>Writes the last unverified counts.</summary>
     public void Dispose() => _unverified.Dispose();
 

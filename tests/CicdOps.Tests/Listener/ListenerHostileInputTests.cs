@@ -199,8 +199,11 @@ public class ListenerHostileInputTests
         using var first = new TcpClient();
         await first.ConnectAsync(IPAddress.Loopback, t.Port);
         await first.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"POST /webhook HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\nContent-Length: {large}\r\n\r\n{{"));
-        var until = DateTime.UtcNow.AddSeconds(5);
-        while (t.Listener.RequestsInFlight < 1 && DateTime.UtcNow < until) await Task.Delay(10);
+        // Reserved, not only in flight: a request counts as in flight before it reserves its body, and a second one
+        // arriving in between would take the budget itself and then wait for its body (408, not 503).
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (t.Listener.BodyBytesReserved < large && DateTime.UtcNow < until) await Task.Delay(10);
+        Assert.Equal(large, t.Listener.BodyBytesReserved);
 
         using var second = new TcpClient();
         await second.ConnectAsync(IPAddress.Loopback, t.Port);
