@@ -35,11 +35,13 @@ internal static class EngineScenario
         var load = Uptime.Load();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var (alloc0, gcs0) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0));
+        var (gen1s0, gen2s0, pause0) = (GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var sw = Stopwatch.StartNew();
         // The WAL's size while the load runs (sampled every 20 ms): what the writer's resets keep it to.
         var walPeak = 0L;
         var restarts0 = f.Listener.WalRestarts;
         var hard0 = f.Listener.WalCheckpointer.HardResets;
+        var stall0 = f.Listener.WalCheckpointer.ResetStall;
         var soft0 = f.Listener.WalCheckpointer.SoftResets;
         var writer0 = f.Listener.WriterStats;
         using var sampling = new CancellationTokenSource();
@@ -60,6 +62,7 @@ internal static class EngineScenario
         var walRestarts = f.Listener.WalRestarts - restarts0;
         var ckpt = f.Listener.WalCheckpointer;
         var hardResets = ckpt.HardResets - hard0;
+        var stall = ckpt.ResetStall - stall0;
         var soft = ckpt.SoftResets;
         var (softTried, softBusy) = (soft.Tried - soft0.Tried, soft.BusyPass - soft0.BusyPass + soft.BusyReaders - soft0.BusyReaders);
         var walBound = ckpt.MaxWalBytes;
@@ -68,6 +71,10 @@ internal static class EngineScenario
         // This process only (client, listener, engine, runner threads); git and the app are child processes, not counted.
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / Math.Max(1, results.Count);
         var (alloc, gcs) = ((GC.GetTotalAllocatedBytes() - alloc0) / Math.Max(1, results.Count) / 1024.0, GC.CollectionCount(0) - gcs0);
+        // Every GC of the measured window (the counts include the younger generations' of an older one) and the time the
+        // runtime was paused for them: a pause stalls every request in flight.
+        var pause = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds;
+        var gcText = $"gcs={gcs}/{GC.CollectionCount(1) - gen1s0}/{GC.CollectionCount(2) - gen2s0} (gen0/1/2) gc-pause={pause:0}ms";
         await f.Listener.StopAsync(); // waits for requests still recording their outcome
         var idle = await f.WaitIdleAsync();
 
@@ -80,9 +87,9 @@ internal static class EngineScenario
         if (projectCount == 1) Scenario.EngineOneProject = (results.Count / elapsed, Scenario.Percentile(latencies, 0.99));
         Console.WriteLine(
             $"engine projects={projectCount,-4} deliveries={results.Count,-6} deliveries/s={results.Count / elapsed,6:0} " +
-            $"p50={Scenario.Percentile(latencies, 0.50):0.00}ms p99={Scenario.Percentile(latencies, 0.99):0.00}ms max={latencies.LastOrDefault():0.0}ms " +
+            $"p50={Scenario.Percentile(latencies, 0.50):0.00}ms p90={Scenario.Percentile(latencies, 0.90):0.00}ms p95={Scenario.Percentile(latencies, 0.95):0.00}ms p99={Scenario.Percentile(latencies, 0.99):0.00}ms max={latencies.LastOrDefault():0.0}ms " +
             $"202={accepted.Count} other={results.Count - accepted.Count} lost-acks={lost} deploy-requests={requests} deploys-run={runs} " +
-            $"[{byStatus}] idle-after={idle.TotalSeconds:0.0}s wal-peak={walPeak / 1048576.0:0.0}MB/bound {walBound / 1048576.0:0}MB ({(walPeak <= walBound ? "held" : "NOT held")}) wal-resets={walRestarts} (non-blocking tries {softTried}, {softBusy} refused; waited {hardResets}, longest {ckpt.LongestHardReset.TotalMilliseconds:0}ms) cpu/delivery={cpu:0.00}ms alloc/delivery={alloc:0.0}KB gen0-gcs={gcs} " +
+            $"[{byStatus}] idle-after={idle.TotalSeconds:0.0}s wal-peak={walPeak / 1048576.0:0.0}MB/bound {walBound / 1048576.0:0}MB ({(walPeak <= walBound ? "held" : "NOT held")}) wal-resets={walRestarts} (non-blocking tries {softTried}, {softBusy} refused; waited {hardResets}, longest {ckpt.LongestHardReset.TotalMilliseconds:0}ms; writer stalled {stall.TotalMilliseconds:0}ms in all) cpu/delivery={cpu:0.00}ms alloc/delivery={alloc:0.0}KB {gcText} " +
             $"writer: busy={busy.TotalSeconds / elapsed:P0} batch={writes / (double)Math.Max(1, batches):0.0} writes per={busy.TotalMilliseconds * 1000 / Math.Max(1, writes):0}us load={load}");
     }
 
@@ -239,6 +246,8 @@ internal static class EngineScenario
                 var options = new ListenerOptions
                 {
                     Port = port, BindAddress = "127.0.0.1", Secret = Secret, Log = sink.WriteLine, MaxConcurrentRequests = 64,
+                    // WALBOUND=<MB>: another WAL bound, to measure what the resets cost (the product's is 64 MB).
+                    MaxWalBytes = long.TryParse(Environment.GetEnvironmentVariable("WALBOUND"), out var mb) ? mb * 1024 * 1024 : CicdOps.Engine.State.WalCheckpointer.DefaultMaxWalBytes,
                 };
                 var listener = engine.CreateWebhookListener(options, new CicdOps.Server.KestrelHttpServer(options));
                 listener.Start();

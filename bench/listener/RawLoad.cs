@@ -26,7 +26,8 @@ internal static class RawLoad
         {
             for (var i = 0; Stopwatch.GetTimestamp() < until; i++)
             {
-                var id = $"{tag}-{w}-{i}-{Guid.NewGuid():N}";
+                var guid = Guid.NewGuid();
+                var id = Scenario.Result.Id(tag, w, i, guid);
                 var (body, signature) = payloads[(w + i) % payloads.Length];
                 var head = Encoding.ASCII.GetBytes(
                     $"POST {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nContent-Type: application/json\r\n" +
@@ -44,7 +45,7 @@ internal static class RawLoad
                 {
                     (status, close) = (0, true); // counted as not acknowledged
                 }
-                list.Add(new Scenario.Result(id, status, Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
+                list.Add(new Scenario.Result(tag, w, i, guid, status, Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
                 if (close) { socket?.Dispose(); socket = null; }
             }
         }

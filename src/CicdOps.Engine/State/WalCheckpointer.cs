@@ -9,12 +9,13 @@ namespace CicdOps.Engine.State;
 /// <list type="bullet">
 /// <item>a background thread runs PASSIVE checkpoints (never blocks the writer) at most every <see cref="Interval"/>
 /// after writes, copying the log back into the database;</item>
-/// <item>once the log has grown past a quarter of the bound, the writer itself resets it between two group commits
+/// <item>once the log has grown past <see cref="RestartBytes"/> (half the default bound), the writer itself resets it between two group commits
 /// (<see cref="AfterCommit"/>): a RESTART that does not wait for anyone (busy timeout 0), so it costs only what the
 /// PASSIVE pass has not copied yet; if a reader or the PASSIVE pass is in the way it simply tries after the next commit;</item>
-/// <item>once the log reaches half the bound (those resets kept failing or the passes fell behind), the writer resets
-/// it <em>before its next group commit</em>, waiting up to <see cref="HardResetWait"/> for the pass and for readers:
-/// one stall, so the file never passes the bound (half of it is headroom for the commit that crossed the half).
+/// <item>once the log reaches <see cref="HardResetBytes"/> (three quarters of the default bound; those resets kept
+/// failing or the passes fell behind), the writer resets it <em>before its next group commit</em>, waiting up to
+/// <see cref="HardResetWait"/> for the pass and for readers: one stall, so the file never passes the bound (what is
+/// left above that line is headroom for the commit that crossed it).
 /// A reader that holds its snapshot longer than that wait can still keep the log from being reset; the writer then
 /// waits again only after <see cref="HardResetBackoff"/>, so such a reader slows acknowledgements, never stops them;</item>
 /// <item>TRUNCATE (the file back to 0 bytes) only when writes have stopped for <see cref="IdleTruncateAfter"/>, and on
@@ -52,17 +53,29 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
     public const long DefaultMaxWalBytes = 64L * 1024 * 1024;
 
     /// <summary>
-    /// Past this size the writer resets the log at its next chance; also what the file is cut back to then: a quarter of
-    /// the bound (16 MB by default). Each reset costs the writer the copy of the last commits and two fsyncs (WAL, then
-    /// database); resetting from 4 MB on (five to six times as often) measured 15–25% fewer deliveries/s under load.
+    /// Past this size the writer resets the log at its next chance; also what the file is cut back to then:
+    /// <see cref="Headroom"/> below <see cref="HardResetBytes"/> (32 MB with the default bound; a quarter of a small
+    /// bound). Each reset stalls the writer, and every delivery waiting on it, for the copy of the last commits and two
+    /// or three fsyncs (WAL, database, the restarted log's header): 4–16 ms on this disk under load. At ~20k
+    /// deliveries/s the log grows by ~190 MB/s, so resetting from 16 MB (as until 2026-12-01) meant 12 resets a second
+    /// and 5–8% of the writer's time stalled, the largest part of the p99; from 32 MB halves that. Resetting from 4 MB
+    /// on (as at first) measured 15–25% fewer deliveries/s under load.
     /// </summary>
-    public long RestartBytes { get; } = Math.Max(maxWalBytes / 4, 64 * 1024);
+    public long RestartBytes => HardResetBytes - Math.Min(HardResetBytes / 2, Headroom(maxWalBytes));
 
     /// <summary>The bound this checkpointer keeps the WAL file under (while no reader holds an old snapshot longer than <see cref="HardResetWait"/>).</summary>
     public long MaxWalBytes => maxWalBytes;
 
-    /// <summary>From this size on the writer resets the log before its next commit, waiting if it must (half the bound).</summary>
-    public long HardResetBytes { get; } = Math.Max(maxWalBytes / 2, 64 * 1024);
+    /// <summary>
+    /// From this size on the writer resets the log before its next commit, waiting if it must: <see cref="Headroom"/>
+    /// below the bound (48 MB of 64; half of a small bound). The size is checked before every group commit, and one
+    /// commit adds at most <c>MaxBatch</c> deliveries' pages (a few MB), so that is room enough for the commit that crossed
+    /// the line.
+    /// </summary>
+    public long HardResetBytes => Math.Max(maxWalBytes - Headroom(maxWalBytes), 64 * 1024);
+
+    /// <summary>16 MB (~80 ms of writes at full rate), or half of a bound smaller than 32 MB (tests use small ones).</summary>
+    private static long Headroom(long bound) => Math.Min(bound / 2, 16L * 1024 * 1024);
 
     /// <summary>Times the writer reset the log (tests and the benchmark read it), hard resets included.</summary>
     public long Restarts => Interlocked.Read(ref _restarts);
@@ -172,6 +185,7 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
             Interlocked.Increment(ref _softBusyPass);
             return false;
         }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             if (RestartWithin(writer, 0)) return true;
@@ -181,8 +195,19 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
             Interlocked.Exchange(ref _softBackoffUntil, Environment.TickCount64 + SoftResetBackoffMs);
             return false;
         }
-        finally { Monitor.Exit(_checkpointLock); }
+        finally
+        {
+            Monitor.Exit(_checkpointLock);
+            Interlocked.Add(ref _resetTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+        }
     }
+
+    /// <summary>
+    /// Time the writer spent resetting the log (non-blocking tries and waited resets): every delivery queued meanwhile
+    /// waited for it, so this is what the resets add to the acknowledgements (for the benchmark).
+    /// </summary>
+    public TimeSpan ResetStall => TimeSpan.FromTicks(Interlocked.Read(ref _resetTicks) * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency);
+    private long _resetTicks;
 
     /// <summary>Non-blocking resets tried, and how many a running PASSIVE pass or a reader refused (for the benchmark).</summary>
     public (long Tried, long BusyPass, long BusyReaders) SoftResets => (Interlocked.Read(ref _softTries), Interlocked.Read(ref _softBusyPass), Interlocked.Read(ref _softBusyReaders));
@@ -205,6 +230,7 @@ internal sealed class WalCheckpointer(Database db, long maxWalBytes = WalCheckpo
             finally { Monitor.Exit(_checkpointLock); }
         }
         var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        Interlocked.Add(ref _resetTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
         Interlocked.Increment(ref _hardResets);
         if (took.Ticks > Interlocked.Read(ref _longestHardTicks)) Interlocked.Exchange(ref _longestHardTicks, took.Ticks);
         // A reader held the log past the wait: do not stall every commit for it; non-blocking tries go on meanwhile.

@@ -188,6 +188,21 @@ public sealed class WebhookDeliveryStoreTests : IDisposable
     }
 
     [Fact]
+    public void The_writer_resets_the_WAL_from_half_the_default_bound_and_waits_for_a_reset_only_in_its_last_16_MB()
+    {
+        // Each reset stalls every queued delivery for its fsyncs: from 32 MB on (not 16) there are half as many under
+        // sustained load, and the commit that crosses 48 MB still has 16 MB of headroom below the 64 MB bound.
+        using var defaults = new WalCheckpointer(_db);
+        Assert.Equal(64L << 20, defaults.MaxWalBytes);
+        Assert.Equal(32L << 20, defaults.RestartBytes);
+        Assert.Equal(48L << 20, defaults.HardResetBytes);
+        // A small bound (tests use them) keeps a quarter and a half: 16 MB of headroom would be all of it.
+        using var small = new WalCheckpointer(_db, 512 * 1024);
+        Assert.Equal(128 * 1024, small.RestartBytes);
+        Assert.Equal(256 * 1024, small.HardResetBytes);
+    }
+
+    [Fact]
     public async Task Past_its_size_limit_the_WAL_is_truncated_and_a_clean_shutdown_folds_it_back_completely()
     {
         const long limit = 1024 * 1024;
