@@ -39,7 +39,7 @@ internal static class AppLauncher
         inner.AddRange(app.Argv);
 
         List<string> outer;
-        (List<string> Argv, IReadOnlyList<string> Join)? direct = null;
+        IReadOnlyList<string>? threadJoin = null;
         if (pump is { Count: > 0 })
         {
             var penv = PumpEnvironment
@@ -57,8 +57,8 @@ internal static class AppLauncher
             outer = new List<string> { "/bin/sh", "-c", CgroupTracker.JoinThenAppendToLog };
             outer.AddRange(join.Skip(3));
             outer.Add(logPath);
-            // On cgroup v1 the starting thread joins instead (ThreadLaunch): the shell only redirects.
-            if (join is CgroupJoin { Threads: not null }) direct = (new List<string> { "/bin/sh", "-c", RedirectAndExec, "cicdops-run", logPath }, join);
+            // On cgroup v1 the starting thread can join instead (ThreadLaunch), and redirect and drop too (below).
+            if (join is CgroupJoin { Threads: not null }) threadJoin = join;
             join = null;
         }
         else outer = new List<string> { "/bin/sh", "-c", RedirectAndExec, "cicdops-run", logPath };
@@ -71,17 +71,19 @@ internal static class AppLauncher
             psi.Environment.Clear();
             foreach (var (k, v) in p.Environment) psi.Environment[k] = v;
         }
-        if (direct is { } d)
+        if (threadJoin is not null)
         {
-            // The shell still runs as the engine (it opens the root-only log); the plan's setpriv drops after it.
-            var argv = d.Argv.Concat(inner).ToList();
+            // setsid → run.sh: the launch thread opens the root-only log as its child's stdout and stderr and drops to the
+            // account itself (ThreadStdio, ThreadLaunch). Where that cannot be, the chain's root shell opens the log and
+            // the plan's setpriv drops after it.
+            var argv = app.Argv.ToList();
             if (ProcessLaunch.HasOwnGroups) argv.Insert(0, psi.FileName);
-            ProcessLaunch.OfferDirect(psi, argv, null, d.Join);
+            ProcessLaunch.OfferDirect(psi, argv, app.Plan, threadJoin, appendOutputTo: logPath);
         }
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         // Started inside its cgroup v1 unit, the launch is a member from its first instruction: a stop (cgroup tracking is
         // authoritative) takes it whatever its uid or group, so there is nothing to wait for.
-        if (!ProcessLaunch.Start(process) || direct is null) AwaitBecameProjects(process, app.Plan?.Account.Uid);
+        if (!ProcessLaunch.Start(process) || threadJoin is null) AwaitBecameProjects(process, app.Plan?.Account.Uid);
         return process;
     }
 

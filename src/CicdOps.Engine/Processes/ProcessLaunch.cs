@@ -39,7 +39,9 @@ internal static class ProcessLaunch
     /// on its own) may instead start as <paramref name="argv"/> alone through <see cref="ThreadLaunch"/>, when the join is
     /// one a thread can do and the plan's drop is known. <see cref="Start"/> uses it; a plain Process.Start runs the chain.
     /// </summary>
-    public static void OfferDirect(ProcessStartInfo psi, IReadOnlyList<string> argv, LaunchPlan? plan, IReadOnlyList<string>? join)
+    /// <param name="appendOutputTo">A log the direct start's stdout and stderr append to (stdin /dev/null), as the chain's shell did.</param>
+    public static void OfferDirect(ProcessStartInfo psi, IReadOnlyList<string> argv, LaunchPlan? plan, IReadOnlyList<string>? join,
+        string? appendOutputTo = null)
     {
         if (!ThreadLaunch.Available || argv.Count == 0) return;
         IReadOnlyList<ThreadCgroup>? cgroups = null;
@@ -54,7 +56,7 @@ internal static class ProcessLaunch
         // The executable as the account's execvp would find it on the clean environment's PATH.
         var path = psi.Environment.TryGetValue("PATH", out var p) && p is not null ? p : LaunchEnvironment.StandardPath;
         if (Executable(argv[0], path) is not { } file) return;
-        DirectForms.AddOrUpdate(psi, new DirectForm(file, argv.Skip(1).ToList(), drop, cgroups));
+        DirectForms.AddOrUpdate(psi, new DirectForm(file, argv.Skip(1).ToList(), drop, cgroups, appendOutputTo));
     }
 
     /// <summary>

@@ -60,6 +60,7 @@ internal static class ThreadLaunch
             {
                 launchThread = Posix.CurrentThreadId();
                 if (form.Cgroups is { } cgroups) back = Enter(cgroups);
+                if (form.AppendOutputTo is { } log) ThreadStdio.AppendOutputTo(log); // as root, before the drop
                 if (form.Drop is { } d) ThreadPrivileges.DropForChild(d.NoNewPrivs);
                 process.Start();
             }
@@ -147,6 +148,8 @@ internal static class ThreadLaunch
 
 /// <summary>
 /// A process as <see cref="ThreadLaunch"/> starts it: the executable (absolute) and its arguments without the join and
-/// drop prefixes, the drop to do, and the cgroup v1 directories to start in.
+/// drop prefixes, the drop to do, the cgroup v1 directories to start in, and the log its output appends to (stdin from
+/// /dev/null; null: the start info's own standard streams).
 /// </summary>
-internal sealed record DirectForm(string File, IReadOnlyList<string> Args, AccountDrop? Drop, IReadOnlyList<ThreadCgroup>? Cgroups);
+internal sealed record DirectForm(string File, IReadOnlyList<string> Args, AccountDrop? Drop, IReadOnlyList<ThreadCgroup>? Cgroups,
+    string? AppendOutputTo = null);

@@ -198,6 +198,35 @@ public class ThreadLaunchTests
     }
 
     [RootFact]
+    public void On_cgroup_v1_an_app_starts_as_setsid_then_its_command_appending_to_its_log_with_stdin_from_dev_null_and_the_engines_own_streams_untouched()
+    {
+        if (!File.Exists("/sys/fs/cgroup/pids/tasks")) Assert.Fail("this host has no cgroup v1 pids hierarchy; the test needs one");
+        using var s = new SandboxScratch();
+        var a = s.CreateAccount("directapp");
+        using var dir = new TempDirectory("directapp");
+        var log = dir.Combine("app.log");
+        File.WriteAllText(log, "earlier line\n"); // appended to, never truncated
+        var tracker = (CgroupTracker)AppTrackerFactory.Create(ProcessTracking.CgroupV1, s.DataPath);
+        var ownStreams = new[] { 0, 1, 2 }.Select(fd => new FileInfo($"/proc/self/fd/{fd}").LinkTarget).ToList();
+        try
+        {
+            var script = "echo out; echo err >&2; readlink /proc/self/fd/0; grep ^Uid /proc/self/status; grep :pids: /proc/self/cgroup";
+            using var app = AppLauncher.Start(new LaunchSpec(new[] { "/bin/sh", "-c", script }, s.Sandbox.PlanLaunch(a, null, null)),
+                "/", log, join: tracker.JoinPrefix("app-direct"));
+            Assert.True(app.WaitForExit(30_000));
+
+            // setsid → the command: no root shell opening the log, no setpriv.
+            Assert.Equal(new[] { "/bin/sh", "-c", script }, app.StartInfo.ArgumentList);
+            var written = File.ReadAllText(log);
+            Assert.StartsWith("earlier line\nout\nerr\n/dev/null\n", written);
+            Assert.Contains($"Uid:\t{a.Uid}\t{a.Uid}\t{a.Uid}\t{a.Uid}", written);
+            Assert.Contains(tracker.UnitPath("app-direct")["/sys/fs/cgroup/pids".Length..], written);
+            Assert.Equal(ownStreams, new[] { 0, 1, 2 }.Select(fd => new FileInfo($"/proc/self/fd/{fd}").LinkTarget).ToList());
+        }
+        finally { tracker.RemoveAll(); }
+    }
+
+    [RootFact]
     public void A_working_directory_the_account_cannot_enter_falls_back_to_the_exec_chain_which_starts_as_before()
     {
         using var s = new SandboxScratch();
