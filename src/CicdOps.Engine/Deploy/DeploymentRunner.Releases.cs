@@ -289,6 +289,26 @@ internal sealed partial class DeploymentRunner
         catch (CicdException e) { _log.Write("deploy", "pruning releases failed: " + e.Message); }
     }
 
+    /// <summary>
+    /// Prunes while the new release's health is checked (on the pool, beside the check's processes), so the switch after a
+    /// healthy check has nothing left to remove on the deploy's path. The rule is <see cref="PruneReleasesAsync"/>'s with
+    /// the serving release still current: nothing a rollback could need (current, last good, pinned, the new one) goes,
+    /// and nothing the switch would keep. Only in this process (a release script would share the deployment's unit, which
+    /// each health check's end sweeps), and not beside a zero-downtime switch (the old release drains after it).
+    /// </summary>
+    private Task PruneBesideHealth(bool rollback)
+    {
+        if (rollback || _layout is null || _release is null || !ReleaseFiles.InProcess || Switching) return Task.CompletedTask;
+        return Task.Run(async () =>
+        {
+            try { await PruneReleasesAsync(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CicdException)
+            {
+                _log.Write("deploy", "pruning releases failed: " + e.Message);
+            }
+        });
+    }
+
     /// <summary>Records what pruning removed, or logs that it failed (the records stay for the next prune).</summary>
     private void Pruned(List<ReleaseRecord> gone, bool allGone, int keep)
     {

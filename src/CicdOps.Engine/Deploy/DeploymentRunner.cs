@@ -204,9 +204,11 @@ internal sealed partial class DeploymentRunner : IDisposable
             var checker = new HealthChecker(_p with { Path = WorkDir }, app.Process, _pidFile, _ctx.Options.SettlePeriod,
                 (timeout, output, token) => RunTrackedAsync(Spec(new[] { "bash", ScriptNames.Health }, sha), WorkDir, timeout, output, token),
                 _own.WhyNotOwn, _own.ForeignHolders, line => _log.Write("health", line));
+            var pruning = PruneBesideHealth(rollback);
             try { failure = await checker.CheckAsync(app.Record, ct); }
             finally
             {
+                await pruning;
                 _scriptTime += checker.ScriptTime;
                 if (checker.Tracked != app.Record) Update(c => ProjectStore.SetApp(c, _p.Name, checker.Tracked));
             }

@@ -42,6 +42,32 @@ public sealed class ReleaseTests
     }
 
     [Fact]
+    public void Pruning_runs_while_the_new_release_is_checked_and_keeps_what_the_rollback_needs()
+    {
+        using var repo = new TestRepository();
+        using var h = new EngineHarness();
+        var v1 = repo.WriteSleeper("v1", h.StateDir).CommitAndPush("v1");
+        var p = h.RegisterWithReleases(repo, keep: 2);
+        h.Deploy("app");
+        var v2 = repo.WriteSleeper("v2", h.StateDir).CommitAndPush("v2");
+        DeploymentAssert.Status(h, DeploymentStatus.Succeeded, h.Deploy("app"));
+
+        // Beside the unhealthy v3's checks, v1's release goes (the two newest stay); v2's, current and last good, stays
+        // for the rollback, which switches back to it without git.
+        var v3 = repo.WriteSleeper("v3", h.StateDir, healthy: false).CommitAndPush("v3");
+        var bad = h.Deploy("app");
+
+        DeploymentAssert.Status(h, DeploymentStatus.RolledBack, bad);
+        Assert.Equal("v2", h.Serving);
+        Assert.Equal("releases/" + ReleaseHarness.ReleaseOf(p, v2), ReleaseHarness.Current(p));
+        Assert.DoesNotContain(ReleaseHarness.ReleaseDirectories(p), r => r.EndsWith("-" + v1[..12], StringComparison.Ordinal));
+        Assert.Contains(ReleaseHarness.ReleaseDirectories(p), r => r.EndsWith("-" + v3[..12], StringComparison.Ordinal));
+        var log = h.Log(bad);
+        Assert.Contains("pruned", log);
+        Assert.True(log.IndexOf("pruned", StringComparison.Ordinal) < log.IndexOf("rolling back", StringComparison.Ordinal), log);
+    }
+
+    [Fact]
     public void An_unhealthy_release_never_becomes_current_and_the_old_release_serves_again()
     {
         using var repo = new TestRepository();
